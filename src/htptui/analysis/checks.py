@@ -1,0 +1,226 @@
+"""Cross-checks: figures derived from the op trace against the SDK's own QHAS and profile.txt values.
+
+Every check is (derived, reported): the derived number comes from htptui's analysis of the
+chrometrace; the reported number is read from the SDK's file. A mismatch means the trace and the
+summary disagree (or htptui is wrong) and is shown, never hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from htptui.analysis.summary import core_summary, cores
+from htptui.model.optrace import Optrace
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One derived-vs-reported comparison."""
+
+    name: str
+    derived: float
+    reported: float
+    source: str  # which file the reported value comes from
+    tolerance: float = 0.0  # absolute
+
+    @property
+    def ok(self) -> bool:
+        """Whether derived and reported agree within tolerance."""
+        return abs(self.derived - self.reported) <= self.tolerance
+
+
+def _is_system_service(name: str) -> bool:
+    return name.startswith("SystemService")
+
+
+def qnn_op_busy(opt: Optrace) -> dict[str, int]:
+    """Σ busy cycles per QNN op name from the trace (the per-op lines of profile.txt and QHAS)."""
+    t = opt.trace
+    if t is None or not len(t):
+        return {}
+    uniq, inv = np.unique(t.qnn_op, return_inverse=True)
+    sums = np.bincount(inv, weights=t.dur, minlength=uniq.size)
+    return {t.strings[int(u)]: int(s) for u, s in zip(uniq, sums, strict=True)}
+
+
+def accelerator_cycles(opt: Optrace) -> int:
+    """profile.txt's ``Accelerator (execute) time (cycles)`` derived from the trace: Σ busy without SystemService."""
+    return sum(v for k, v in qnn_op_busy(opt).items() if not _is_system_service(k))
+
+
+def cross_checks(opt: Optrace) -> list[Check]:
+    """All checks that the loaded artifacts allow."""
+    out: list[Check] = []
+    t = opt.trace
+    if t is None or not len(t):
+        return out
+    q = opt.qhas
+    if q is not None:
+        qsrc = "QHAS"
+        for core in cores(t):
+            cs = core_summary(t, core)
+            ov = q.overall_for(core)
+            if ov is None:
+                continue
+            out.append(
+                Check(
+                    f"core {core} graph wall (cycles) = timeline_cycles",
+                    cs.wall,
+                    ov.timeline_cycles,
+                    qsrc,
+                )
+            )
+            for res in ov.resources:
+                lane = next((ls for ls in cs.lanes if ls.lane.tid == res.tid), None)
+                derived = lane.busy if lane else 0
+                out.append(
+                    Check(
+                        f"core {core} {res.unit} {res.tid} busy = cycles_used",
+                        derived,
+                        res.cycles_used,
+                        qsrc,
+                    )
+                )
+                out.append(
+                    Check(
+                        f"core {core} {res.unit} {res.tid} utilization % (busy / wall)",
+                        round(lane.utilization if lane else 0.0, 6),
+                        round(res.utilization, 6),
+                        qsrc,
+                        tolerance=1e-4,
+                    )
+                )
+                if lane is not None:
+                    out.append(
+                        Check(
+                            f"core {core} {res.unit} {res.tid} span = resource timeline_cycles",
+                            lane.span,
+                            res.timeline_cycles,
+                            qsrc,
+                        )
+                    )
+            lanes_with_work = {ls.lane.tid for ls in cs.lanes}
+            reported_tids = {r.tid for r in ov.resources}
+            out.append(
+                Check(
+                    f"core {core} lanes with work", len(lanes_with_work), len(reported_tids), qsrc
+                )
+            )
+            path = q.dominant_path.get(core)
+            if path:
+                idle = sum(r.dp_cycles for r in path if r.is_idle)
+                out.append(
+                    Check(
+                        f"core {core} accumulated idle (wall − Σ DPC)",
+                        cs.idle,
+                        idle,
+                        qsrc + " dominant path",
+                    )
+                )
+                out.append(
+                    Check(
+                        f"core {core} Σ DPC over executed ops",
+                        cs.dpc_sum,
+                        sum(r.dp_cycles for r in path if not r.is_idle),
+                        qsrc + " dominant path",
+                    )
+                )
+                out.append(
+                    Check(
+                        f"core {core} Σ dominant path = wall",
+                        cs.wall,
+                        sum(r.dp_cycles for r in path),
+                        qsrc + " dominant path",
+                    )
+                )
+            out.append(
+                Check(
+                    f"core {core} idle %",
+                    round(cs.idle_pct, 6),
+                    round(ov.percent_idle, 6),
+                    qsrc,
+                    tolerance=1e-4,
+                )
+            )
+            out.append(
+                Check(
+                    f"core {core} executed instances = htp_nodes",
+                    cs.executed_ops,
+                    ov.htp_nodes,
+                    qsrc,
+                )
+            )
+            alloc = t.counters.get("VTCM alloc")
+            if alloc is not None and alloc.value.size and ov.peak_vtcm_alloc:
+                out.append(
+                    Check(
+                        f"core {core} peak VTCM alloc (bytes)",
+                        float(alloc.value.max()),
+                        ov.peak_vtcm_alloc,
+                        qsrc,
+                    )
+                )
+        if q.instances:
+            matched = sum(1 for i in range(len(t)) if opt.qhas_instance(i) is not None)
+            out.append(
+                Check("trace ops joined to a QHAS instance", matched, len(q.instances), qsrc)
+            )
+            mism = 0
+            for i in range(len(t)):
+                inst = opt.qhas_instance(i)
+                if inst is not None and (
+                    inst.cycles != int(t.dur[i]) or (t.dpc[i] >= 0 and inst.dpc != int(t.dpc[i]))
+                ):
+                    mism += 1
+            out.append(Check("joined instances with different cycles or DPC", mism, 0, qsrc))
+        busy = qnn_op_busy(opt)
+        for row in q.qnn_op_nodes:
+            if row.name in busy:
+                out.append(
+                    Check(f"QNN op {row.name} busy = QHAS cycles", busy[row.name], row.cycles, qsrc)
+                )
+    p = opt.profile
+    if p is not None:
+        ex = p.first_execute
+        if ex is not None and ex.accelerator_cycles is not None:
+            out.append(
+                Check(
+                    "Accelerator (execute) time (cycles) = Σ busy without SystemService",
+                    accelerator_cycles(opt),
+                    ex.accelerator_cycles,
+                    "profile.txt Execute Stat 1",
+                )
+            )
+            busy = qnn_op_busy(opt)
+            by_id = {v: k for k, v in (t.qnn_op_ids.items())}
+            for line in ex.ops:
+                name = (
+                    line.name
+                    if line.name in busy
+                    else by_id.get(line.op_id)
+                    if line.op_id is not None
+                    else None
+                )
+                if name is None:
+                    if line.cycles == 0:
+                        continue  # reshape-type ops: 0 cycles, no instances
+                    out.append(
+                        Check(
+                            f"profile op {line.name} busy",
+                            0,
+                            line.cycles,
+                            "profile.txt Execute Stat 1",
+                        )
+                    )
+                    continue
+                out.append(
+                    Check(
+                        f"profile op {line.name} busy",
+                        busy.get(name, 0),
+                        line.cycles,
+                        "profile.txt Execute Stat 1",
+                    )
+                )
+    return out

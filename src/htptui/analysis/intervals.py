@@ -1,0 +1,89 @@
+"""Interval arithmetic on numpy arrays of [start, end) cycles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge possibly overlapping intervals into disjoint sorted ones."""
+    if starts.size == 0:
+        return starts.astype(np.int64), ends.astype(np.int64)
+    order = np.argsort(starts, kind="stable")
+    s = starts[order].astype(np.int64)
+    e = ends[order].astype(np.int64)
+    run_end = np.maximum.accumulate(e)
+    # a new merged interval begins where the start exceeds every earlier end
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    new[1:] = s[1:] > run_end[:-1]
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, s.size - 1)
+    return s[first], run_end[last]
+
+
+def union_length(starts: np.ndarray, ends: np.ndarray) -> int:
+    """Total length covered by the union of intervals."""
+    ms, me = merge(starts, ends)
+    return int((me - ms).sum())
+
+
+def intersection_length(
+    a_starts: np.ndarray, a_ends: np.ndarray, b_starts: np.ndarray, b_ends: np.ndarray
+) -> int:
+    """Length of (union of A) ∩ (union of B)."""
+    as_, ae = merge(a_starts, a_ends)
+    bs, be = merge(b_starts, b_ends)
+    if as_.size == 0 or bs.size == 0:
+        return 0
+    total = 0
+    i = j = 0
+    # two-pointer sweep over disjoint sorted intervals (sizes are the number of merged runs)
+    while i < as_.size and j < bs.size:
+        lo = max(as_[i], bs[j])
+        hi = min(ae[i], be[j])
+        if hi > lo:
+            total += int(hi - lo)
+        if ae[i] < be[j]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def gaps(starts: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gaps inside [lo, hi) not covered by any interval."""
+    ms, me = merge(starts, ends)
+    gs = np.concatenate([[lo], me]).astype(np.int64)
+    ge = np.concatenate([ms, [hi]]).astype(np.int64)
+    keep = ge > gs
+    return gs[keep], ge[keep]
+
+
+def max_concurrency(starts: np.ndarray, ends: np.ndarray) -> int:
+    """Maximum number of intervals open at once (ends before starts at equal times)."""
+    if starts.size == 0:
+        return 0
+    t = np.concatenate([starts, ends]).astype(np.int64)
+    d = np.concatenate([np.ones(starts.size, np.int64), -np.ones(ends.size, np.int64)])
+    order = np.lexsort((d, t))
+    return int(np.cumsum(d[order]).max())
+
+
+def grouped_max_concurrency(
+    group: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Max concurrency within each group id in [0, n_groups)."""
+    out = np.zeros(n_groups, dtype=np.int64)
+    if starts.size == 0:
+        return out
+    g = np.concatenate([group, group]).astype(np.int64)
+    t = np.concatenate([starts, ends]).astype(np.int64)
+    d = np.concatenate([np.ones(starts.size, np.int64), -np.ones(ends.size, np.int64)])
+    order = np.lexsort((d, t, g))
+    level = np.cumsum(d[order])  # each group's deltas sum to zero, so levels restart per group
+    gs = g[order]
+    boundaries = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+    maxima = np.maximum.reduceat(level, boundaries)
+    out[gs[boundaries]] = maxima
+    return out

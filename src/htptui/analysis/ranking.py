@@ -1,0 +1,157 @@
+"""Rank ops by Dominant Path Cycles per instance, per QNN op or per HTP kernel (columnar).
+
+A tiled op runs as several instances, often on several lanes at once; a group row shows its instance
+count, busy cycles (work volume) against its span (first start to last end) and the maximum number of
+instances running at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from htptui.analysis.intervals import grouped_max_concurrency
+from htptui.model.chrometrace import OpTrace
+
+LEVELS = ("instance", "qnn_op", "kernel")
+LEVEL_LABELS = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
+UNIT_BITS = {"HMX": 1, "HVX": 2, "DMA": 4, "?": 8}
+
+
+def units_text(mask: int) -> str:
+    """Render a unit bitmask as ``HMX+HVX``."""
+    return "+".join(u for u, b in UNIT_BITS.items() if mask & b) or "-"
+
+
+@dataclass(eq=False)
+class Ranking:
+    """Rows sorted by DPC descending; columns are numpy arrays of equal length."""
+
+    level: str
+    names: list[str]  # row label (kernel for instances, QNN op name, or kernel name)
+    dpc: np.ndarray
+    busy: np.ndarray
+    instances: np.ndarray
+    span: np.ndarray
+    concurrency: np.ndarray
+    cpp: np.ndarray  # mean cycles per packet over instances that report one (nan if none)
+    units: np.ndarray  # bitmask of UNIT_BITS
+    first_ts: np.ndarray
+    dpc_total: int
+    # members: trace op indices of row r are member_order[member_start[r]:member_start[r+1]]
+    member_order: np.ndarray
+    member_start: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def members(self, row: int) -> np.ndarray:
+        """Trace op indices belonging to a row."""
+        return self.member_order[self.member_start[row] : self.member_start[row + 1]]
+
+    def dpc_pct(self, row: int) -> float:
+        """Row DPC as a percentage of the path (Σ DPC over executed ops, QHAS convention)."""
+        return 100.0 * float(self.dpc[row]) / self.dpc_total if self.dpc_total else 0.0
+
+    @property
+    def parallelism(self) -> np.ndarray:
+        """busy / span per row (1.0 = serial; >1 = instances overlapped)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.span > 0, self.busy / np.maximum(self.span, 1), 0.0)
+
+    def row_of_op(self, op_index: int) -> int | None:
+        """The row containing trace op ``op_index``."""
+        pos = np.flatnonzero(self.member_order == op_index)
+        if pos.size == 0:
+            return None
+        return int(np.searchsorted(self.member_start, pos[0], side="right") - 1)
+
+    def sorted_by(self, key: str, descending: bool = True) -> np.ndarray:
+        """Row order for a sort key (dpc, busy, instances, span, parallelism, cpp, name, first)."""
+        if key == "name":
+            order = np.array(sorted(range(len(self)), key=lambda r: self.names[r]), dtype=np.int64)
+            return order[::-1] if descending else order
+        col = {
+            "dpc": self.dpc,
+            "busy": self.busy,
+            "instances": self.instances,
+            "span": self.span,
+            "parallelism": self.parallelism,
+            "cpp": np.nan_to_num(self.cpp, nan=-1.0),
+            "first": self.first_ts,
+        }[key]
+        order = np.argsort(col, kind="stable")
+        return order[::-1] if descending else order
+
+
+def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) -> Ranking:
+    """Build a :class:`Ranking` of the executed ops (optionally only those in ``mask``)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
+    dpc_all = np.maximum(trace.dpc, 0)
+    lane_units = np.array([UNIT_BITS.get(ln.unit, 8) for ln in trace.lanes] or [8], dtype=np.int64)
+    if level == "instance":
+        order = idx[np.lexsort((trace.ts[idx], -dpc_all[idx]))]
+        cpp = trace.cpp[order].astype(np.float64)
+        return Ranking(
+            level=level,
+            names=[trace.strings[int(k)] for k in trace.kernel[order]],
+            dpc=dpc_all[order],
+            busy=trace.dur[order].copy(),
+            instances=np.ones(order.size, dtype=np.int64),
+            span=trace.dur[order].copy(),
+            concurrency=np.ones(order.size, dtype=np.int64),
+            cpp=cpp,
+            units=lane_units[trace.lane[order]] if order.size else np.zeros(0, np.int64),
+            first_ts=trace.ts[order].copy(),
+            dpc_total=int(dpc_all[idx].sum()),
+            member_order=order,
+            member_start=np.arange(order.size + 1, dtype=np.int64),
+        )
+    key_col = trace.qnn_op if level == "qnn_op" else trace.kernel
+    keys = key_col[idx]
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    n = uniq.size
+    ts, end = trace.ts[idx], trace.end[idx]
+    dpc = np.bincount(inverse, weights=dpc_all[idx], minlength=n).astype(np.int64)
+    busy = np.bincount(inverse, weights=trace.dur[idx], minlength=n).astype(np.int64)
+    count = np.bincount(inverse, minlength=n).astype(np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, inverse, ts)
+    np.maximum.at(last, inverse, end)
+    cpp_vals = trace.cpp[idx].astype(np.float64)
+    has = ~np.isnan(cpp_vals)
+    cpp_sum = np.bincount(inverse[has], weights=cpp_vals[has], minlength=n)
+    cpp_n = np.bincount(inverse[has], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cpp = np.where(cpp_n > 0, cpp_sum / np.maximum(cpp_n, 1), np.nan)
+    units = np.zeros(n, dtype=np.int64)
+    if idx.size:
+        np.bitwise_or.at(units, inverse, lane_units[trace.lane[idx]])
+    conc = grouped_max_concurrency(inverse, ts, end, n)
+    row_order = np.lexsort((first, -dpc))
+    # members grouped by row, in time order inside a row
+    rank_of_group = np.empty(n, dtype=np.int64)
+    rank_of_group[row_order] = np.arange(n)
+    member_rows = rank_of_group[inverse]
+    morder = np.lexsort((ts, member_rows))
+    member_order = idx[morder]
+    member_start = np.concatenate([[0], np.cumsum(count[row_order])]).astype(np.int64)
+    return Ranking(
+        level=level,
+        names=[trace.strings[int(uniq[g])] or "(none)" for g in row_order],
+        dpc=dpc[row_order],
+        busy=busy[row_order],
+        instances=count[row_order],
+        span=(last - first)[row_order],
+        concurrency=conc[row_order],
+        cpp=cpp[row_order],
+        units=units[row_order],
+        first_ts=first[row_order],
+        dpc_total=int(dpc_all[idx].sum()),
+        member_order=member_order,
+        member_start=member_start,
+    )

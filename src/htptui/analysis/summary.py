@@ -1,0 +1,290 @@
+"""Graph-level figures from the op trace: wall, per-lane busy, domain cycles, idle, overlap, boundary tax.
+
+Conventions (see docs/optrace-format.md): ``ts``/``dur`` are cycles; the graph wall is the span of the
+executed ops (= QHAS ``timeline_cycles``); summed busy cycles are work volume, not wall; a unit's real
+time is its busiest lane and the domain cycle count is the max over units, never the sum.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from htptui.analysis import intervals
+from htptui.model.chrometrace import (
+    FLAG_DMA,
+    FLAG_DMA_SET,
+    FLAG_DMA_WAIT,
+    FLAG_HMX,
+    FLAG_HVX,
+    FLAG_SYNC,
+    Lane,
+    OpTrace,
+)
+
+BOUNDARY_RE = re.compile(r"spill|fill|concat|forceformat|flat_from_vtcm", re.IGNORECASE)
+BOUNDARY_CATEGORIES = (
+    ("Spill", re.compile(r"spill", re.I)),
+    ("Fill", re.compile(r"fill", re.I)),
+    ("Concat", re.compile(r"concat", re.I)),
+    ("ForceFormat", re.compile(r"forceformat", re.I)),
+    ("flat_from_vtcm", re.compile(r"flat_from_vtcm", re.I)),
+)
+
+# op kinds used for colouring and classification
+KIND_HMX = 0
+KIND_HVX = 1
+KIND_DMA = 2
+KIND_WAIT = 3
+KIND_BOUNDARY = 4
+KIND_OTHER = 5
+KIND_NAMES = ("HMX compute", "HVX compute", "DMA", "sync/wait", "boundary", "other")
+
+
+def boundary_kernel_mask(trace: OpTrace) -> np.ndarray:
+    """Boolean per string id: whether that kernel name is a boundary op (Spill/Fill/Concat/ForceFormat*/flat_from_vtcm)."""
+    return np.fromiter(
+        (bool(BOUNDARY_RE.search(s)) for s in trace.strings.names),
+        dtype=bool,
+        count=len(trace.strings),
+    )
+
+
+def op_kinds(trace: OpTrace) -> np.ndarray:
+    """Classify every op (by Flags, then kernel name for boundary ops) into a KIND_* code."""
+    kinds = np.full(len(trace), KIND_OTHER, dtype=np.uint8)
+    f = trace.flags
+    lane_units = np.array([ln.unit for ln in trace.lanes] or ["?"])
+    unit = lane_units[trace.lane] if len(trace) else np.array([], dtype=str)
+    kinds[unit == "HVX"] = KIND_HVX
+    kinds[(f & (FLAG_DMA | FLAG_DMA_SET)) != 0] = KIND_DMA
+    kinds[(f & FLAG_HVX) != 0] = KIND_HVX
+    kinds[(f & FLAG_HMX) != 0] = KIND_HMX
+    kinds[(f & (FLAG_DMA_WAIT | FLAG_SYNC)) != 0] = KIND_WAIT
+    kinds[boundary_kernel_mask(trace)[trace.kernel]] = KIND_BOUNDARY
+    return kinds
+
+
+@dataclass(frozen=True, slots=True)
+class LaneStats:
+    """Busy time of one unit lane."""
+
+    lane: Lane
+    ops: int
+    busy: int  # Σ dur on this lane (= QHAS cycles_used)
+    start: int
+    end: int
+    utilization: float  # busy / graph wall × 100 (QHAS convention)
+
+    @property
+    def span(self) -> int:
+        """First start to last end on this lane (= QHAS resource timeline_cycles)."""
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryTax:
+    """Cycles spent in boundary ops and DMA waits."""
+
+    by_category: dict[str, tuple[int, int, int]]  # name -> (ops, busy cycles, DPC)
+    dma_wait_ops: int
+    dma_wait_busy: int
+    dma_wait_dpc: int
+    wall: int
+
+    @property
+    def boundary_busy(self) -> int:
+        """Σ busy cycles of Spill/Fill/Concat/ForceFormat*/flat_from_vtcm ops."""
+        return sum(v[1] for v in self.by_category.values())
+
+    @property
+    def boundary_dpc(self) -> int:
+        """Σ Dominant Path Cycles of boundary ops."""
+        return sum(v[2] for v in self.by_category.values())
+
+    @property
+    def total_dpc(self) -> int:
+        """Boundary-op plus DMA-wait cycles on the dominant path."""
+        return self.boundary_dpc + self.dma_wait_dpc
+
+    @property
+    def total_busy(self) -> int:
+        """Boundary-op plus DMA-wait busy cycles."""
+        return self.boundary_busy + self.dma_wait_busy
+
+    def pct(self, cycles: int) -> float:
+        """Cycles as a percentage of the graph wall."""
+        return 100.0 * cycles / self.wall if self.wall else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSummary:
+    """Figures for one HTP core."""
+
+    core: int
+    executed_ops: int
+    start: int  # rebased cycles
+    end: int
+    lanes: tuple[LaneStats, ...]
+    unit_busy: dict[str, int]  # per unit: its busiest lane's busy (HVX = max lane, not sum)
+    busy_sum: int  # Σ dur across lanes: work volume, NOT wall
+    dpc_sum: int  # Σ Dominant Path Cycles over executed ops
+    hvx_hmx_overlap: int  # cycles where some HVX lane and the HMX lane are both busy
+    boundary: BoundaryTax
+    hvx_union: int
+    hmx_union: int
+
+    @property
+    def wall(self) -> int:
+        """Graph wall in cycles: span of the executed ops (= QHAS timeline_cycles)."""
+        return self.end - self.start
+
+    @property
+    def domain_unit(self) -> str:
+        """The busiest unit (its busiest lane)."""
+        if not self.unit_busy:
+            return "-"
+        return max(self.unit_busy.items(), key=lambda kv: kv[1])[0]
+
+    @property
+    def domain_cycles(self) -> int:
+        """Domain cycles = max over units of the unit's busiest lane (never the sum)."""
+        return max(self.unit_busy.values(), default=0)
+
+    @property
+    def idle(self) -> int:
+        """Accumulated idle on the dominant path: wall − Σ DPC (= QHAS Accumulated Idle)."""
+        return self.wall - self.dpc_sum
+
+    @property
+    def idle_pct(self) -> float:
+        """Idle as a percentage of the wall (= QHAS percent_idle)."""
+        return 100.0 * self.idle / self.wall if self.wall else 0.0
+
+    @property
+    def overlap_pct(self) -> float:
+        """HVX∥HMX overlap as a percentage of the smaller unit's busy union (0 % = fully serial)."""
+        base = min(self.hvx_union, self.hmx_union)
+        return 100.0 * self.hvx_hmx_overlap / base if base else 0.0
+
+    @property
+    def parallelism(self) -> float:
+        """Σ busy / wall: how many lanes were busy on average."""
+        return self.busy_sum / self.wall if self.wall else 0.0
+
+
+def cores(trace: OpTrace) -> list[int]:
+    """Core numbers present in the trace, ascending."""
+    return sorted({ln.core for ln in trace.lanes})
+
+
+def core_mask(trace: OpTrace, core: int) -> np.ndarray:
+    """Boolean mask of the ops that ran on a core."""
+    lane_core = np.array([ln.core for ln in trace.lanes] or [0], dtype=np.int64)
+    return lane_core[trace.lane] == core if len(trace) else np.zeros(0, dtype=bool)
+
+
+def boundary_tax(
+    trace: OpTrace, mask: np.ndarray | None = None, wall: int | None = None
+) -> BoundaryTax:
+    """Boundary-op (Spill/Fill/Concat/ForceFormat*/flat_from_vtcm) and DMA-wait cycles."""
+    sel = np.ones(len(trace), dtype=bool) if mask is None else mask
+    dpc = np.maximum(trace.dpc, 0)
+    by_cat: dict[str, tuple[int, int, int]] = {}
+    names = trace.strings.names
+    kernels = trace.kernel
+    claimed = np.zeros(len(trace), dtype=bool)
+    for cat, rx in BOUNDARY_CATEGORIES:
+        ids = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
+        m = sel & ids[kernels] & ~claimed
+        claimed |= m
+        if m.any():
+            by_cat[cat] = (int(m.sum()), int(trace.dur[m].sum()), int(dpc[m].sum()))
+    wait = sel & ((trace.flags & FLAG_DMA_WAIT) != 0) & ~claimed
+    if wall is None:
+        wall = int(trace.end[sel].max() - trace.ts[sel].min()) if sel.any() else 0
+    return BoundaryTax(
+        by_category=by_cat,
+        dma_wait_ops=int(wait.sum()),
+        dma_wait_busy=int(trace.dur[wait].sum()),
+        dma_wait_dpc=int(dpc[wait].sum()),
+        wall=wall,
+    )
+
+
+def core_summary(trace: OpTrace, core: int = 0) -> CoreSummary:
+    """All graph-level figures for one core."""
+    m = core_mask(trace, core)
+    ts, dur, lane = trace.ts[m], trace.dur[m], trace.lane[m]
+    end = ts + dur
+    start_c = int(ts.min()) if ts.size else 0
+    end_c = int(end.max()) if ts.size else 0
+    wall = end_c - start_c
+    lanes = []
+    unit_busy: dict[str, int] = {}
+    for ln in trace.lanes:
+        if ln.core != core:
+            continue
+        lm = lane == ln.index
+        if not lm.any():
+            continue
+        busy = int(dur[lm].sum())
+        lanes.append(
+            LaneStats(
+                lane=ln,
+                ops=int(lm.sum()),
+                busy=busy,
+                start=int(ts[lm].min()),
+                end=int(end[lm].max()),
+                utilization=100.0 * busy / wall if wall else 0.0,
+            )
+        )
+        unit_busy[ln.unit] = max(unit_busy.get(ln.unit, 0), busy)
+    lane_unit = np.array([ln.unit for ln in trace.lanes] or ["?"])
+    unit = lane_unit[lane] if lane.size else np.array([], dtype=str)
+    hvx = unit == "HVX"
+    hmx = unit == "HMX"
+    # HVX∥HMX: compute ops only (DMA transfers that ride the HMX lane in v2.45 are not HMX compute)
+    f = trace.flags[m]
+    hmx_compute = hmx & ((f & FLAG_HMX) != 0)
+    if not hmx_compute.any():
+        hmx_compute = hmx
+    overlap = intervals.intersection_length(ts[hvx], end[hvx], ts[hmx_compute], end[hmx_compute])
+    return CoreSummary(
+        core=core,
+        executed_ops=int(m.sum()),
+        start=start_c,
+        end=end_c,
+        lanes=tuple(lanes),
+        unit_busy=unit_busy,
+        busy_sum=int(dur.sum()),
+        dpc_sum=int(np.maximum(trace.dpc[m], 0).sum()),
+        hvx_hmx_overlap=overlap,
+        boundary=boundary_tax(trace, m, wall),
+        hvx_union=intervals.union_length(ts[hvx], end[hvx]),
+        hmx_union=intervals.union_length(ts[hmx_compute], end[hmx_compute]),
+    )
+
+
+def core_summaries(trace: OpTrace) -> list[CoreSummary]:
+    """A :class:`CoreSummary` per core."""
+    return [core_summary(trace, c) for c in cores(trace)] or [core_summary(trace, 0)]
+
+
+def graph_wall(trace: OpTrace) -> int:
+    """Span of all executed ops across cores, in cycles."""
+    if not len(trace):
+        return 0
+    return int(trace.end.max() - trace.ts.min())
+
+
+def lane_gaps(
+    trace: OpTrace, lane_index: int, lo: int | None = None, hi: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Idle gaps of one lane inside [lo, hi) (defaults: the graph span)."""
+    m = trace.lane == lane_index
+    lo = int(trace.ts.min()) if lo is None and len(trace) else (lo or 0)
+    hi = int(trace.end.max()) if hi is None and len(trace) else (hi or 0)
+    return intervals.gaps(trace.ts[m], trace.end[m], lo, hi)

@@ -1,0 +1,1 @@
+"""Subcommands of the htptui CLI, one module each (``command`` is the click command)."""

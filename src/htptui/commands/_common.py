@@ -1,0 +1,88 @@
+"""Helpers shared by the subcommands: loading with one-line errors and stderr progress."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from htptui.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from htptui.model.optrace import Optrace
+
+OUTPUT_FORMATS = ("text", "md", "json")
+
+
+def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
+    """Print one line to stderr and exit."""
+    click.echo(f"htptui: error: {message}", err=True)
+    sys.exit(int(code))
+
+
+def warn(message: str) -> None:
+    """Print a diagnostic line to stderr (stdout carries only data)."""
+    click.echo(f"htptui: {message}", err=True)
+
+
+class _StderrProgress:
+    """Progress on stderr for long loads, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < 0.5 or (now - self.last < 0.1 and fraction < 1.0):
+            return
+        self.last = now
+        sys.stderr.write(f"\r\x1b[2Kloading {fraction * 100:5.1f}%  {message}")
+        if fraction >= 1.0:
+            sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+
+def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Optrace:
+    """Load an optrace (directory, file or -), printing a one-line error and exiting 1 on bad input."""
+    from htptui.model.optrace import load_optrace
+
+    try:
+        opt = load_optrace(path, progress=_StderrProgress())
+    except InputError as exc:
+        fail(str(exc))
+    except MemoryError:
+        fail(f"{path}: out of memory while loading")
+    for kind, problem in opt.errors.items():
+        where = opt.artifacts.get(kind) or path
+        if strict:
+            fail(f"{where}: {problem}")
+        if not quiet:
+            warn(f"warning: {where}: {problem} (continuing without it)")
+    return opt
+
+
+def write_output(text: str | bytes, output: str | None) -> None:
+    """Write the document to stdout or a file (refusing to write into a trace directory)."""
+    if output in (None, "-"):
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.flush()
+        else:
+            sys.stdout.write(text)
+        return
+    dest = Path(output)
+    try:
+        if isinstance(text, bytes):
+            dest.write_bytes(text)
+        else:
+            dest.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{dest}: cannot write: {exc.strerror or exc}")
+    warn(f"wrote {dest}")

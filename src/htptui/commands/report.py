@@ -1,0 +1,68 @@
+"""``htptui report PATH``: the headless report (text, Markdown or JSON)."""
+
+from __future__ import annotations
+
+import click
+
+from htptui.commands._common import OUTPUT_FORMATS, load_or_exit, write_output
+
+
+@click.command("report")
+@click.argument("path")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1, None),
+    default=15,
+    show_default=True,
+    help="Rows per ranking table.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(20, 1000),
+    default=100,
+    show_default=True,
+    help="Columns of the ASCII timeline.",
+)
+@click.option(
+    "--expected",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Expected op graph (DAG text or DOT) to diff against.",
+)
+@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 if any artifact is unreadable (default: report without it).",
+)
+def command(
+    path: str,
+    fmt: str,
+    top: int,
+    width: int,
+    expected: str | None,
+    output: str | None,
+    strict: bool,
+) -> None:
+    """Report graph wall, lanes, domain cycles, DPC ranking, timeline and cross-checks for PATH.
+
+    Every figure is derived from the op trace and checked against the SDK's own QHAS and
+    profile.txt values (see the cross-checks section). stdout carries only the report.
+    """
+    from htptui import report
+
+    opt = load_or_exit(path, strict=strict)
+    options = {"width": width, "expected": expected}
+    doc = report.build_report(opt, top=top, options=options)
+    if fmt == "json":
+        write_output(report.to_json_bytes(doc), output)
+    else:
+        write_output(report.render(doc, fmt), output)

@@ -1,0 +1,540 @@
+"""`htptui report`: one JSON-able document built from analysis/, rendered as JSON, text or Markdown.
+
+The dict is the single source for every output format and for saved baselines (`check --baseline`),
+so it carries a ``schema_version``. Renderers only format; they never compute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from htptui import __version__
+from htptui.analysis import checks as checks_mod
+from htptui.analysis import ranking, summary, timing
+from htptui.model.optrace import Optrace
+
+SCHEMA_VERSION = 1
+SCHEMA_NAME = "htptui.report"
+
+# extra sections other features contribute: name -> fn(opt, options) -> dict | None
+SECTION_BUILDERS: dict[str, Callable[[Optrace, dict[str, Any]], dict[str, Any] | None]] = {}
+SECTION_RENDERERS: dict[str, Callable[[dict[str, Any], bool], list[str]]] = {}
+
+
+def register_section(
+    name: str,
+    build: Callable[[Optrace, dict[str, Any]], dict[str, Any] | None],
+    render: Callable[[dict[str, Any], bool], list[str]],
+) -> None:
+    """Let a feature (findings, graph diff, ...) add a section to every report format."""
+    SECTION_BUILDERS[name] = build
+    SECTION_RENDERERS[name] = render
+
+
+def _f(x: float, nd: int = 4) -> float | None:
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return None
+    return round(float(x), nd)
+
+
+def ranking_rows(r: ranking.Ranking, trace: Any, top: int | None) -> list[dict[str, Any]]:
+    """Top rows of a ranking as plain dicts."""
+    rows = []
+    n = len(r) if top is None else min(top, len(r))
+    par = r.parallelism
+    for i in range(n):
+        row: dict[str, Any] = {
+            "name": r.names[i],
+            "dpc": int(r.dpc[i]),
+            "dpc_pct": _f(r.dpc_pct(i), 3),
+            "busy": int(r.busy[i]),
+            "instances": int(r.instances[i]),
+            "span": int(r.span[i]),
+            "busy_over_span": _f(par[i], 3),
+            "max_concurrency": int(r.concurrency[i]),
+            "cycles_per_packet": _f(r.cpp[i], 3),
+            "units": ranking.units_text(int(r.units[i])),
+        }
+        if r.level == "instance":
+            op = int(r.members(i)[0])
+            row["op_id"] = trace.op_id_str(op)
+            row["qnn_op"] = trace.qnn_op_name(op)
+            row["lane"] = trace.lane_of(op).label
+            row["ts"] = int(trace.ts[op])
+        rows.append(row)
+    return rows
+
+
+def build_report(
+    opt: Optrace, top: int = 15, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build the report document for one run."""
+    options = dict(options or {})
+    doc: dict[str, Any] = {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"htptui {__version__}",
+        "source": opt.source,
+        "name": opt.name,
+        "artifacts": {
+            "found": opt.artifacts.found(),
+            "missing": opt.artifacts.missing(),
+            "errors": dict(opt.errors),
+        },
+        "warnings": list(opt.warnings),
+    }
+    t = opt.trace
+    if t is not None:
+        doc["trace"] = {
+            "executed_ops": len(t),
+            "non_executed_tensors": int(t.non_executed.ts.size),
+            "duplicate_events_dropped": t.duplicate_events,
+            "events": t.total_events,
+            "shape": t.shape,
+            "gzipped": t.gzipped,
+            "rebase_cycles": t.rebase,
+            "lanes": [ln.label for ln in t.lanes],
+        }
+        cores = []
+        for cs in summary.core_summaries(t):
+            b = cs.boundary
+            cores.append(
+                {
+                    "core": cs.core,
+                    "graph_wall_cycles": cs.wall,
+                    "executed_ops": cs.executed_ops,
+                    "busy_sum_cycles": cs.busy_sum,
+                    "busy_sum_note": "summed over parallel lanes: work volume, not wall time",
+                    "parallelism": _f(cs.parallelism, 3),
+                    "dpc_sum": cs.dpc_sum,
+                    "accumulated_idle_cycles": cs.idle,
+                    "accumulated_idle_pct": _f(cs.idle_pct, 4),
+                    "unit_busy": dict(cs.unit_busy),
+                    "domain_unit": cs.domain_unit,
+                    "domain_cycles": cs.domain_cycles,
+                    "hvx_hmx_overlap_cycles": cs.hvx_hmx_overlap,
+                    "hvx_hmx_overlap_pct": _f(cs.overlap_pct, 2),
+                    "lanes": [
+                        {
+                            "label": ls.lane.label,
+                            "unit": ls.lane.unit,
+                            "core": ls.lane.core,
+                            "tid": ls.lane.tid,
+                            "thread_name": ls.lane.thread_name,
+                            "ops": ls.ops,
+                            "busy": ls.busy,
+                            "start": ls.start,
+                            "end": ls.end,
+                            "span": ls.span,
+                            "utilization_pct": _f(ls.utilization, 4),
+                        }
+                        for ls in cs.lanes
+                    ],
+                    "boundary_tax": {
+                        "by_category": {
+                            k: {"ops": v[0], "busy": v[1], "dpc": v[2]}
+                            for k, v in b.by_category.items()
+                        },
+                        "dma_wait": {
+                            "ops": b.dma_wait_ops,
+                            "busy": b.dma_wait_busy,
+                            "dpc": b.dma_wait_dpc,
+                        },
+                        "total_busy": b.total_busy,
+                        "total_busy_pct_of_wall": _f(b.pct(b.total_busy), 3),
+                        "total_dpc": b.total_dpc,
+                        "total_dpc_pct_of_wall": _f(b.pct(b.total_dpc), 3),
+                    },
+                }
+            )
+        doc["cores"] = cores
+        doc["ranking"] = {lv: ranking_rows(ranking.rank(t, lv), t, top) for lv in ranking.LEVELS}
+        from htptui import ascii_timeline
+
+        doc["timeline_ascii"] = {
+            str(c): ascii_timeline.render(t, width=int(options.get("width", 100)), core=c)
+            for c in summary.cores(t)
+        }
+    q = opt.qhas
+    if q is not None:
+        doc["qhas"] = {
+            "model_id": q.model_id,
+            "version": q.version,
+            "overall": [
+                {
+                    "core": o.core,
+                    "timeline_cycles": o.timeline_cycles,
+                    "percent_idle": _f(o.percent_idle, 6),
+                    "percent_utilization": _f(o.percent_utilization, 6),
+                    "time_us": o.time_us,
+                    "graph_execute_us": o.graph_execute_us,
+                    "inf_per_s": _f(o.inf_per_s, 3),
+                    "peak_vtcm_alloc": o.peak_vtcm_alloc,
+                    "total_dram_read": o.total_dram_read,
+                    "total_dram_write": o.total_dram_write,
+                    "total_vtcm_read": o.total_vtcm_read,
+                    "total_vtcm_write": o.total_vtcm_write,
+                    "htp_nodes": o.htp_nodes,
+                    "qnn_nodes": o.qnn_nodes,
+                    "resources": [
+                        {
+                            "unit": r.unit,
+                            "tid": r.tid,
+                            "cycles_used": r.cycles_used,
+                            "timeline_cycles": r.timeline_cycles,
+                            "utilization_pct": _f(r.utilization, 4),
+                            "dram_read": r.dram_read,
+                            "dram_write": r.dram_write,
+                            "vtcm_read": r.vtcm_read,
+                            "vtcm_write": r.vtcm_write,
+                        }
+                        for r in o.resources
+                    ],
+                }
+                for o in q.overall
+            ],
+            "dominant_path": {
+                str(core): [
+                    {
+                        "op_id": f"0x{r.op_id:x}",
+                        "htp_op": r.htp_op,
+                        "qnn_op": r.qnn_op,
+                        "start_cycle": r.start_cycle,
+                        "end_cycle": r.end_cycle,
+                        "dp_cycles": r.dp_cycles,
+                        "cycles": r.cycles,
+                        "partial": r.partial,
+                        "idle": r.is_idle,
+                    }
+                    for r in q.path_sorted(core)
+                ]
+                for core in sorted(q.dominant_path)
+            },
+        }
+    tm = timing.timing(opt)
+    doc["timing"] = {
+        "executes": [
+            {
+                "index": e.index,
+                "phases": [
+                    {
+                        "name": p.name,
+                        "us": _f(p.us, 4),
+                        "ghz": _f(p.ghz, 6) if p.ghz else None,
+                        "cycles": p.cycles,
+                    }
+                    for p in e.phases
+                ],
+            }
+            for e in tm.executes
+        ],
+        "trace_execute_clock_ghz": _f(tm.trace_clock_ghz, 6) if tm.trace_clock_ghz else None,
+        "warm_clock_ghz": _f(tm.warm_clock_ghz, 6) if tm.warm_clock_ghz else None,
+        "graph_wall_cycles": tm.graph_wall_cycles,
+        "graph_wall_us_at_trace_clock": _f(tm.graph_wall_us, 3) if tm.graph_wall_us else None,
+        "dpc_sum": tm.dpc_sum,
+        "busy_sum_cycles": tm.busy_sum,
+        "coarse": {k: _f(v, 4) for k, v in tm.coarse.items()},
+        "rate_checks": [
+            {
+                "label": c.label,
+                "cycles": c.cycles,
+                "us": c.us,
+                "ghz": _f(c.ghz, 4),
+                "clock_ghz": _f(c.clock_ghz, 4),
+                "clock_source": c.clock_source,
+                "aggregate": c.aggregate,
+            }
+            for c in tm.rate_checks
+        ],
+        "notes": list(tm.notes),
+    }
+    if opt.profile is not None:
+        ex = opt.profile.first_execute
+        doc["profile"] = {
+            "format": opt.profile.format,
+            "sdk_version": opt.profile.sdk_version,
+            "executes": len(opt.profile.executes),
+            "first_execute": None
+            if ex is None
+            else {
+                "accelerator_cycles": ex.accelerator_cycles,
+                "accelerator_cycles_note": "Σ per-QNN-op busy cycles without SystemService: summed busy, not wall",
+                "qnn_accelerator_us": ex.qnn_accelerator_us,
+                "accelerator_us": ex.accelerator_us,
+                "accelerator_excl_wait_us": ex.accelerator_excl_wait_us,
+                "hvx_threads": ex.hvx_threads,
+                "vtcm_acquire_ticks": ex.vtcm_acquire_ticks,
+                "power_on_ticks": ex.power_on_ticks,
+                "ops": [{"name": o.name, "op_id": o.op_id, "cycles": o.cycles} for o in ex.ops],
+            },
+        }
+    if opt.heap is not None:
+        doc["heap"] = {"values": dict(opt.heap.values), "delta": opt.heap.delta}
+    cks = checks_mod.cross_checks(opt)
+    doc["checks"] = [
+        {
+            "name": c.name,
+            "derived": c.derived,
+            "reported": c.reported,
+            "source": c.source,
+            "ok": c.ok,
+        }
+        for c in cks
+    ]
+    doc["checks_ok"] = all(c.ok for c in cks)
+    for name, build in SECTION_BUILDERS.items():
+        section = build(opt, options)
+        if section is not None:
+            doc[name] = section
+    return doc
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) >= 1000:
+            return f"{int(v):,}"
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def _table(headers: list[str], rows: list[list[Any]], md: bool) -> list[str]:
+    cells = [[_num(c) for c in r] for r in rows]
+    if md:
+        out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in cells]
+        return out
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    out = [
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    ]
+    out.append("  ".join("-" * w for w in widths))
+    for r in cells:
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    return out
+
+
+def _heading(text: str, md: bool, level: int = 2) -> list[str]:
+    if md:
+        return ["", "#" * level + " " + text, ""]
+    return ["", text, "=" * len(text) if level <= 2 else "-" * len(text)]
+
+
+def render(doc: dict[str, Any], fmt: str = "text") -> str:
+    """Render a report document as ``text`` or ``md``."""
+    md = fmt == "md"
+    out: list[str] = []
+    title = f"htptui report: {doc.get('name', '')}"
+    out += [f"# {title}" if md else title, "" if md else "=" * len(title)]
+    out.append(f"source: {doc.get('source')}")
+    arts = doc.get("artifacts", {})
+    out.append("artifacts found: " + ", ".join(sorted(arts.get("found", {}))))
+    if arts.get("missing"):
+        out.append("missing: " + ", ".join(arts["missing"]))
+    for kind, problem in arts.get("errors", {}).items():
+        out.append(f"unreadable {kind}: {problem}")
+    for core in doc.get("cores", []):
+        c = core["core"]
+        out += _heading(f"Core {c} summary", md)
+        rows = [
+            ["graph wall (cycles, span of executed ops)", core["graph_wall_cycles"]],
+            ["executed op instances", core["executed_ops"]],
+            ["domain unit (busiest lane)", f"{core['domain_unit']} {core['domain_cycles']:,}"],
+            ["Σ Dominant Path Cycles", core["dpc_sum"]],
+            [
+                "accumulated idle (wall − Σ DPC)",
+                f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)",
+            ],
+            ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
+            ["average lanes busy (Σ busy / wall)", core["parallelism"]],
+            [
+                "HVX∥HMX overlap (cycles, % of smaller unit)",
+                f"{core['hvx_hmx_overlap_cycles']:,} ({core['hvx_hmx_overlap_pct']:.1f} %)",
+            ],
+            [
+                "boundary tax busy (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
+                f"{core['boundary_tax']['total_busy']:,} ({core['boundary_tax']['total_busy_pct_of_wall']:.1f} % of wall)",
+            ],
+            [
+                "boundary tax on the dominant path",
+                f"{core['boundary_tax']['total_dpc']:,} ({core['boundary_tax']['total_dpc_pct_of_wall']:.1f} % of wall)",
+            ],
+        ]
+        out += _table(["figure", "value"], rows, md)
+        out += _heading(f"Core {c} lanes", md, 3)
+        out += _table(
+            ["lane", "ops", "busy", "span", "util % of wall", "start", "end"],
+            [
+                [
+                    ln["label"],
+                    ln["ops"],
+                    ln["busy"],
+                    ln["span"],
+                    ln["utilization_pct"],
+                    ln["start"],
+                    ln["end"],
+                ]
+                for ln in core["lanes"]
+            ],
+            md,
+        )
+        ascii_rows = doc.get("timeline_ascii", {}).get(str(c))
+        if ascii_rows:
+            out += _heading(f"Core {c} timeline (time → in cycles; one row per lane)", md, 3)
+            from htptui.ascii_timeline import legend
+
+            block = [*ascii_rows, "", legend()]
+            out += ["```", *block, "```"] if md else block
+    rk = doc.get("ranking")
+    if rk:
+        labels = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
+        for lv in ("qnn_op", "kernel", "instance"):
+            rows = rk.get(lv, [])
+            if not rows:
+                continue
+            out += _heading(f"Top {len(rows)} {labels[lv]} by Dominant Path Cycles", md, 3)
+            headers = [
+                "name",
+                "DPC",
+                "% path",
+                "busy",
+                "inst",
+                "span",
+                "busy/span",
+                "max conc",
+                "cyc/pkt",
+                "unit",
+            ]
+            body = [
+                [
+                    r["name"],
+                    r["dpc"],
+                    r["dpc_pct"],
+                    r["busy"],
+                    r["instances"],
+                    r["span"],
+                    r["busy_over_span"],
+                    r["max_concurrency"],
+                    r["cycles_per_packet"],
+                    r["units"],
+                ]
+                for r in rows
+            ]
+            if lv == "instance":
+                headers = ["kernel", "QNN op", "lane", "DPC", "% path", "cycles", "cyc/pkt", "ts"]
+                body = [
+                    [
+                        r["name"],
+                        r["qnn_op"],
+                        r["lane"],
+                        r["dpc"],
+                        r["dpc_pct"],
+                        r["busy"],
+                        r["cycles_per_packet"],
+                        r["ts"],
+                    ]
+                    for r in rows
+                ]
+            out += _table(headers, body, md)
+    tm = doc.get("timing")
+    if tm and (tm.get("executes") or tm.get("coarse")):
+        out += _heading("Coarse (µs) beside fine (cycles)", md)
+        rows = [[k, v] for k, v in tm.get("coarse", {}).items()]
+        if tm.get("graph_wall_cycles") is not None:
+            rows.append(["graph wall (cycles)", tm["graph_wall_cycles"]])
+        if tm.get("graph_wall_us_at_trace_clock"):
+            rows.append(
+                [
+                    f"graph wall at the trace execute's {tm['trace_execute_clock_ghz']} GHz (µs)",
+                    tm["graph_wall_us_at_trace_clock"],
+                ]
+            )
+        if tm.get("dpc_sum") is not None:
+            rows.append(["Σ DPC (cycles)", tm["dpc_sum"]])
+        out += _table(["figure", "value"], rows, md)
+        if tm.get("rate_checks"):
+            out += _heading("Clock sanity (cycles ÷ µs against the core clock)", md, 3)
+            out += _table(
+                ["ratio", "GHz", "clock GHz", "verdict"],
+                [
+                    [
+                        c["label"],
+                        c["ghz"],
+                        c["clock_ghz"],
+                        "AGGREGATE, not wall" if c["aggregate"] else "plausible wall",
+                    ]
+                    for c in tm["rate_checks"]
+                ],
+                md,
+            )
+        if tm.get("executes"):
+            out += _heading("Runtrace phases per execute (µs at each phase's own clock)", md, 3)
+            rows = []
+            for e in tm["executes"]:
+                for p in e["phases"]:
+                    rows.append(
+                        [f"execute {e['index']}", p["name"], p["us"], p["ghz"], p["cycles"]]
+                    )
+            out += _table(["execute", "phase", "µs", "GHz", "cycles"], rows, md)
+        for n in tm.get("notes", []):
+            out.append(f"note: {n}")
+    cks = doc.get("checks")
+    if cks:
+        bad = [c for c in cks if not c["ok"]]
+        out += _heading(
+            f"Cross-checks against the SDK's figures: {len(cks) - len(bad)}/{len(cks)} agree", md
+        )
+        out += _table(
+            ["check", "htptui", "SDK", "source", "ok"],
+            [
+                [
+                    c["name"],
+                    c["derived"],
+                    c["reported"],
+                    c["source"],
+                    "yes" if c["ok"] else "MISMATCH",
+                ]
+                for c in cks
+            ],
+            md,
+        )
+    for name, render_section in SECTION_RENDERERS.items():
+        if name in doc:
+            out += render_section(doc[name], md)
+    if doc.get("warnings"):
+        out += _heading("Warnings", md, 3)
+        out += [f"- {w}" for w in doc["warnings"]]
+    return "\n".join(out) + "\n"
+
+
+def to_json_bytes(doc: dict[str, Any]) -> bytes:
+    """Encode a report document as indented JSON."""
+    import msgspec
+
+    def enc_hook(obj: Any) -> Any:
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if isinstance(obj, np.floating):
+            return float(obj)
+        raise TypeError(type(obj).__name__)
+
+    return msgspec.json.format(msgspec.json.encode(doc, enc_hook=enc_hook), indent=2) + b"\n"
