@@ -68,7 +68,30 @@ def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Opt
     return opt
 
 
-def write_output(text: str | bytes, output: str | None) -> None:
+def trace_dir_of(path: str) -> Path | None:
+    """The directory holding an optrace input (None for stdin)."""
+    if path == "-":
+        return None
+    p = Path(path)
+    return p if p.is_dir() else p.parent
+
+
+def refuse_trace_dir(dest: Path, inputs: list[str]) -> None:
+    """Exit 2 if ``dest`` lies inside the directory of any input: htptui never writes there."""
+    target = dest.resolve().parent
+    for src in inputs:
+        d = trace_dir_of(src)
+        if d is None:
+            continue
+        d = d.resolve()
+        if target == d or d in target.parents:
+            fail(
+                f"{dest}: refusing to write into the trace directory {d}; choose another path",
+                ExitCode.USAGE,
+            )
+
+
+def write_output(text: str | bytes, output: str | None, inputs: list[str] | None = None) -> None:
     """Write the document to stdout or a file (refusing to write into a trace directory)."""
     if output in (None, "-"):
         if isinstance(text, bytes):
@@ -78,6 +101,7 @@ def write_output(text: str | bytes, output: str | None) -> None:
             sys.stdout.write(text)
         return
     dest = Path(output)
+    refuse_trace_dir(dest, inputs or [])
     try:
         if isinstance(text, bytes):
             dest.write_bytes(text)

@@ -63,6 +63,6 @@ def command(
     options = {"width": width, "expected": expected}
     doc = report.build_report(opt, top=top, options=options)
     if fmt == "json":
-        write_output(report.to_json_bytes(doc), output)
+        write_output(report.to_json_bytes(doc), output, [path])
     else:
-        write_output(report.render(doc, fmt), output)
+        write_output(report.render(doc, fmt), output, [path])
