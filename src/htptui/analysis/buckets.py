@@ -112,3 +112,39 @@ def dominant_kind(
     frac = np.clip(busy / bucket_cycles, 0.0, 1.0) if bucket_cycles > 0 else np.zeros_like(busy)
     kind = np.where(busy > threshold, kind, -1)
     return kind, frac
+
+
+def bucket_edges(lo: float, hi: float, width: int) -> np.ndarray:
+    """The ``width + 1`` edges splitting [lo, hi) into equal buckets (the grid every coverage uses)."""
+    return lo + (hi - lo) * np.arange(width + 1, dtype=np.float64) / max(width, 1)
+
+
+def interval_coverage(
+    starts: np.ndarray, durs: np.ndarray, lo: float, hi: float, width: int
+) -> np.ndarray:
+    """Covered cycles per bucket of [lo, hi) for sorted, non-overlapping intervals (e.g. a QHAS path)."""
+    if width <= 0 or hi <= lo or starts.size == 0:
+        return np.zeros(max(width, 0), dtype=np.float64)
+    prefix = np.concatenate([[0], np.cumsum(durs)]).astype(np.int64)
+    track = _Track(starts=starts, durs=durs, prefix=prefix, index=np.arange(starts.size))
+    return np.diff(CoverageIndex._cumulative(track, bucket_edges(lo, hi, width))).astype(np.float64)
+
+
+def step_max(ts: np.ndarray, values: np.ndarray, lo: float, hi: float, width: int) -> np.ndarray:
+    """Per bucket of [lo, hi): the largest value a step series (e.g. a VTCM counter) takes there."""
+    out = np.zeros(max(width, 0), dtype=np.float64)
+    if width <= 0 or hi <= lo or ts.size == 0:
+        return out
+    edges = bucket_edges(lo, hi, width)
+    vals = np.asarray(values, dtype=np.float64)
+    before = np.searchsorted(ts, edges[:-1], side="right") - 1
+    out = np.where(before >= 0, vals[np.maximum(before, 0)], 0.0)
+    a = np.searchsorted(ts, edges[:-1], side="left")
+    b = np.searchsorted(ts, edges[1:], side="left")
+    inside = b > a
+    if inside.any():
+        padded = np.concatenate([vals, [-np.inf]])
+        pairs = np.stack([a[inside], b[inside]], axis=1).ravel()
+        maxima = np.maximum.reduceat(padded, pairs)[::2]
+        out[inside] = np.maximum(out[inside], maxima)
+    return out

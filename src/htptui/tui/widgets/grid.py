@@ -1,0 +1,446 @@
+"""A virtual Line-API table: a fixed header over millions of rows, formatting only the visible ones.
+
+The caller owns the data and its order: ``set_data(n_rows, cell, row_key)`` takes a row count and a
+``cell(row, column_key) -> str`` callback, with row index = display order. Sorting is requested with
+:class:`DataGrid.SortRequested`; the caller re-sorts and calls ``set_data`` again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+SEPARATOR = " "
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: key passed to the cell callback, header label, width in cells, alignment."""
+
+    key: str
+    label: str
+    width: int
+    align: str = "right"  # "left" | "right" | "center"
+    sortable: bool = True
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    """Pad or truncate ``text`` to exactly ``width`` cells (ellipsis when cut)."""
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+    if align == "left":
+        return text.ljust(width)
+    if align == "center":
+        return text.center(width)
+    return text.rjust(width)
+
+
+class DataGrid(ScrollView, can_focus=True):
+    """Virtual table with a fixed header, a row cursor, sort requests and row style hooks."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "datagrid--header",
+        "datagrid--header-sorted",
+        "datagrid--cursor",
+        "datagrid--even",
+        "datagrid--dim",
+        "datagrid--match",
+        "datagrid--empty",
+    }
+
+    DEFAULT_CSS = """
+    DataGrid {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        & > .datagrid--header { color: $text; background: $panel; text-style: bold; }
+        & > .datagrid--header-sorted { color: $text-accent; background: $panel; text-style: bold underline; }
+        & > .datagrid--cursor { color: $text; background: $primary-muted; }
+        &:focus > .datagrid--cursor { color: $text; background: $primary; text-style: bold; }
+        & > .datagrid--even { background: $boost; }
+        & > .datagrid--dim { color: $text-disabled; }
+        & > .datagrid--match { color: $text-warning; text-style: bold; }
+        & > .datagrid--empty { color: $text-muted; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", "Down", show=False, id="grid.down", tooltip="Next row"),
+        Binding("j", "cursor_down", "Down", show=False, id="grid.down_vim", tooltip="Next row"),
+        Binding("up", "cursor_up", "Up", show=False, id="grid.up", tooltip="Previous row"),
+        Binding("k", "cursor_up", "Up", show=False, id="grid.up_vim", tooltip="Previous row"),
+        Binding("g", "cursor_top", "Top", show=False, id="grid.top", tooltip="First row"),
+        Binding("home", "cursor_top", "Top", show=False, id="grid.top_alt", tooltip="First row"),
+        Binding("G", "cursor_bottom", "Bottom", show=False, id="grid.bottom", tooltip="Last row"),
+        Binding(
+            "end", "cursor_bottom", "Bottom", show=False, id="grid.bottom_alt", tooltip="Last row"
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="grid.page_down",
+            tooltip="One page down",
+        ),
+        Binding(
+            "space",
+            "page_down",
+            "Page down",
+            show=False,
+            id="grid.page_down_alt",
+            tooltip="One page down",
+        ),
+        Binding(
+            "pageup", "page_up", "Page up", show=False, id="grid.page_up", tooltip="One page up"
+        ),
+        Binding(
+            "b", "page_up", "Page up", show=False, id="grid.page_up_alt", tooltip="One page up"
+        ),
+        Binding(
+            "left",
+            "scroll_columns(-1)",
+            "Left",
+            show=False,
+            id="grid.left",
+            tooltip="Scroll columns left",
+        ),
+        Binding(
+            "h",
+            "scroll_columns(-1)",
+            "Left",
+            show=False,
+            id="grid.left_vim",
+            tooltip="Scroll columns left",
+        ),
+        Binding(
+            "right",
+            "scroll_columns(1)",
+            "Right",
+            show=False,
+            id="grid.right",
+            tooltip="Scroll columns right",
+        ),
+        Binding(
+            "l",
+            "scroll_columns(1)",
+            "Right",
+            show=False,
+            id="grid.right_vim",
+            tooltip="Scroll columns right",
+        ),
+        Binding(
+            "enter",
+            "select_row",
+            "Select",
+            id="grid.select",
+            tooltip="Select the row under the cursor",
+        ),
+        Binding(
+            "s", "cycle_sort", "Sort", id="grid.sort", tooltip="Sort by the next sortable column"
+        ),
+        Binding(
+            "S", "reverse_sort", "Reverse", id="grid.reverse", tooltip="Reverse the sort order"
+        ),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor moved to ``row``."""
+
+        def __init__(self, grid: DataGrid, row: int) -> None:
+            self.grid = grid
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> DataGrid:
+            """The grid that posted this message."""
+            return self.grid
+
+        def can_replace(self, message: Message) -> bool:
+            """Coalesce a flood of cursor moves from one grid."""
+            return isinstance(message, DataGrid.RowHighlighted) and message.grid is self.grid
+
+    class RowSelected(Message):
+        """The user chose ``row`` (enter or a click on the cursor row)."""
+
+        def __init__(self, grid: DataGrid, row: int) -> None:
+            self.grid = grid
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> DataGrid:
+            """The grid that posted this message."""
+            return self.grid
+
+    class SortRequested(Message):
+        """Ask the owner to re-sort by ``column_key`` and call ``set_data`` again."""
+
+        def __init__(self, grid: DataGrid, column_key: str, descending: bool) -> None:
+            self.grid = grid
+            self.column_key = column_key
+            self.descending = descending
+            super().__init__()
+
+        @property
+        def control(self) -> DataGrid:
+            """The grid that posted this message."""
+            return self.grid
+
+    def __init__(
+        self,
+        *,
+        empty_text: str = "no rows",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns: list[Column] = []
+        self.n_rows = 0
+        self.cell: Callable[[int, str], str] = lambda row, key: ""
+        self.row_key: Callable[[int], Hashable] | None = None
+        self.row_style: Callable[[int], str | None] | None = None
+        self.cursor_row = 0
+        self.sort_key: str | None = None
+        self.sort_descending = True
+        self.empty_text = empty_text
+        self._data_gen = 0
+        self._style_gen = 0
+        self._styles: dict[str, Style] = {}
+        self._cache: LRUCache[Hashable, Strip] = LRUCache(1024)
+        self._total_width = 0
+
+    # ------------------------------------------------------------------ data in
+
+    def set_columns(self, columns: list[Column]) -> None:
+        """Define the columns (clears nothing else; rows are re-drawn)."""
+        self.columns = list(columns)
+        self._total_width = sum(c.width for c in self.columns) + len(SEPARATOR) * max(
+            len(self.columns) - 1, 0
+        )
+        self._invalidate()
+
+    def set_data(
+        self,
+        n_rows: int,
+        cell: Callable[[int, str], str],
+        row_key: Callable[[int], Hashable] | None = None,
+    ) -> None:
+        """Show ``n_rows`` rows whose text comes from ``cell(row, column_key)`` in display order."""
+        old_key = self.row_key(self.cursor_row) if self.row_key and self.n_rows else None
+        self.n_rows = max(int(n_rows), 0)
+        self.cell = cell
+        self.row_key = row_key
+        self._invalidate()
+        target = 0
+        if old_key is not None and row_key is not None and self.n_rows < 200_000:
+            target = next((r for r in range(self.n_rows) if row_key(r) == old_key), 0)
+        self.cursor_row = min(target, max(self.n_rows - 1, 0))
+        self._scroll_cursor_into_view(animate=False)
+
+    def set_sort(self, column_key: str | None, descending: bool = True) -> None:
+        """Show which column the data is sorted by (the header marks it)."""
+        self.sort_key = column_key
+        self.sort_descending = descending
+        self._invalidate()
+
+    def set_row_style(self, row_style: Callable[[int], str | None] | None) -> None:
+        """Install a hook returning ``"-dim"``, ``"-match"`` or None per row."""
+        self.row_style = row_style
+        self._invalidate()
+
+    def refresh_rows(self) -> None:
+        """Redraw every row (after the data behind ``cell`` or ``row_style`` changed in place)."""
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """Drop cached rows and recompute the scrollable size."""
+        self._data_gen += 1
+        self._cache.clear()
+        self.virtual_size = Size(self._total_width, self.n_rows + 1)
+        self.refresh()
+
+    # ------------------------------------------------------------------ cursor
+
+    @property
+    def page_rows(self) -> int:
+        """Rows visible under the header."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def move_cursor(self, row: int, scroll: bool = True) -> None:
+        """Move the cursor to ``row`` (clamped), scroll it into view and post RowHighlighted."""
+        if self.n_rows == 0:
+            return
+        row = min(max(int(row), 0), self.n_rows - 1)
+        changed = row != self.cursor_row
+        self.cursor_row = row
+        if scroll:
+            self._scroll_cursor_into_view(animate=False)
+        self.refresh()
+        if changed:
+            self.post_message(self.RowHighlighted(self, row))
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        """Scroll vertically so the cursor row sits between the header and the bottom."""
+        top = int(self.scroll_y)
+        page = self.page_rows
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=animate, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=animate, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        """Next row."""
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        """Previous row."""
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_top(self) -> None:
+        """First row."""
+        self.move_cursor(0)
+
+    def action_cursor_bottom(self) -> None:
+        """Last row."""
+        self.move_cursor(self.n_rows - 1)
+
+    def action_page_down(self) -> None:
+        """One page down."""
+        self.move_cursor(self.cursor_row + self.page_rows)
+
+    def action_page_up(self) -> None:
+        """One page up."""
+        self.move_cursor(self.cursor_row - self.page_rows)
+
+    def action_scroll_columns(self, direction: int) -> None:
+        """Scroll horizontally by about one column width."""
+        step = max(min((c.width for c in self.columns), default=8), 4) + len(SEPARATOR)
+        self.scroll_to(x=max(self.scroll_x + direction * step, 0), animate=False, immediate=True)
+
+    def action_select_row(self) -> None:
+        """Post RowSelected for the cursor row."""
+        if self.n_rows:
+            self.post_message(self.RowSelected(self, self.cursor_row))
+
+    def action_cycle_sort(self) -> None:
+        """Request a sort by the next sortable column (descending first)."""
+        keys = [c.key for c in self.columns if c.sortable]
+        if not keys:
+            return
+        pos = keys.index(self.sort_key) + 1 if self.sort_key in keys else 0
+        self.set_sort(keys[pos % len(keys)], True)
+        assert self.sort_key is not None
+        self.post_message(self.SortRequested(self, self.sort_key, self.sort_descending))
+
+    def action_reverse_sort(self) -> None:
+        """Request the current sort in the opposite direction."""
+        if self.sort_key is None:
+            keys = [c.key for c in self.columns if c.sortable]
+            if not keys:
+                return
+            self.sort_key = keys[0]
+        self.set_sort(self.sort_key, not self.sort_descending)
+        assert self.sort_key is not None
+        self.post_message(self.SortRequested(self, self.sort_key, self.sort_descending))
+
+    def on_click(self, event: events.Click) -> None:
+        """Move the cursor to the clicked row; a click on the cursor row selects it."""
+        if event.y < 1 or self.n_rows == 0:
+            return
+        row = int(self.scroll_y) + event.y - 1
+        if row >= self.n_rows:
+            return
+        if row == self.cursor_row:
+            self.action_select_row()
+        else:
+            self.move_cursor(row)
+
+    # ------------------------------------------------------------------ drawing
+
+    def notify_style_update(self) -> None:
+        """Drop cached strips and styles when the theme or CSS changes."""
+        super().notify_style_update()
+        self._styles = {}
+        self._style_gen += 1
+        self._cache.clear()
+
+    def _style(self, name: str) -> Style:
+        """The Rich style of a component class, cached per theme."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name)
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        """Draw the fixed header (y = 0) or one data row, cropped to the horizontal scroll."""
+        width = self.scrollable_content_region.width
+        scroll_x = int(self.scroll_x)
+        if y == 0:
+            full = self._header_strip()
+        else:
+            row = int(self.scroll_y) + y - 1
+            if row >= self.n_rows:
+                if self.n_rows == 0 and y == 1:
+                    text = _fit(self.empty_text, width, "left")
+                    return Strip([Segment(text, self._style("datagrid--empty"))], width)
+                return Strip.blank(width, self.rich_style)
+            full = self._row_strip(row)
+        return full.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _header_strip(self) -> Strip:
+        """The header row, with an arrow on the sorted column."""
+        key = ("header", self._data_gen, self._style_gen)
+        strip = self._cache.get(key)
+        if strip is None:
+            segments: list[Segment] = []
+            plain = self._style("datagrid--header")
+            sorted_style = self._style("datagrid--header-sorted")
+            for i, col in enumerate(self.columns):
+                label = col.label
+                style = plain
+                if col.key == self.sort_key:
+                    label = f"{label}{'▼' if self.sort_descending else '▲'}"
+                    style = sorted_style
+                if i:
+                    segments.append(Segment(SEPARATOR, plain))
+                segments.append(Segment(_fit(label, col.width, col.align), style))
+            strip = Strip(segments, self._total_width)
+            self._cache[key] = strip
+        return strip
+
+    def _row_strip(self, row: int) -> Strip:
+        """One data row, formatted on demand and cached."""
+        is_cursor = row == self.cursor_row
+        key = (row, is_cursor, self._data_gen, self._style_gen)
+        strip = self._cache.get(key)
+        if strip is None:
+            base = self.rich_style
+            if row % 2:
+                base = base + self._style("datagrid--even")
+            hook = self.row_style(row) if self.row_style is not None else None
+            if hook == "-dim":
+                base = base + self._style("datagrid--dim")
+            elif hook == "-match":
+                base = base + self._style("datagrid--match")
+            if is_cursor:
+                base = base + self._style("datagrid--cursor")
+            cell = self.cell
+            text = SEPARATOR.join(_fit(cell(row, c.key), c.width, c.align) for c in self.columns)
+            strip = Strip([Segment(text, base)], self._total_width)
+            self._cache[key] = strip
+        return strip
