@@ -692,7 +692,7 @@ def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             "keeping operands in VTCM); for the compute-bound rest, packing more work per packet does."
         ),
         evidence=ev,
-        ops=tuple(i for v in mem for i in v.ops),
+        ops=tuple(sorted(i for v in mem for i in v.ops)),
         qnn_ops=tuple(v.qnn_op for v in mem),
         impact=float(dpc),
     )
