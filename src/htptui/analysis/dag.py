@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from htptui.model.htp_graph import HtpGraph
+from htptui.model.htp_graph import HtpGraph, Node
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -95,6 +95,15 @@ def is_compiler_kernel(kernel: str) -> bool:
     return bool(COMPILER_KERNEL_RE.search(kernel))
 
 
+def is_compiler_node(node: Node) -> bool:
+    """Whether an HTP node is compiler-inserted: a layout/copy kernel that is not the op's own kind."""
+    if not is_compiler_kernel(node.type):
+        return False
+    own = {re.sub(r"_\d+$", "", node.grouping), str(node.params.get("qnn_op_type", ""))} - {""}
+    kernel = node.type.lower()
+    return not any(o.lower() in kernel for o in own)
+
+
 def is_compiler_op(name: str) -> bool:
     """Whether a QNN op name is one the compiler adds (SystemService, *_pre/post_reshape)."""
     return bool(COMPILER_OP_RE.search(name))
@@ -119,6 +128,7 @@ __all__ = [
     "QnnDag",
     "htp_digraph",
     "is_compiler_kernel",
+    "is_compiler_node",
     "is_compiler_op",
     "qnn_dag",
     "qnn_digraph",

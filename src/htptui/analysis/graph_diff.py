@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from htptui.analysis import intervals
-from htptui.analysis.dag import QnnDag, is_compiler_kernel, is_compiler_op, qnn_dag, qnn_digraph
+from htptui.analysis.dag import QnnDag, is_compiler_node, is_compiler_op, qnn_dag, qnn_digraph
 from htptui.analysis.expected import ExpectedGraph, find_expected, load_expected, resolve
 from htptui.model.htp_graph import HtpGraph
 
@@ -440,7 +440,7 @@ def diff_graphs(
     cons = graph.consumers()
     result = GraphDiff(expected_source=expected.source if expected is not None else None)
     result.compiler_htp_ops = [
-        (n.grouping, n.key, n.type) for n in graph.nodes.values() if is_compiler_kernel(n.type)
+        (n.grouping, n.key, n.type) for n in graph.nodes.values() if is_compiler_node(n)
     ]
     trace_ops = [n for n in (trace.qnn_op_ids if trace is not None else {}) if n not in dag.ops]
     if expected is None:

@@ -1,0 +1,79 @@
+"""``htptui dag PATH``: the compiled op DAG as ASCII lanes, diffed against an expected graph."""
+
+from __future__ import annotations
+
+import click
+
+from htptui.commands._common import OUTPUT_FORMATS, fail, load_or_exit, write_output
+
+
+@click.command("dag")
+@click.argument("path")
+@click.option(
+    "--expected",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Expected op graph (.dag text, .dot or .onnx); default: expected.dag beside PATH.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(("qnn", "htp")),
+    default="qnn",
+    show_default=True,
+    help="QNN ops (HTP nodes collapsed by grouping) or every HTP node.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+def command(path: str, expected: str | None, level: str, fmt: str, output: str | None) -> None:
+    """Print the actual op DAG of PATH, one node per row, with the diff against the expected graph.
+
+    Edges are marked [ok] (expected and present), [MISSING], [UNEXPECTED] or [added] (to or from an
+    op the compiler added); STATIC tensors shared across QNN ops are listed after the DAG.
+    """
+    from htptui import graph_diff_report as gdr
+    from htptui.analysis.graph_diff import diff_optrace
+    from htptui.errors import InputError
+
+    opt = load_or_exit(path, quiet=True)
+    if opt.graph is None:
+        fail(opt.missing_sentence("htp_graph"))
+    try:
+        diff = diff_optrace(opt, expected)
+    except InputError as exc:
+        fail(str(exc))
+    assert diff is not None
+    has_exp = diff.expected_source is not None
+    rows = (gdr.qnn_dag_lines if level == "qnn" else gdr.htp_dag_lines)(
+        opt.graph, diff if has_exp else None
+    )
+    lines = gdr.format_rows(rows)
+    if fmt == "json":
+        import json
+
+        doc = {"schema": "htptui.dag", "level": level, "source": opt.source, "dag_ascii": lines}
+        doc |= {"diff": diff.to_dict()}
+        write_output(json.dumps(doc, indent=2) + "\n", output)
+        return
+    md = fmt == "md"
+    n_nodes = (
+        len(opt.graph.nodes)
+        if level == "htp"
+        else len({n.grouping for n in opt.graph.nodes.values()})
+    )
+    title = f"{'QNN-op' if level == 'qnn' else 'HTP-node'} DAG of {opt.name} ({n_nodes} nodes)"
+    out = [f"# {title}" if md else title]
+    if has_exp:
+        out.append(f"expected: {diff.expected_source}")
+    out.append("")
+    out += ["```", *lines, "```"] if md else lines
+    sec = gdr.section_of(diff, opt.graph)
+    sec["dag_ascii"] = []  # already printed above
+    out += gdr.render(sec, md)
+    write_output("\n".join(out) + "\n", output)
