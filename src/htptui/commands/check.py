@@ -1,0 +1,171 @@
+"""``htptui check CURRENT --baseline BASE``: a CI regression gate (exit 0 ok, 1 regression, 2 error)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from htptui.commands.diff import PERCENT
+from htptui.errors import ExitCode
+
+# `check` exits 2 on any usage *or input* error, so that CI can tell "regressed" (1) from "broken" (2)
+CHECK_INPUT_ERROR = ExitCode.USAGE
+
+
+class _OptionalPercent(click.ParamType):
+    """A percentage (``5%`` or ``5``), or ``off`` to disable a gate."""
+
+    name = "percent|off"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float | None:
+        """Parse a percentage or ``off``."""
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+            return None
+        return PERCENT.convert(value, param, ctx)
+
+
+OPT_PERCENT = _OptionalPercent()
+
+
+@click.command("check")
+@click.argument("current")
+@click.option(
+    "--baseline",
+    "-b",
+    required=True,
+    help="Baseline run: a JSON saved by `htptui report --format json`, or an optrace directory.",
+)
+@click.option(
+    "--max-wall-regress",
+    type=OPT_PERCENT,
+    default="5%",
+    show_default=True,
+    help="Fail when graph wall cycles grow by more than this.",
+)
+@click.option(
+    "--max-op-regress",
+    type=OPT_PERCENT,
+    default="10%",
+    show_default=True,
+    help="Fail when a QNN op's DPC or busy cycles grow by more than this (and --op-min-cycles).",
+)
+@click.option(
+    "--op-min-cycles",
+    type=click.FloatRange(0, None),
+    default=500,
+    show_default=True,
+    help="A QNN op regresses only if it also grew by at least this many cycles.",
+)
+@click.option(
+    "--max-domain-regress",
+    type=OPT_PERCENT,
+    default="5%",
+    show_default=True,
+    help="Fail when the domain (busiest unit's busy cycles) grows by more than this.",
+)
+@click.option(
+    "--max-idle-regress",
+    type=OPT_PERCENT,
+    default="off",
+    show_default=True,
+    help="Fail when accumulated idle (% of wall) rises by more than this many points.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "md", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every evaluated gate, not only failures."
+)
+def command(
+    current: str,
+    baseline: str,
+    max_wall_regress: float | None,
+    max_op_regress: float | None,
+    op_min_cycles: float,
+    max_domain_regress: float | None,
+    max_idle_regress: float | None,
+    fmt: str,
+    show_all: bool,
+) -> None:
+    """Gate CI on performance: compare CURRENT against --baseline and fail on regression.
+
+    CURRENT and the baseline are each an optrace directory, a chrometrace file, or a JSON file
+    saved by `htptui report --format json` (its schema and schema_version are checked).
+    Percentages are written 5% or 5; `off` disables a gate.
+
+    \b
+    Exit codes (check differs from the other commands):
+      0  every figure within its threshold
+      1  a regression; stdout lists what regressed
+      2  usage error, or an input that cannot be read (missing file, truncated JSON,
+         unknown schema, schema_version newer than supported)
+    """
+    from htptui.analysis.compare import Limits, check, compare
+    from htptui.compare_report import load_document, render_gates
+    from htptui.errors import InputError
+
+    def warn(msg: str) -> None:
+        click.echo(f"htptui: {msg}", err=True)
+
+    try:
+        base_doc = load_document(baseline, on_warning=warn)
+        cur_doc = load_document(current, on_warning=warn)
+    except InputError as exc:
+        click.echo(f"htptui: error: {exc}", err=True)
+        sys.exit(int(CHECK_INPUT_ERROR))
+    except MemoryError:
+        click.echo("htptui: error: out of memory while loading", err=True)
+        sys.exit(int(CHECK_INPUT_ERROR))
+    limits = Limits(
+        wall=max_wall_regress,
+        op=max_op_regress,
+        op_min_cycles=op_min_cycles,
+        domain=max_domain_regress,
+        idle_points=max_idle_regress,
+    )
+    cmp = compare(base_doc, cur_doc)
+    gates, notes = check(cmp, limits)
+    regressed = [g for g in gates if g.regressed]
+    if fmt == "json":
+        from htptui.report import to_json_bytes
+
+        doc = {
+            "schema": "htptui.check",
+            "schema_version": 1,
+            "ok": not regressed,
+            "baseline": {"name": cmp.a.name, "source": cmp.a.source},
+            "current": {"name": cmp.b.name, "source": cmp.b.source},
+            "regressions": [g.to_dict() for g in regressed],
+            "gates": [g.to_dict() for g in gates],
+            "notes": [*notes, *cmp.notes],
+        }
+        sys.stdout.buffer.write(to_json_bytes(doc))
+        sys.stdout.flush()
+    elif regressed or show_all:
+        head = (
+            f"REGRESSION: {len(regressed)} figure(s) of {cmp.b.source} exceed their limits "
+            f"against {cmp.a.source}"
+            if regressed
+            else f"ok: {len(gates)} gate(s) of {cmp.b.source} within limits against {cmp.a.source}"
+        )
+        click.echo(head)
+        click.echo(
+            render_gates(gates, [*notes, *cmp.notes], fmt, only_regressed=not show_all), nl=False
+        )
+    else:
+        wall = next((g for g in gates if g.what == "graph wall"), None)
+        extra = ""
+        if wall is not None and wall.rel is not None:
+            extra = f" (graph wall {wall.rel * 100:+.2f} %)"
+        click.echo(f"ok: {len(gates)} gate(s) within limits{extra}")
+        for n in notes:
+            click.echo(f"note: {n}", err=True)
+    sys.exit(int(ExitCode.INPUT if regressed else ExitCode.OK))

@@ -1,0 +1,97 @@
+"""``htptui diff A B``: compare two runs (optrace directories/files or saved JSON reports)."""
+
+from __future__ import annotations
+
+import click
+
+from htptui.commands._common import OUTPUT_FORMATS, fail, warn, write_output
+
+
+class PercentType(click.ParamType):
+    """A percentage written ``5%`` or ``5``, converted to a fraction (0.05)."""
+
+    name = "percent"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        """Parse ``5%`` / ``5`` / ``0.5 %`` into a fraction."""
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().rstrip("%").strip()
+        try:
+            pct = float(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a percentage (write 5% or 5)", param, ctx)
+        if pct < 0 or pct != pct:
+            self.fail(f"{value!r} must be a percentage ≥ 0", param, ctx)
+        return pct / 100.0
+
+
+PERCENT = PercentType()
+
+
+@click.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1, None),
+    default=20,
+    show_default=True,
+    help="Rows per table (lanes, QNN ops, kernels, instances).",
+)
+@click.option(
+    "--min-delta",
+    type=PERCENT,
+    default="1%",
+    show_default=True,
+    help="Hide changes smaller than this share of A (5% or 5).",
+)
+@click.option(
+    "--min-cycles",
+    type=click.FloatRange(0, None),
+    default=50,
+    show_default=True,
+    help="Hide cycle changes smaller than this many cycles.",
+)
+@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+def command(
+    a: str, b: str, fmt: str, top: int, min_delta: float, min_cycles: float, output: str | None
+) -> None:
+    """Compare run A (before) with run B (after).
+
+    A and B are each an optrace directory, a chrometrace file, or a JSON file saved by
+    `htptui report --format json`. Shows graph wall, per-lane busy, domain, idle, boundary tax,
+    Σ DPC and runtrace phases, then QNN ops, HTP kernels and instances sorted by |Δ|, ops added or
+    removed, and compiled-graph changes (nodes per kernel, QNN-op edges). Deltas below both
+    --min-delta and --min-cycles are hidden. Exit 0, or 1 when an input cannot be read.
+    """
+    from htptui.analysis.compare import Noise, compare
+    from htptui.commands._common import _StderrProgress
+    from htptui.compare_report import load_document, render_diff
+    from htptui.errors import InputError
+
+    try:
+        doc_a = load_document(a, progress=_StderrProgress(), on_warning=warn)
+        doc_b = load_document(b, progress=_StderrProgress(), on_warning=warn)
+    except InputError as exc:
+        fail(str(exc))
+    except MemoryError:
+        fail("out of memory while loading")
+    cmp = compare(doc_a, doc_b)
+    noise = Noise(rel=min_delta, cycles=min_cycles)
+    if fmt == "json":
+        from htptui.report import to_json_bytes
+
+        write_output(to_json_bytes(cmp.to_dict(noise, top)), output)
+    else:
+        write_output(render_diff(cmp, fmt, noise, top), output)
