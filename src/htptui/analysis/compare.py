@@ -289,7 +289,7 @@ def figures(doc: dict[str, Any]) -> RunFigures:
     lanes: dict[str, float] = {}
     for c in cores:
         core = int(c.get("core", 0))
-        p = f"core {core} " if multi else ""
+        p = f"core {core} " if core else ""  # core 0 unprefixed: comparable with single-core runs
         tax = c.get("boundary_tax") or {}
         core_figs[core] = {
             "wall": _num(c.get("graph_wall_cycles")),
@@ -299,7 +299,7 @@ def figures(doc: dict[str, Any]) -> RunFigures:
             "idle_pct": _num(c.get("accumulated_idle_pct")),
         }
         if multi:
-            summary[f"{p}graph wall (cycles)"] = (core_figs[core]["wall"], "cycles")
+            summary[f"core {core} graph wall (cycles)"] = (core_figs[core]["wall"], "cycles")
         summary[f"{p}domain: busiest unit (cycles)"] = (core_figs[core]["domain"], "cycles")
         for unit, busy in sorted((c.get("unit_busy") or {}).items()):
             summary[f"{p}{unit} busiest lane busy (cycles)"] = (_num(busy), "cycles")
@@ -668,7 +668,7 @@ def check(cmp: Comparison, limits: Limits) -> tuple[list[Gate], list[str]]:
             )
     for core in sorted(set(cmp.a.cores) & set(cmp.b.cores)):
         ca, cb = cmp.a.cores[core], cmp.b.cores[core]
-        p = f"core {core} " if len(cmp.a.cores) > 1 or len(cmp.b.cores) > 1 else ""
+        p = f"core {core} " if core else ""
         if limits.domain is not None and ca["domain"] and cb["domain"] is not None:
             r = (cb["domain"] - ca["domain"]) / ca["domain"]
             gates.append(
