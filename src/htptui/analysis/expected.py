@@ -103,7 +103,8 @@ def _names(parts: list[str], path: str, lineno: int, sep: str) -> list[str]:
 
 def parse_text(text: str, path: str = "<expected>") -> ExpectedGraph:
     """Parse the line format (or a DOT ``digraph``, detected by its first word)."""
-    body = "\n".join(_strip_comment(ln) for ln in text.splitlines())
+    body = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    body = "\n".join(_strip_comment(re.sub(r"^\s*//.*$", "", ln)) for ln in body.splitlines())
     if re.match(r"^\s*(strict\s+)?(di)?graph\b", body):
         return parse_dot(text, path)
     g = ExpectedGraph(source=path)
