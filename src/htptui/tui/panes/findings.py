@@ -1,0 +1,152 @@
+"""The "Findings" pane: what is wrong with the run, most severe first, with the evidence and advice of the
+highlighted finding; selecting one selects its ops in every pane."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from htptui.tui.messages import SelectOps
+from htptui.tui.panes import PaneSpec
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from htptui.analysis.findings import Finding
+    from htptui.model.optrace import Optrace
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "dim"}
+
+
+def _fmt(v: float | int | str) -> str:
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{int(v):,}" if v.is_integer() and abs(v) >= 1000 else f"{v:,.2f}"
+    return str(v)
+
+
+def detail_markup(f: Finding) -> str:
+    """Rich markup for one finding: title, advice, then the evidence table and the ops."""
+    style = SEVERITY_STYLE.get(f.severity, "")
+    lines = [
+        f"[{style}]{f.severity.upper()}[/] [b]{escape(f.title)}[/b]",
+        f"[dim]rule[/dim] {escape(f.rule)}",
+        "",
+        f"[b]advice[/b] {escape(f.advice)}",
+        "",
+    ]
+    width = max((len(k) for k in f.evidence), default=0)
+    lines += [f"  {escape(k.ljust(width))}  {escape(_fmt(v))}" for k, v in f.evidence.items()]
+    if f.qnn_ops:
+        lines += ["", f"[b]QNN ops[/b] {escape(', '.join(f.qnn_ops[:12]))}"]
+    if f.ops:
+        shown = ", ".join(str(i) for i in f.ops[:24]) + (" ..." if len(f.ops) > 24 else "")
+        lines.append(f"[b]trace ops[/b] ({len(f.ops)}) {shown}  [dim]enter: select them[/dim]")
+    return "\n".join(lines)
+
+
+class FindingsPane(Vertical):
+    """A list of findings (most severe first) above the evidence of the highlighted one."""
+
+    DEFAULT_CSS = """
+    FindingsPane { height: 1fr; }
+    FindingsPane > DataTable { height: 2fr; }
+    FindingsPane > VerticalScroll { height: 3fr; border-top: solid $primary; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._all: list[Finding] = []
+        self._shown: list[Finding] = []
+        self._selected: tuple[int, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        """A findings table and a detail area."""
+        table: DataTable[str] = DataTable(
+            cursor_type="row", zebra_stripes=True, id="findings-table"
+        )
+        table.add_columns("severity", "rule", "finding")
+        yield table
+        with VerticalScroll(id="findings-detail-scroll"):
+            yield Static("no findings loaded", id="findings-detail")
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings currently listed."""
+        return list(self._shown)
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        """Show these findings (already sorted most severe first)."""
+        self._all = list(findings)
+        self._show(self._all)
+
+    def show_optrace(self, opt: Optrace) -> None:
+        """Run every rule on the loaded run and list the results."""
+        from htptui.analysis.findings import run_all
+
+        self.set_findings(run_all(opt))
+
+    def _show(self, findings: list[Finding]) -> None:
+        self._shown = findings
+        table = self.query_one(DataTable)
+        table.clear()
+        for k, f in enumerate(findings):
+            sev = f"[{SEVERITY_STYLE.get(f.severity, '')}]{f.severity}[/]"
+            table.add_row(sev, f.rule, escape(f.title), key=str(k))
+        self._update_detail(0 if findings else None)
+
+    def _update_detail(self, row: int | None) -> None:
+        detail = self.query_one("#findings-detail", Static)
+        if row is None or not (0 <= row < len(self._shown)):
+            detail.update("nothing to report: no rule fired" if not self._shown else "")
+            return
+        detail.update(detail_markup(self._shown[row]))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the evidence and advice of the highlighted finding."""
+        event.stop()
+        self._update_detail(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Select the finding's ops in every pane."""
+        event.stop()
+        if not (0 <= event.cursor_row < len(self._shown)):
+            return
+        f = self._shown[event.cursor_row]
+        if f.ops:
+            self.post_message(SelectOps(op_indices=f.ops, primary=f.ops[0], origin="findings"))
+
+    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+        """Move the cursor to the first finding that concerns the primary selected op."""
+        self._selected = tuple(op_indices)
+        if primary is None:
+            return
+        for k, f in enumerate(self._shown):
+            if primary in f.ops:
+                self.query_one(DataTable).move_cursor(row=k)
+                return
+
+    def on_filter(self, mask: np.ndarray | None) -> None:
+        """Keep the findings that concern a filtered op (findings about no op always stay)."""
+        if mask is None:
+            self._show(self._all)
+            return
+        n = len(mask)
+        self._show([f for f in self._all if not f.ops or any(i < n and mask[i] for i in f.ops)])
+
+
+PANE = PaneSpec(
+    id="findings",
+    title="Findings",
+    factory=lambda: FindingsPane(id="findings-pane"),
+    key="F",
+    requires=("op_trace",),
+    order=10,
+)
