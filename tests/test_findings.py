@@ -748,3 +748,15 @@ def test_chain8_cold_clock_numbers(chain8: tuple[list[Finding], dict]) -> None:
     assert f.evidence["warm Graph Execute GHz (median)"] == pytest.approx(warm, abs=0.0006)
     assert f.evidence["warm ÷ cold clock"] == pytest.approx(warm / ge[0], abs=0.006)
     assert f"{ge[0]:.2f} GHz against {warm:.2f} GHz warm" in f.title
+
+
+def test_shared_check_delegation_matches_basic_check(tmp_path: Path) -> None:
+    ops = [hmx("B", 0, 1000), hmx("C", 0, 1000, kernel="q::Other")]
+    for k, dims in enumerate(([1, 1, 64, 64], [1, 1, 1, 2], [0, 0, 0, 0])):
+        opt = load(write_run(tmp_path / str(k), ops, graph=_shared_graph(ops, dims)))
+        assert opt.graph is not None
+        basic = fnd._shared_static_tensors_basic(opt.graph, FindingsConfig())
+        assert fnd.shared_static_tensors(opt) == basic
+        assert len(basic) == (1 if k == 0 else 0)
+    chain8 = load_optrace(CHAIN8)
+    assert fnd.shared_static_tensors(chain8) == []

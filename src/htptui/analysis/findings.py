@@ -28,6 +28,7 @@ from htptui.model.chrometrace import (
     FLAG_SYNC,
     OpTrace,
 )
+from htptui.model.htp_graph import HtpGraph
 from htptui.model.optrace import Optrace
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -771,13 +772,35 @@ def shared_static_tensors(
 ) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
     """STATIC tensors (not shape/scalar constants) consumed by nodes of ≥ 2 QNN ops: (tensor, QNN ops, nodes).
 
-    Kept separate so it can delegate to ``htptui.analysis.graph_diff``'s shared-tensor check once that
-    lands; the rule below only formats what this returns.
+    Delegates to :func:`htptui.analysis.graph_diff.shared_static_tensors` when that module is present,
+    and falls back to the same basic check here otherwise.
     """
     cfg = cfg or FindingsConfig()
     g = opt.graph
     if g is None:
         return []
+    try:
+        from htptui.analysis import graph_diff
+    except ImportError:
+        graph_diff = None  # type: ignore[assignment]
+    if graph_diff is not None and hasattr(graph_diff, "shared_static_tensors"):
+        node_id = {n.key: n.id for n in g.nodes.values()}
+        check = graph_diff.shared_static_tensors(g, max_trivial_elements=cfg.shape_max_elements)
+        return [
+            (
+                s.tensor.id,
+                tuple(s.ops),
+                tuple(node_id[k] for k, _op in s.tensor.consumers if k in node_id),
+            )
+            for s in check.significant
+        ]
+    return _shared_static_tensors_basic(g, cfg)
+
+
+def _shared_static_tensors_basic(
+    g: HtpGraph, cfg: FindingsConfig
+) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
+    """The basic shared-STATIC-tensor check (used when graph_diff is unavailable)."""
     out = []
     for tid, nodes in g.consumers().items():
         ten = g.tensors.get(tid)
