@@ -57,8 +57,8 @@ def diff_items(diff: GraphDiff) -> list[DiffItem]:
         )
         items.append(
             DiffItem(
-                f"dedup false dependency? {t.key} {t.dtype}{list(t.dims)} {t.nbytes or 0:,} B "
-                f"shared by {' & '.join(s.ops)}{ov_txt}",
+                f"dedup false dep? {t.key} ({t.nbytes or 0:,} B) shared by "
+                f"{' & '.join(s.ops)}{ov_txt}",
                 "error",
                 s.ops,
             )
@@ -129,9 +129,9 @@ class GraphDiffPane(Horizontal):
             self.diff = None
             header.update(Text(f"expected graph: {exc}", style="bold red"))
             return
-        self._render()
+        self._refresh_view()
 
-    def _render(self) -> None:
+    def _refresh_view(self) -> None:
         from htptui import graph_diff_report as gdr
 
         diff = self.diff
@@ -139,7 +139,8 @@ class GraphDiffPane(Horizontal):
         has_exp = diff.expected_source is not None
         head = Text()
         if has_exp:
-            head.append(f"expected: {diff.expected_source}  ")
+            src = Path(diff.expected_source)
+            head.append(f"expected: {src.parent.name}/{src.name}  ")
             head.append(
                 "matches" if diff.ok else "DIFFERS", style="bold green" if diff.ok else "bold red"
             )
@@ -182,6 +183,8 @@ class GraphDiffPane(Horizontal):
             ListItem(Label(Text(it.text, style=STYLE.get(it.severity, ""))), name=str(i))
             for i, it in enumerate(self.items)
         )
+        if self.items:
+            lv.index = 0
 
     def op_indices_of(self, ops: tuple[str, ...]) -> tuple[int, ...]:
         """Trace op indices of every instance of these QNN ops."""
