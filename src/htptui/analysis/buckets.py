@@ -148,3 +148,13 @@ def step_max(ts: np.ndarray, values: np.ndarray, lo: float, hi: float, width: in
         maxima = np.maximum.reduceat(padded, pairs)[::2]
         out[inside] = np.maximum(out[inside], maxima)
     return out
+
+
+def kind_coverage(
+    index: CoverageIndex, lane_index: int, kind: int, lo: float, hi: float, width: int
+) -> np.ndarray:
+    """Busy cycles per bucket of [lo, hi) of one kind on one lane (one row of ``coverage``, cheaper)."""
+    track = index.tracks.get((lane_index, kind))
+    if track is None or width <= 0 or hi <= lo:
+        return np.zeros(max(width, 0), dtype=np.float64)
+    return np.diff(CoverageIndex._cumulative(track, bucket_edges(lo, hi, width))).astype(np.float64)

@@ -378,6 +378,14 @@ class DataGrid(ScrollView, can_focus=True):
         self._style_gen += 1
         self._cache.clear()
 
+    def _base_style(self) -> Style:
+        """The widget's own Rich style, cached per theme (``rich_style`` is costly per line)."""
+        style = self._styles.get("")
+        if style is None:
+            style = self.rich_style
+            self._styles[""] = style
+        return style
+
     def _style(self, name: str) -> Style:
         """The Rich style of a component class, cached per theme."""
         style = self._styles.get(name)
@@ -398,9 +406,9 @@ class DataGrid(ScrollView, can_focus=True):
                 if self.n_rows == 0 and y == 1:
                     text = _fit(self.empty_text, width, "left")
                     return Strip([Segment(text, self._style("datagrid--empty"))], width)
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self._base_style())
             full = self._row_strip(row)
-        return full.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return full.crop_extend(scroll_x, scroll_x + width, self._base_style())
 
     def _header_strip(self) -> Strip:
         """The header row, with an arrow on the sorted column."""
@@ -429,7 +437,7 @@ class DataGrid(ScrollView, can_focus=True):
         key = (row, is_cursor, self._data_gen, self._style_gen)
         strip = self._cache.get(key)
         if strip is None:
-            base = self.rich_style
+            base = self._base_style()
             if row % 2:
                 base = base + self._style("datagrid--even")
             hook = self.row_style(row) if self.row_style is not None else None

@@ -27,6 +27,7 @@ from htptui.analysis.buckets import (
     CoverageIndex,
     dominant_kind,
     interval_coverage,
+    kind_coverage,
     step_max,
 )
 from htptui.analysis.summary import (
@@ -49,6 +50,7 @@ ZOOM_FACTOR = 2.0
 PAN_FRACTION = 0.25
 MIN_CELLS_FOR_NAME = 4
 FILTER_WORKER_THRESHOLD = 300_000  # build the filtered index in a thread above this many ops
+CLOCK_WORKER_THRESHOLD = 100_000  # find the trace clock in a thread above this many ops
 
 # (full, partial) glyph per kind: distinct shapes so the timeline reads without colour (NO_COLOR)
 KIND_GLYPHS: dict[int, tuple[str, str]] = {
@@ -96,6 +98,14 @@ def _fmt_us(us: float) -> str:
     if us >= 1000:
         return f"{us / 1000:.3g}ms"
     return f"{us:.3g}µs"
+
+
+def _trace_clock(opt: Optrace) -> float | None:
+    """Clock (GHz) of the execute the op trace shows, or None when unknown."""
+    try:
+        return timing(opt).trace_clock_ghz
+    except Exception:  # the clock is a nicety; a partial run must still draw
+        return None
 
 
 def _nice_step(raw: float) -> float:
@@ -390,10 +400,12 @@ class Timeline(ScrollView, can_focus=True):
         if self.t1 <= self.t0:
             self.t1 = self.t0 + 1
         self.view_lo, self.view_hi = self.t0, self.t1
-        try:
-            self._clock_ghz = timing(opt).trace_clock_ghz
-        except Exception:  # timing is a nicety; a partial run must still draw
-            self._clock_ghz = None
+        self._clock_ghz = None
+        if opt.runtrace is not None:  # the trace clock comes from the runtrace's first execute
+            if len(trace) > CLOCK_WORKER_THRESHOLD and self.is_mounted:
+                self._find_clock(opt)
+            else:
+                self._clock_ghz = _trace_clock(opt)
         self._build_rows(opt, trace)
         self.selected_ops = np.zeros(0, dtype=np.int64)
         self.primary = None
@@ -482,6 +494,20 @@ class Timeline(ScrollView, can_focus=True):
             self._filter_index = CoverageIndex(self.trace, kinds=self.index.kinds, mask=mask)
         self._after_change()
 
+    @work(thread=True, exclusive=True, group="timeline-clock", exit_on_error=False)
+    def _find_clock(self, opt: Optrace) -> None:
+        """Work out the trace clock off the UI thread (it summarises the whole trace)."""
+        clock = _trace_clock(opt)
+        self.app.call_from_thread(self._clock_ready, opt, clock)
+
+    def _clock_ready(self, opt: Optrace, clock: float | None) -> None:
+        """Install the clock found by the worker, unless another run was loaded meanwhile."""
+        if opt is not self.opt:
+            return
+        self._clock_ghz = clock
+        self._cache.clear()
+        self._after_change()
+
     @work(thread=True, exclusive=True, group="timeline-filter", exit_on_error=False)
     def _build_filter_index(self, mask: np.ndarray, generation: int) -> None:
         """Build the filtered coverage index off the UI thread and hand it back."""
@@ -564,6 +590,14 @@ class Timeline(ScrollView, can_focus=True):
         self._styles = {}
         self._style_gen += 1
         self._cache.clear()
+
+    def _base_style(self) -> Style:
+        """The widget's own Rich style, cached per theme (``rich_style`` is costly per line)."""
+        style = self._styles.get("")
+        if style is None:
+            style = self.rich_style
+            self._styles[""] = style
+        return style
 
     def _style(self, name: str) -> Style:
         """The Rich style of a component class, cached per theme."""
@@ -805,7 +839,7 @@ class Timeline(ScrollView, can_focus=True):
         rows = self._visible_rows()
         pos = y - 1 + int(self.scroll_offset.y)
         if not self.index_ready or not 0 <= pos < len(rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         row = self._rows[rows[pos]]
         return self._row_strip(row, width)
 
@@ -862,7 +896,7 @@ class Timeline(ScrollView, can_focus=True):
         else:
             cells = self._vtcm_cells(plot_w)
         segments = [self._label(row), *self._runs(cells)]
-        return Strip(segments, width).adjust_cell_length(width, self.rich_style)
+        return Strip(segments, width).adjust_cell_length(width, self._base_style())
 
     @staticmethod
     def _runs(cells: list[tuple[str, str]]) -> list[Segment]:
@@ -891,13 +925,14 @@ class Timeline(ScrollView, can_focus=True):
         dim_style = self._style("timeline--dim")
         styles = {k: self._style(c) for k, c in KIND_CLASSES.items()}
         cells: list[tuple[str, Style]] = []
-        for i, k in enumerate(kind.tolist()):
+        append = cells.append
+        dims = dim.tolist() if dim is not None else [False] * len(kind)
+        for k, f, d in zip(kind.tolist(), frac.tolist(), dims, strict=True):
             if k < 0:
-                cells.append((GAP, gap_style))
+                append((GAP, gap_style))
                 continue
             full, part = KIND_GLYPHS.get(k, KIND_GLYPHS[KIND_OTHER])
-            glyph = full if frac[i] >= FULL_FRACTION else part
-            cells.append((glyph, dim_style if dim is not None and dim[i] else styles[k]))
+            append((full if f >= FULL_FRACTION else part, dim_style if d else styles[k]))
         return cells
 
     def _lane_cells(self, lane: int, plot_w: int) -> list[tuple[str, Style]]:
@@ -996,9 +1031,9 @@ class Timeline(ScrollView, can_focus=True):
         for ln in self.trace.lanes:
             if ln.core != core:
                 continue
-            busy += self.index.coverage(ln.index, lo, hi, plot_w)[KIND_BOUNDARY]
+            busy += kind_coverage(self.index, ln.index, KIND_BOUNDARY, lo, hi, plot_w)
             if self._filter_index is not None:
-                lit += self._filter_index.coverage(ln.index, lo, hi, plot_w)[KIND_BOUNDARY]
+                lit += kind_coverage(self._filter_index, ln.index, KIND_BOUNDARY, lo, hi, plot_w)
         kind = np.where(busy > 0, KIND_BOUNDARY, -1)
         frac = np.clip(busy / bucket, 0, 1) if bucket > 0 else np.zeros(plot_w)
         dim = None
@@ -1068,7 +1103,7 @@ class Timeline(ScrollView, can_focus=True):
                     line[c : c + len(text)] = list(text)
                 t += step
         strip = Strip([Segment(label, style), Segment("".join(line), style)], width)
-        strip = strip.adjust_cell_length(width, self.rich_style)
+        strip = strip.adjust_cell_length(width, self._base_style())
         self._cache[key] = strip
         return strip
 
