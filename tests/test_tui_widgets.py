@@ -396,3 +396,47 @@ async def test_grid_three_million_rows_paint_quickly() -> None:
             for y in range(grid.size.height)
         )
     assert time.perf_counter() - start < 5.0
+
+
+async def test_every_builtin_theme_keeps_kinds_distinct(opt: Optrace) -> None:
+    app = TimelineApp(opt)
+    async with app.run_test(size=(100, 20)) as pilot:
+        tl = app.query_one(Timeline)
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            background = tl._base_style().bgcolor
+            colours = {
+                name: tl.get_component_rich_style(name).color
+                for name in (
+                    "timeline--hmx",
+                    "timeline--hvx",
+                    "timeline--dma",
+                    "timeline--wait",
+                    "timeline--boundary",
+                )
+            }
+            assert len(set(colours.values())) >= 4, (theme, colours)
+            assert all(c != background for c in colours.values()), theme
+            assert rendered_text(tl)[1].startswith("HMX")
+
+
+async def test_many_lanes_scroll_with_the_cursor(tmp_path: Path) -> None:
+    from htptui.synth import SynthSpec, write_optrace
+
+    write_optrace(tmp_path, SynthSpec(hvx_lanes=8, cores=2, n_qnn_ops=8, boundary_ops=True))
+    run = load_optrace(tmp_path)
+    assert run.trace is not None and len(run.trace.lanes) > 10
+    app = TimelineApp(run)
+    async with app.run_test(size=(80, 10)) as pilot:
+        tl = app.query_one(Timeline)
+        labels = [tl._rows[r].label for r in tl._lane_rows]
+        assert any(label.startswith("c1 ") for label in labels)
+        for _ in range(len(labels)):
+            await pilot.press("j")
+        await pilot.pause()
+        lane_label = tl.trace.lanes[tl.cursor_lane].label  # type: ignore[union-attr,index]
+        assert lane_label == labels[-1]
+        assert any(line.startswith(lane_label) for line in rendered_text(tl))
+        await pilot.press("k")
+        assert tl.trace.lanes[tl.cursor_lane].label == labels[-2]  # type: ignore[union-attr,index]

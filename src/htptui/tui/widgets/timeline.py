@@ -478,6 +478,7 @@ class Timeline(ScrollView, can_focus=True):
             self.cursor_lane = int(self.trace.lane[primary])
             if scroll:
                 self._ensure_visible(int(primary))
+                self._scroll_to_cursor_lane()
         self._after_change()
 
     def set_filter(self, mask: np.ndarray | None) -> None:
@@ -647,14 +648,38 @@ class Timeline(ScrollView, can_focus=True):
         if lane is not None:
             self.cursor_lane = lane
         if op is None:
+            if lane is not None:
+                self.cursor_op = None
+            self._scroll_to_cursor_lane()
             self._after_change()
             return
         assert self.trace is not None
         self.cursor_op = int(op)
         self.cursor_lane = int(self.trace.lane[op])
         self._ensure_visible(int(op))
+        self._scroll_to_cursor_lane()
         self._after_change()
         self.post_message(self.OpSelected(self, int(op)))
+
+    def _scroll_to_cursor_lane(self) -> None:
+        """Scroll vertically so the cursor lane's row is on screen (many lanes, short terminal)."""
+        rows = self._visible_rows()
+        pos = next(
+            (
+                p
+                for p, r in enumerate(rows)
+                if self._rows[r].lane == self.cursor_lane and self._rows[r].kind == "lane"
+            ),
+            None,
+        )
+        if pos is None or not self.is_mounted:
+            return
+        room = max(self.size.height - 2, 1)
+        top = int(self.scroll_offset.y)
+        if pos < top:
+            self.scroll_to(y=pos, animate=False, immediate=True)
+        elif pos >= top + room:
+            self.scroll_to(y=pos - room + 1, animate=False, immediate=True)
 
     # ------------------------------------------------------------------ actions
 
