@@ -152,7 +152,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                     qsrc,
                 )
             )
-            alloc = t.counters.get("VTCM alloc")
+            alloc = t.core_counters.get(core, {}).get("VTCM alloc")
             if alloc is not None and alloc.value.size and ov.peak_vtcm_alloc:
                 out.append(
                     Check(

@@ -8,6 +8,7 @@ is kept. Lanes are classified by `thread_name` (``Type: HMX|HVX|DMA``), never by
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -204,7 +205,8 @@ class OpTrace:
     start_cycle: np.ndarray  # int64 absolute PCYCLE (-1 when absent)
     ordinal: np.ndarray  # int64 position of the event in traceEvents
     non_executed: NonExecuted
-    counters: dict[str, Counters]
+    counters: dict[str, Counters]  # the first core's series (core 0 on single-core traces)
+    core_counters: dict[int, dict[str, Counters]]
     flows: Flows
     process_names: dict[int, str]
     qnn_op_ids: dict[str, int]  # QNN op name -> QNN op id (from process metadata or args.ID)
@@ -297,8 +299,44 @@ class OpTrace:
 
 CHUNK_BYTES = 32 * 1024 * 1024
 KEEP_RAW_BELOW = 64 * 1024 * 1024
+PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
+MAX_WORKERS = 2
 
 ProgressFn = Callable[[float, str], None]
+
+
+class _FastArgs(msgspec.Struct, gc=False):
+    """Strictly typed args: the fast path (real SDK output always fits it)."""
+
+    ID: str | None = None
+    htp_op_type: str | None = msgspec.field(name="HTP Op Type", default=None)
+    flags: tuple[str, ...] | None = msgspec.field(name="Flags", default=None)
+    cpp: float | None = msgspec.field(name="Cycles per Packet", default=None)
+    qnn_op_type: str | None = msgspec.field(name="QNN Op Type", default=None)
+    qnn_op_name: str | None = msgspec.field(name="QNN Op Name", default=None)
+    start_cycle: int | None = msgspec.field(name="Start Cycle", default=None)
+    dpc: int | None = msgspec.field(name="Dominant Path Cycles", default=None)
+    name: str | None = None
+    opid: str | None = None
+    counter: float | None = msgspec.field(name="", default=None)
+
+
+class _FastEvent(msgspec.Struct, gc=False):
+    ph: str = ""
+    name: str = ""
+    pid: int = 0
+    tid: int = 0
+    ts: int = 0
+    dur: int = 0
+    id: int | None = None
+    cat: str = ""
+    args: _FastArgs | None = None
+
+
+_FAST_DECODER = msgspec.json.Decoder(list[_FastEvent])
+_EMPTY_FAST_ARGS = _FastArgs()
+_EMPTY_ARGS = _Args()
+_FLAGS_DECODER = msgspec.json.Decoder(list[str] | str | None)
 
 
 def _strip_chunk(blob: bytes) -> bytes:
@@ -308,41 +346,61 @@ def _strip_chunk(blob: bytes) -> bytes:
     return blob
 
 
+def _first_byte(data: bytes, start: int = 0) -> tuple[int, bytes]:
+    """Position and value of the first non-whitespace byte at or after ``start`` (no copy)."""
+    n = len(data)
+    i = start
+    while i < n and data[i] in b" \t\r\n":
+        i += 1
+    return i, data[i : i + 1]
+
+
+def _last_byte(data: bytes, end: int | None = None) -> tuple[int, bytes]:
+    """Position and value of the last non-whitespace byte before ``end`` (no copy)."""
+    i = (len(data) if end is None else end) - 1
+    while i >= 0 and data[i] in b" \t\r\n":
+        i -= 1
+    return i, data[i : i + 1] if i >= 0 else b""
+
+
 def _array_bytes(data: bytes) -> bytes:
     """Return the bytes of the traceEvents array (the whole text for a bare list)."""
-    head = data.lstrip()[:1]
-    if head == b"[":
+    if _first_byte(data)[1] == b"[":
         return data
     obj = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
     raw = obj.get("traceEvents")
     return bytes(raw) if raw is not None else b"[]"
 
 
-def _array_region(data: bytes) -> tuple[int, int] | None:
-    """Find [start, end) of the traceEvents array contents when it is the last key; else None."""
-    stripped_start = len(data) - len(data.lstrip())
-    first = data[stripped_start : stripped_start + 1]
+def _region_from(head: bytes, tail: bytes, tail_offset: int) -> tuple[int, int] | None:
+    """Locate [start, end) of the traceEvents array contents from the file's head and tail bytes."""
+    pos, first = _first_byte(head)
     if first == b"[":
-        start = stripped_start + 1
-        tail = data.rstrip()
-        if not tail.endswith(b"]"):
+        start = pos + 1
+        last_pos, last = _last_byte(tail)
+        if last != b"]":
             return None
-        return start, len(tail) - 1
+        return start, tail_offset + last_pos
     if first != b"{":
         return None
-    key = data.find(b'"traceEvents"', 0, 1 << 20)
+    key = head.find(b'"traceEvents"')
     if key < 0:
         return None
-    bracket = data.find(b"[", key)
+    bracket = head.find(b"[", key)
     if bracket < 0:
         return None
-    tail = data.rstrip()
-    if not tail.endswith(b"}"):
+    last_pos, last = _last_byte(tail)
+    if last != b"}":
         return None
-    inner = tail[:-1].rstrip()
-    if not inner.endswith(b"]"):
-        return None
-    return bracket + 1, len(inner) - 1
+    inner_pos, inner = _last_byte(tail, last_pos)
+    if inner != b"]":
+        return None  # another key follows traceEvents: decode the whole file instead
+    return bracket + 1, tail_offset + inner_pos
+
+
+def _array_region(data: bytes) -> tuple[int, int] | None:
+    """Find [start, end) of the traceEvents array contents when it is the last key; else None."""
+    return _region_from(data[: 1 << 20], data, 0)
 
 
 def _iter_chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -361,157 +419,311 @@ def _iter_chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]
         pos = cut + 1
 
 
-def decode_events(
-    data: bytes, label: str, progress: ProgressFn | None = None
-) -> Iterator[tuple[list[_Event], int, int]]:
-    """Yield (events, byte start, byte end) batches; chunked for big inputs, whole otherwise."""
-    region = _array_region(data) if len(data) > CHUNK_BYTES else None
-    if region is not None:
+def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
+    """Chunk byte ranges of a big plain file, found by reading small windows (never the whole file)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+        tail_offset = max(0, size - (1 << 16))
+        fh.seek(tail_offset)
+        tail = fh.read()
+        region = _region_from(head, tail, tail_offset)
+        if region is None:
+            return None
         start, end = region
-        chunks = list(_iter_chunks(data, start, end))
-        decoded: list[tuple[list[_Event], int, int]] = []
+        ranges = []
+        pos = start
+        while pos < end:
+            target = pos + CHUNK_BYTES
+            if target >= end:
+                ranges.append((pos, end))
+                break
+            fh.seek(target)
+            cut = -1
+            offset = target
+            while cut < 0 and offset < end:
+                window = fh.read(1 << 20)
+                if not window:
+                    break
+                cut = window.find(b"\n{")
+                if cut >= 0:
+                    cut += offset
+                else:
+                    offset += len(window) - 1
+                    fh.seek(offset)
+            if cut < 0 or cut >= end:
+                ranges.append((pos, end))
+                break
+            ranges.append((pos, cut + 1))
+            pos = cut + 1
+        return ranges
+
+
+class _ChunkError(Exception):
+    """A chunk did not decode on its own (a boundary inside an event, or bad JSON)."""
+
+
+@dataclass(eq=False)
+class _Chunk:
+    """Columns extracted from one batch of events, with chunk-local string ids."""
+
+    n_events: int
+    strings: list[str]
+    x: dict[str, np.ndarray]
+    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]
+    thread_names: dict[tuple[int, int], str]
+    process_names: dict[int, str]
+    process_opids: dict[int, int]
+    other_ph: int
+    bad_ids: int
+    skipped: int = 0  # per-op duplicate X events dropped before extraction
+
+
+def _flag_bits_of(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, msgspec.Raw):
         try:
-            for k, (a, b) in enumerate(chunks):
-                blob = _strip_chunk(data[a:b])
-                events = _LIST_DECODER.decode(b"[" + blob + b"]") if blob else []
-                if progress:
-                    progress((k + 1) / len(chunks) * 0.8, "decoding events")
-                yield events, a, b
-                decoded.append((events, a, b))
-            return
+            value = _FLAGS_DECODER.decode(value)
         except (msgspec.DecodeError, msgspec.ValidationError):
-            if decoded:
-                # a chunk boundary fell inside an event (unusual layout): start over, whole file
-                raise _RestartWhole() from None
-    yield _decode_whole(data, label), 0, len(data)
+            return FLAG_OTHER
+    if isinstance(value, str):
+        value = [value]
+    bits = 0
+    for f in value or ():
+        bits |= FLAG_BITS.get(f, FLAG_OTHER) if isinstance(f, str) else FLAG_OTHER
+    return bits
 
 
-class _RestartWhole(Exception):
-    pass
-
-
-def _decode_whole(data: bytes, label: str) -> list[_Event]:
-    head = data.lstrip()[:1]
+def _hex_ids(raw_ids: list[Any]) -> tuple[list[int], int]:
     try:
-        if head == b"[":
-            return _LIST_DECODER.decode(data)
-        if head == b"{":
-            return _OBJECT_DECODER.decode(data).traceEvents
-        # not JSON at all: let msgspec produce the error text
-        msgspec.json.decode(data)
+        return [int(v, 16) if v else 0 for v in raw_ids], 0
+    except (ValueError, TypeError):
+        out, bad = [], 0
+        for v in raw_ids:
+            i = parse_id(v)
+            if i is None or i < 0 or i >= 1 << 64:
+                bad += v is not None
+                i = 0
+            out.append(i)
+        return out, bad
+
+
+def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = None) -> _Chunk:
+    """Turn decoded events into columns (list comprehensions; no per-event Python loop body).
+
+    With ``keep_pids`` (the Core Overview pids, found up front), X events of other pids — the
+    per-QNN-op duplicates — are dropped before any per-field work.
+    """
+    if keep_pids is not None and fast:
+        x_index = [k for k, e in enumerate(events) if e.ph == "X" and e.pid in keep_pids]
+        skipped = sum(1 for e in events if e.ph == "X") - len(x_index)
+    else:
+        x_index = [k for k, e in enumerate(events) if e.ph == "X"]
+        skipped = 0
+    xs = [events[k] for k in x_index]
+    n = len(xs)
+    empty = _EMPTY_FAST_ARGS if fast else _EMPTY_ARGS
+    ar = [e.args or empty for e in xs]
+    local: dict[str, int] = {"": 0}
+    kernel = [
+        local.setdefault(a.htp_op_type or e.name, len(local)) for e, a in zip(xs, ar, strict=True)
+    ]
+    qnn = [local.setdefault(a.qnn_op_name or "", len(local)) for a in ar]
+    qtype = [local.setdefault(a.qnn_op_type or "", len(local)) for a in ar]
+    ids, bad = _hex_ids([a.ID for a in ar])
+    if fast:
+        cache: dict[Any, int] = {}
+        flags = [
+            cache[f] if f in cache else cache.setdefault(f, _flag_bits_of(f))
+            for f in (a.flags for a in ar)
+        ]
+    else:
+        flags = [_flag_bits_of(a.flags) for a in ar]
+    if fast:
+        pid = np.fromiter((e.pid for e in xs), np.int64, n)
+        tid = np.fromiter((e.tid for e in xs), np.int64, n)
+        ts = np.fromiter((e.ts for e in xs), np.int64, n)
+        dur = np.fromiter((e.dur for e in xs), np.int64, n)
+    else:
+        pid = np.array([_as_int(e.pid) for e in xs], dtype=np.int64)
+        tid = np.array([_as_int(e.tid) for e in xs], dtype=np.int64)
+        ts = np.array([int(e.ts) for e in xs], dtype=np.int64)
+        dur = np.array([int(e.dur) for e in xs], dtype=np.int64)
+    x = {
+        "pid": pid,
+        "tid": tid,
+        "ts": ts,
+        "dur": dur,
+        "kernel": np.array(kernel, dtype=np.int32),
+        "qnn": np.array(qnn, dtype=np.int32),
+        "qtype": np.array(qtype, dtype=np.int32),
+        "op_id": np.array(ids, dtype=np.uint64),
+        "flags": np.array(flags, dtype=np.uint16),
+        "dpc": np.array([int(a.dpc) if a.dpc is not None else -1 for a in ar], dtype=np.int64),
+        "cpp": np.array([a.cpp if a.cpp is not None else np.nan for a in ar], dtype=np.float32),
+        "start": np.array(
+            [int(a.start_cycle) if a.start_cycle is not None else -1 for a in ar], dtype=np.int64
+        ),
+        "ordinal": np.array(x_index, dtype=np.int64),
+    }
+    counters: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
+    for e in events:
+        if e.ph == "C" and e.args is not None and e.args.counter is not None:
+            series = counters.setdefault((_as_int(e.pid), e.name), ([], []))
+            series[0].append(int(e.ts))
+            series[1].append(float(e.args.counter))
+    fl = [e for e in events if e.ph in ("s", "f")]
+    fids = []
+    for e in fl:
+        fid = parse_id(e.id) if e.id is not None else None
+        fids.append(fid if fid is not None else -1)
+    flows = (
+        np.array(fids, dtype=np.int64),
+        np.array([e.ph == "s" for e in fl], dtype=bool),
+        np.array([int(e.ts) for e in fl], dtype=np.int64),
+        np.array([_as_int(e.tid) for e in fl], dtype=np.int64),
+        [e.cat for e in fl],
+    )
+    thread_names: dict[tuple[int, int], str] = {}
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    for e in events:
+        if e.ph != "M" or e.args is None or e.args.name is None:
+            continue
+        p = _as_int(e.pid)
+        if e.name == "thread_name":
+            thread_names[(p, _as_int(e.tid))] = e.args.name
+        elif e.name == "process_name":
+            process_names[p] = e.args.name
+            opid = parse_id(e.args.opid) if e.args.opid is not None else None
+            if opid is not None:
+                process_opids[p] = opid
+    known = {"X", "C", "M", "s", "f"}
+    return _Chunk(
+        n_events=len(events),
+        strings=list(local),
+        x=x,
+        counters={
+            k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.float64))
+            for k, v in counters.items()
+        },
+        flows=flows,
+        thread_names=thread_names,
+        process_names=process_names,
+        process_opids=process_opids,
+        other_ph=sum(1 for e in events if e.ph not in known),
+        bad_ids=bad,
+        skipped=skipped,
+    )
+
+
+def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chunk:
+    """Decode one chunk of events (fast typed decoder, tolerant one as fallback) into columns."""
+    body = b"[" + blob + b"]"
+    try:
+        return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
+    except msgspec.ValidationError:
+        pass
+    except msgspec.DecodeError as exc:
+        raise _ChunkError(str(exc)) from None
+    try:
+        return _extract(_LIST_DECODER.decode(body), fast=False)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise InputError(label, describe_decode_error(exc, data)) from None
-    raise InputError(label, "expected a JSON object with traceEvents or a JSON array of events")
+        raise _ChunkError(str(exc)) from None
+
+
+def _process_range(
+    path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
+) -> _Chunk:
+    """Worker entry: read one byte range of the file and decode it."""
+    import gc
+
+    gc.disable()
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        blob = fh.read(end - start)
+    return _process_blob(_strip_chunk(blob), keep_pids)
+
+
+def _scan_overview_pids(path: str) -> frozenset[int] | None:
+    """Find the "Core N Overview" pids by scanning the file for process_name metadata (C-speed find)."""
+    import mmap
+
+    pids: set[int] = set()
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        pos = mm.find(b'"process_name"')
+        while pos != -1:
+            a = mm.rfind(b"{", max(0, pos - 4096), pos)
+            b = mm.find(b"}}", pos, pos + 4096)
+            if a != -1 and b != -1:
+                try:
+                    ev = msgspec.json.decode(mm[a : b + 2], type=_Event)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    return None  # unusual layout: keep every X event and de-duplicate later
+                name = ev.args.name if ev.args is not None else None
+                if name and _PROCESS_CORE_RE.match(name.strip()):
+                    pids.add(_as_int(ev.pid))
+            pos = mm.find(b'"process_name"', pos + 1)
+    return frozenset(pids) or None
 
 
 class _Builder:
-    """Accumulates decoded events into growable Python arrays, then numpy columns."""
+    """Merges chunk columns in order, re-interning chunk-local strings into one table."""
 
     def __init__(self) -> None:
         self.strings = StringTable()
-        self.x_pid: list[int] = []
-        self.x_tid: list[int] = []
-        self.x_ts: list[int] = []
-        self.x_dur: list[int] = []
-        self.x_kernel: list[int] = []
-        self.x_qnn: list[int] = []
-        self.x_qtype: list[int] = []
-        self.x_id: list[int] = []
-        self.x_flags: list[int] = []
-        self.x_dpc: list[int] = []
-        self.x_cpp: list[float] = []
-        self.x_start: list[int] = []
-        self.x_ord: list[int] = []
-        self.counters: dict[str, tuple[list[int], list[float]]] = {}
-        self.flow_id: list[int] = []
-        self.flow_start: list[bool] = []
-        self.flow_ts: list[int] = []
-        self.flow_tid: list[int] = []
-        self.flow_cat: list[str] = []
+        self.parts: dict[str, list[np.ndarray]] = {}
+        self.counter_parts: dict[tuple[int, str], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        self.flow_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]] = []
         self.thread_names: dict[tuple[int, int], str] = {}
         self.process_names: dict[int, str] = {}
         self.process_opids: dict[int, int] = {}
         self.other_ph = 0
         self.total = 0
         self.bad_ids = 0
+        self.skipped = 0
 
-    def add(self, events: list[_Event], first_ordinal: int) -> None:
-        strings = self.strings
-        intern = strings.intern
-        flag_bits = FLAG_BITS
-        for k, ev in enumerate(events):
-            ph = ev.ph
-            if ph == "X":
-                args = ev.args
-                pid = _as_int(ev.pid)
-                tid = _as_int(ev.tid)
-                self.x_pid.append(pid)
-                self.x_tid.append(tid)
-                self.x_ts.append(int(ev.ts))
-                self.x_dur.append(int(ev.dur))
-                self.x_ord.append(first_ordinal + k)
-                if args is None:
-                    self.x_kernel.append(intern(ev.name))
-                    self.x_qnn.append(0)
-                    self.x_qtype.append(0)
-                    self.x_id.append(0)
-                    self.x_flags.append(0)
-                    self.x_dpc.append(-1)
-                    self.x_cpp.append(float("nan"))
-                    self.x_start.append(-1)
-                    continue
-                self.x_kernel.append(intern(args.htp_op_type or ev.name))
-                self.x_qnn.append(intern(args.qnn_op_name))
-                self.x_qtype.append(intern(args.qnn_op_type))
-                op_id = parse_id(args.ID)
-                if op_id is None or op_id < 0 or op_id >= 1 << 64:
-                    if args.ID is not None:
-                        self.bad_ids += 1
-                    op_id = 0
-                self.x_id.append(op_id)
-                bits = 0
-                flags = args.flags
-                if flags:
-                    if isinstance(flags, str):
-                        flags = [flags]
-                    for f in flags:
-                        bits |= flag_bits.get(f, FLAG_OTHER)
-                self.x_flags.append(bits)
-                self.x_dpc.append(int(args.dpc) if args.dpc is not None else -1)
-                self.x_cpp.append(float(args.cpp) if args.cpp is not None else float("nan"))
-                self.x_start.append(int(args.start_cycle) if args.start_cycle is not None else -1)
-            elif ph == "C":
-                args = ev.args
-                value = args.counter if args is not None else None
-                if value is None:
-                    continue
-                series = self.counters.get(ev.name)
-                if series is None:
-                    series = self.counters[ev.name] = ([], [])
-                series[0].append(int(ev.ts))
-                series[1].append(float(value))
-            elif ph in ("s", "f"):
-                fid = parse_id(ev.id) if ev.id is not None else None
-                self.flow_id.append(fid if fid is not None else -1)
-                self.flow_start.append(ph == "s")
-                self.flow_ts.append(int(ev.ts))
-                self.flow_tid.append(_as_int(ev.tid))
-                self.flow_cat.append(ev.cat)
-            elif ph == "M":
-                args = ev.args
-                if args is None or args.name is None:
-                    continue
-                pid = _as_int(ev.pid)
-                if ev.name == "thread_name":
-                    self.thread_names[(pid, _as_int(ev.tid))] = args.name
-                elif ev.name == "process_name":
-                    self.process_names[pid] = args.name
-                    opid = parse_id(args.opid) if args.opid is not None else None
-                    if opid is not None:
-                        self.process_opids[pid] = opid
-            else:
-                self.other_ph += 1
-        self.total += len(events)
+    def add_chunk(self, chunk: _Chunk) -> None:
+        remap = np.array([self.strings.intern(s) for s in chunk.strings], dtype=np.int32)
+        for key, col in chunk.x.items():
+            if key in ("kernel", "qnn", "qtype"):
+                col = remap[col] if col.size else col
+            elif key == "ordinal":
+                col = col + self.total
+            self.parts.setdefault(key, []).append(col)
+        for name, (tsv, val) in chunk.counters.items():
+            series = self.counter_parts.setdefault(name, ([], []))
+            series[0].append(tsv)
+            series[1].append(val)
+        self.flow_parts.append(chunk.flows)
+        self.thread_names.update(chunk.thread_names)
+        self.process_names.update(chunk.process_names)
+        self.process_opids.update(chunk.process_opids)
+        self.other_ph += chunk.other_ph
+        self.bad_ids += chunk.bad_ids
+        self.skipped += chunk.skipped
+        self.total += chunk.n_events
+
+    def column(self, key: str, dtype: Any) -> np.ndarray:
+        parts = self.parts.get(key)
+        if not parts:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate(parts).astype(dtype, copy=False)
+
+    @property
+    def counters(self) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
+        return {
+            k: (np.concatenate(v[0]), np.concatenate(v[1])) for k, v in self.counter_parts.items()
+        }
+
+    def flow_column(self, k: int, dtype: Any) -> np.ndarray:
+        cols = [p[k] for p in self.flow_parts]
+        return np.concatenate(cols).astype(dtype, copy=False) if cols else np.zeros(0, dtype=dtype)
+
+    @property
+    def flow_cat(self) -> list[str]:
+        return [c for p in self.flow_parts for c in p[4]]
 
 
 def _as_int(value: int | str) -> int:
@@ -519,8 +731,76 @@ def _as_int(value: int | str) -> int:
         return value
     try:
         return int(value)
-    except ValueError:
+    except (TypeError, ValueError):
         return hash(value) & 0x7FFFFFFF
+
+
+def _decode_whole(data: bytes, label: str) -> list[Any]:
+    """Decode a whole document with the tolerant decoder (or raise a one-line InputError)."""
+    _, head = _first_byte(data)
+    try:
+        if head == b"[":
+            return _LIST_DECODER.decode(data)
+        if head == b"{":
+            return _OBJECT_DECODER.decode(data).traceEvents
+        msgspec.json.decode(data)  # not JSON at all: let msgspec produce the error text
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise InputError(label, describe_decode_error(exc, data)) from None
+    raise InputError(label, "expected a JSON object with traceEvents or a JSON array of events")
+
+
+def _chunks_in_memory(
+    data: bytes, label: str, progress: ProgressFn | None
+) -> tuple[list[_Chunk], list[tuple[int, int, int]]]:
+    region = _array_region(data) if len(data) > CHUNK_BYTES else None
+    ranges = list(_iter_chunks(data, *region)) if region is not None else []
+    if len(ranges) > 1:
+        try:
+            out: list[_Chunk] = []
+            spans = []
+            first = 0
+            for k, (a, b) in enumerate(ranges):
+                out.append(_process_blob(_strip_chunk(data[a:b])))
+                spans.append((first, a, b))
+                first += out[-1].n_events
+                if progress:
+                    progress((k + 1) / len(ranges) * 0.85, "decoding events")
+            return out, spans
+        except _ChunkError:
+            pass  # a boundary fell inside an event (unusual layout): decode the whole document
+    events = _decode_whole(data, label)
+    try:
+        return [_extract(events, fast=False)], [(0, 0, len(data))]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(label, f"unexpected value in an event ({exc})") from None
+
+
+def _chunks_parallel(
+    path: str,
+    ranges: list[tuple[int, int]],
+    progress: ProgressFn | None,
+    keep_pids: frozenset[int] | None = None,
+) -> list[_Chunk]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
+    if workers == 1:
+        out = []
+        for k, (a, b) in enumerate(ranges):
+            out.append(_process_range(path, a, b, keep_pids))
+            if progress:
+                progress((k + 1) / len(ranges) * 0.85, "decoding events")
+        return out
+    ctx = multiprocessing.get_context("spawn")  # safe from a thread worker, unlike fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_process_range, path, a, b, keep_pids) for a, b in ranges]
+        out = []
+        for k, fut in enumerate(futures):
+            out.append(fut.result())
+            if progress:
+                progress((k + 1) / len(futures) * 0.85, "decoding events")
+        return out
 
 
 def load(
@@ -531,51 +811,86 @@ def load(
     progress: ProgressFn | None = None,
 ) -> OpTrace:
     """Load an op trace from a path (plain or gzip) or from bytes, into an :class:`OpTrace`."""
+    import gc
+
+    label = label or (str(path) if path is not None else "<stdin>")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived objects: the cyclic GC only costs time here
+    try:
+        return _load(path, data, label, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _load(
+    path: str | Path | None, data: bytes | None, label: str, progress: ProgressFn | None
+) -> OpTrace:
+    chunks: list[_Chunk] | None = None
+    spans: list[tuple[int, int, int]] = []
+    gzipped = False
+    keep_raw: bytes | None = None
     if data is None:
         if path is None:
             raise ValueError("load() needs a path or data")
-        label = label or str(path)
         try:
+            size = os.path.getsize(path)
             with open(path, "rb") as fh:
-                data = fh.read()
+                magic = fh.read(2)
         except FileNotFoundError:
             raise InputError(label, "no such file") from None
         except IsADirectoryError:
             raise InputError(label, "is a directory, expected a trace file") from None
         except OSError as exc:
             raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
-    label = label or (str(path) if path is not None else "<stdin>")
-    gzipped = is_gzip(data)
-    if gzipped:
-        data = maybe_gunzip(data, label)
-    if not data.strip():
-        raise InputError(label, "empty file (0 bytes of JSON)")
-    shape = "bare-list" if data.lstrip()[:1] == b"[" else "object"
-    if shape == "object":
-        _check_header(data, label)
-
+        if size > PARALLEL_ABOVE and not is_gzip(magic):
+            ranges = _file_chunks(str(path), size)
+            if ranges is not None and len(ranges) > 1:
+                with open(path, "rb") as fh:
+                    head = fh.read(4096)
+                _check_header(head, label)
+                try:
+                    keep = _scan_overview_pids(str(path))
+                    chunks = _chunks_parallel(str(path), ranges, progress, keep)
+                    first = 0
+                    for (a, b), ch in zip(ranges, chunks, strict=True):
+                        spans.append((first, a, b))
+                        first += ch.n_events
+                    shape = "bare-list" if _first_byte(head)[1] == b"[" else "object"
+                except _ChunkError:
+                    chunks = None
+                    spans = []
+        if chunks is None:
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
+    if chunks is None:
+        assert data is not None
+        gzipped = is_gzip(data)
+        if gzipped:
+            data = maybe_gunzip(data, label)
+        pos, first_byte = _first_byte(data)
+        if not first_byte:
+            raise InputError(label, "empty file (0 bytes of JSON)")
+        shape = "bare-list" if first_byte == b"[" else "object"
+        if shape == "object":
+            _check_header(data[:4096], label)
+        chunks, spans = _chunks_in_memory(data, label, progress)
+        if len(data) < KEEP_RAW_BELOW:
+            keep_raw = data
     builder = _Builder()
-    chunks: list[tuple[int, int, int]] = []
-    try:
-        ordinal = 0
-        for events, start, end in decode_events(data, label, progress):
-            chunks.append((ordinal, start, end))
-            builder.add(events, ordinal)
-            ordinal += len(events)
-            del events
-    except _RestartWhole:
-        builder = _Builder()
-        chunks = [(0, 0, len(data))]
-        builder.add(_decode_whole(data, label), 0)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(label, f"unexpected value in an event ({exc})") from None
+    for ch in chunks:
+        builder.add_chunk(ch)
+    del chunks
     if progress:
-        progress(0.85, "building columns")
+        progress(0.9, "building columns")
     trace = _finish(builder, label, shape, gzipped)
-    if len(data) < KEEP_RAW_BELOW:
-        trace._raw = data  # small: keep the bytes for on-demand args decoding
+    if keep_raw is not None:
+        trace._raw = keep_raw  # small: keep the bytes for on-demand args decoding
     elif path is not None and not gzipped:
-        trace._chunks = chunks  # big plain file: re-read one chunk on demand
+        trace._chunks = spans  # big plain file: re-read one chunk on demand
     else:
         trace.warnings.append("large gzip/stdin trace: full op args are not kept for inspection")
     if progress:
@@ -593,35 +908,20 @@ def _check_header(data: bytes, label: str) -> None:
 
 def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     warnings: list[str] = []
-    pid = np.asarray(b.x_pid, dtype=np.int64)
-    tid = np.asarray(b.x_tid, dtype=np.int64)
-    ts = np.asarray(b.x_ts, dtype=np.int64)
-    dur = np.asarray(b.x_dur, dtype=np.int64)
-    kernel = np.asarray(b.x_kernel, dtype=np.int32)
-    qnn = np.asarray(b.x_qnn, dtype=np.int32)
-    qtype = np.asarray(b.x_qtype, dtype=np.int32)
-    op_id = np.asarray(b.x_id, dtype=np.uint64)
-    flags = np.asarray(b.x_flags, dtype=np.uint16)
-    dpc = np.asarray(b.x_dpc, dtype=np.int64)
-    cpp = np.asarray(b.x_cpp, dtype=np.float32)
-    start = np.asarray(b.x_start, dtype=np.int64)
-    ordinal = np.asarray(b.x_ord, dtype=np.int64)
-    for name in (
-        "x_pid",
-        "x_tid",
-        "x_ts",
-        "x_dur",
-        "x_kernel",
-        "x_qnn",
-        "x_qtype",
-        "x_id",
-        "x_flags",
-        "x_dpc",
-        "x_cpp",
-        "x_start",
-        "x_ord",
-    ):
-        setattr(b, name, [])
+    pid = b.column("pid", np.int64)
+    tid = b.column("tid", np.int64)
+    ts = b.column("ts", np.int64)
+    dur = b.column("dur", np.int64)
+    kernel = b.column("kernel", np.int32)
+    qnn = b.column("qnn", np.int32)
+    qtype = b.column("qtype", np.int32)
+    op_id = b.column("op_id", np.uint64)
+    flags = b.column("flags", np.uint16)
+    dpc = b.column("dpc", np.int64)
+    cpp = b.column("cpp", np.float32)
+    start = b.column("start", np.int64)
+    ordinal = b.column("ordinal", np.int64)
+    b.parts.clear()
 
     overview_core: dict[int, int] = {}
     for p, name in b.process_names.items():
@@ -632,7 +932,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     # which X events are the canonical copy of an executed op
     if overview_core:
         keep = np.isin(pid, np.fromiter(overview_core, dtype=np.int64))
-        duplicates = int(pid.size - keep.sum())
+        duplicates = int(pid.size - keep.sum()) + b.skipped
     else:
         # no "Core N Overview" process: de-duplicate by (ID, tid, ts, dur)
         if pid.size:
@@ -740,20 +1040,24 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     if b.other_ph:
         warnings.append(f"{b.other_ph} events of other phases (not X/C/M/s/f) ignored")
 
-    counters = {
-        name: Counters(
-            name=name, ts=np.asarray(tsv, dtype=np.int64), value=np.asarray(val, dtype=np.float64)
-        )
-        for name, (tsv, val) in b.counters.items()
-    }
-    for c in counters.values():
-        o = np.argsort(c.ts, kind="stable")
-        c.ts, c.value = c.ts[o], c.value[o]
+    # counters belong to the core whose Overview process carries them (core 0 otherwise)
+    merged: dict[tuple[int, str], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    for (cpid, name), (tsv, val) in b.counters.items():
+        entry = merged.setdefault((overview_core.get(cpid, 0), name), ([], []))
+        entry[0].append(tsv)
+        entry[1].append(val)
+    core_counters: dict[int, dict[str, Counters]] = {}
+    for (core, name), (tsl, vall) in sorted(merged.items()):
+        tsv = np.concatenate(tsl).astype(np.int64)
+        val = np.concatenate(vall).astype(np.float64)
+        o = np.argsort(tsv, kind="stable")
+        core_counters.setdefault(core, {})[name] = Counters(name=name, ts=tsv[o], value=val[o])
+    counters = core_counters[min(core_counters)] if core_counters else {}
     flows = Flows(
-        flow_id=np.asarray(b.flow_id, dtype=np.int64),
-        is_start=np.asarray(b.flow_start, dtype=bool),
-        ts=np.asarray(b.flow_ts, dtype=np.int64),
-        tid=np.asarray(b.flow_tid, dtype=np.int64),
+        flow_id=b.flow_column(0, np.int64),
+        is_start=b.flow_column(1, bool),
+        ts=b.flow_column(2, np.int64),
+        tid=b.flow_column(3, np.int64),
         category=b.flow_cat,
     )
     if not order.size:
@@ -776,6 +1080,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
         ordinal=ordinal[order],
         non_executed=non_executed,
         counters=counters,
+        core_counters=core_counters,
         flows=flows,
         process_names=dict(b.process_names),
         qnn_op_ids=qnn_op_ids,
