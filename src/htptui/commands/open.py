@@ -1,0 +1,71 @@
+"""``htptui open PATH`` (also plain ``htptui PATH``): the interactive explorer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from htptui.commands._common import fail
+from htptui.errors import ExitCode, InputError
+
+
+def _reattach_tty() -> None:
+    """After reading stdin fully, point fd 0 at the terminal so keys reach the TUI."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)
+    except OSError as exc:
+        fail(f"stdin was read as the trace, but no terminal is available for keys: {exc.strerror}")
+    os.dup2(tty, 0)
+    os.close(tty)
+
+
+@click.command("open")
+@click.argument("path")
+@click.option(
+    "--no-mouse", is_flag=True, help="Leave the mouse to the terminal (native selection)."
+)
+@click.option(
+    "--theme",
+    default=None,
+    metavar="NAME",
+    help="Textual theme, e.g. textual-dark, textual-light, nord (default: $TEXTUAL_THEME or dark).",
+)
+def command(path: str, no_mouse: bool, theme: str | None) -> None:
+    """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
+
+    \b
+    Panes: timeline, DPC ranking, QHAS units, op DAG (+ graph diff) and details, all linked.
+    Press ? inside for every key; q quits.
+    """
+    artifacts = None
+    if path == "-":
+        from htptui.model.discover import discover
+
+        if sys.stdin.isatty():
+            fail("- reads the trace from stdin, but stdin is a terminal (pipe a trace in)")
+        try:
+            artifacts = discover("-")
+        except InputError as exc:
+            fail(str(exc))
+        _reattach_tty()
+    elif not Path(path).exists():
+        fail(f"{path}: no such file or directory")
+
+    from htptui.tui.app import HtpApp
+
+    if theme is not None:
+        from textual.theme import BUILTIN_THEMES
+
+        if theme not in BUILTIN_THEMES:
+            names = ", ".join(sorted(BUILTIN_THEMES))
+            fail(f"unknown theme {theme!r} (choose from {names})", ExitCode.USAGE)
+    app = HtpApp(path, artifacts=artifacts, theme=theme)
+    code = app.run(mouse=not no_mouse)
+    if app.load_error is not None:
+        click.echo(f"htptui: error: {app.load_error}", err=True)
+        sys.exit(int(ExitCode.INPUT))
+    if code:
+        sys.exit(int(code))

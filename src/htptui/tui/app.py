@@ -1,0 +1,787 @@
+"""The explorer app: timeline, DPC ranking, QHAS units, op DAG and details, linked and keyboard first.
+
+Loading runs in a thread worker that only posts messages; handlers here own every widget change.
+Selections travel as :class:`SelectOps` and are broadcast to each pane's ``on_ops_selected``; the
+`/` filter is broadcast as a boolean op mask to each pane's ``on_filter``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.css.query import NoMatches
+from textual.events import DescendantFocus
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from htptui.analysis.summary import core_summary, cores
+from htptui.errors import InputError
+from htptui.tui.commands_palette import HtpCommands
+from htptui.tui.messages import FilterChanged, SelectOps
+from htptui.tui.panes import PaneSpec, discover_panes
+from htptui.tui.screens import HelpScreen, LoadingScreen
+from htptui.tui.widgets.panes import DagPane, DetailsPane, QhasPane, RankingPane
+from htptui.tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from htptui.model.discover import Artifacts
+    from htptui.model.optrace import Optrace
+
+REGIONS = ("timeline", "ranking", "qhas", "dag", "details")
+REGION_TITLES = {"timeline": "Timeline", "ranking": "Ranking", "qhas": "QHAS", "dag": "DAG",
+                 "details": "Details"}  # fmt: skip
+
+
+class LoadProgress(Message):
+    """Progress of the load worker (floods coalesce)."""
+
+    def __init__(self, fraction: float, text: str) -> None:
+        super().__init__()
+        self.fraction = fraction
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest progress matters."""
+        return isinstance(message, LoadProgress)
+
+
+class Loaded(Message):
+    """The load worker finished."""
+
+    def __init__(self, opt: Optrace) -> None:
+        super().__init__()
+        self.opt = opt
+
+
+class LoadFailed(Message):
+    """The load worker failed with a one-line reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class _Cancelled(Exception):
+    """Raised inside the load worker when Esc cancelled it."""
+
+
+def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw: Any) -> Binding:
+    return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
+
+
+class HtpApp(App[int]):
+    """Explore one Hexagon NPU optrace run."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "htptui"
+    COMMANDS: ClassVar = App.COMMANDS | {HtpCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _bind("q", "quit", "Quit", "app.quit", "Quit htptui"),
+        _bind("question_mark,f1", "help", "Help", "app.help", "Every key, explained"),
+        _bind(
+            "tab",
+            "next_pane",
+            "Next pane",
+            "app.next_pane",
+            "Focus the next pane",
+            show=False,
+            priority=True,
+        ),  # fmt: skip
+        _bind(
+            "shift+tab",
+            "prev_pane",
+            "Prev pane",
+            "app.prev_pane",
+            "Focus the previous pane",
+            show=False,
+            priority=True,
+        ),  # fmt: skip
+        _bind("slash", "filter", "Filter", "app.filter", "Regex over kernel, QNN op and unit"),
+        _bind(
+            "n",
+            "next_match(1)",
+            "Next match",
+            "app.next_match",
+            "Next op matching the filter",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "N",
+            "next_match(-1)",
+            "Prev match",
+            "app.prev_match",
+            "Previous matching op",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "escape",
+            "escape",
+            "Back",
+            "app.back",
+            "Back out of a drill-down, else clear filter",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "r", "cycle_level", "Level", "app.level", "Ranking level: QNN op / kernel / instance"
+        ),
+        _bind(
+            "l", "dag_level", "DAG level", "app.dag_level", "DAG: HTP node / QNN op", show=False
+        ),  # fmt: skip
+        _bind("e", "export('csv')", "Export", "app.export_csv", "Export focused table to CSV"),
+        _bind(
+            "E",
+            "export('json')",
+            "JSON",
+            "app.export_json",
+            "Export focused table to JSON",
+            show=False,
+        ),  # fmt: skip
+        _bind("y", "copy", "Copy", "app.copy", "Copy the selection as text (OSC 52)"),
+        _bind(
+            "1",
+            "focus_region('timeline')",
+            "Timeline",
+            "app.go_timeline",
+            "Focus the timeline",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "2",
+            "focus_region('ranking')",
+            "Ranking",
+            "app.go_ranking",
+            "Focus the ranking",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "3", "focus_region('qhas')", "QHAS", "app.go_qhas", "Focus the QHAS units", show=False
+        ),  # fmt: skip
+        _bind("4", "focus_region('dag')", "DAG", "app.go_dag", "Focus the op DAG", show=False),
+        _bind(
+            "5",
+            "focus_region('details')",
+            "Details",
+            "app.go_details",
+            "Focus the details",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "right_square_bracket",
+            "cycle_tab(1)",
+            "Next tab",
+            "app.next_tab",
+            "Next tab of the DAG region",
+            show=False,
+        ),  # fmt: skip
+        _bind(
+            "left_square_bracket",
+            "cycle_tab(-1)",
+            "Prev tab",
+            "app.prev_tab",
+            "Previous tab of the DAG region",
+            show=False,
+        ),  # fmt: skip
+    ]
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        artifacts: Artifacts | None = None,
+        theme: str | None = None,
+        extra_panes: list[PaneSpec] | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = str(path)
+        self.artifacts = artifacts
+        if theme:
+            self.theme = theme
+        self.extra_specs = discover_panes() if extra_panes is None else extra_panes
+        self.opt: Optrace | None = None
+        self.ready = False
+        self.load_error: str | None = None
+        self.selection: tuple[tuple[int, ...], int | None] = ((), None)
+        self.filter_pattern: str | None = None
+        self.filter_mask: np.ndarray | None = None
+        self.current_region = "ranking"
+        self.grid_region = "ranking"
+        self._extra_widgets: dict[str, Widget] = {}
+        self._before_filter: Widget | None = None
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        """Header line, timeline, the 2×2 pane grid, the filter input and the footer."""
+        yield Static("htptui", id="header-line")
+        yield Static("", id="panebar")
+        with Vertical(id="timeline-region", classes="region"):
+            yield Timeline(id="timeline")
+        with Grid(id="main-grid"):
+            with Vertical(id="ranking-region", classes="region -current"):
+                yield RankingPane(id="ranking")
+            with Vertical(id="qhas-region", classes="region"):
+                yield QhasPane(id="qhas")
+            with TabbedContent(id="dag-region", classes="region"):
+                with TabPane("Op DAG", id="tab-dag"):
+                    yield DagPane(id="dag")
+                for spec in self.extra_specs:
+                    with TabPane(spec.title, id=f"tab-{spec.id}"):
+                        widget = spec.factory()
+                        self._extra_widgets[spec.id] = widget
+                        yield widget
+                        yield Static("", id=f"missing-{spec.id}", classes="missing-sentence")
+            with Vertical(id="details-region", classes="region"):
+                yield DetailsPane(id="details")
+        yield Input(placeholder="filter regex over kernel, QNN op, unit (Enter applies, Esc cancels)",
+                    id="filter-input")  # fmt: skip
+        yield Footer()
+
+    @property
+    def timeline(self) -> Timeline:
+        """The timeline widget."""
+        return self.query_one("#timeline", Timeline)
+
+    @property
+    def ranking(self) -> RankingPane:
+        """The DPC ranking pane."""
+        return self.query_one("#ranking", RankingPane)
+
+    @property
+    def dag(self) -> DagPane:
+        """The op DAG pane."""
+        return self.query_one("#dag", DagPane)
+
+    @property
+    def details(self) -> DetailsPane:
+        """The details pane."""
+        return self.query_one("#details", DetailsPane)
+
+    @property
+    def qhas_pane(self) -> QhasPane:
+        """The QHAS units pane."""
+        return self.query_one("#qhas", QhasPane)
+
+    def linked_panes(self) -> list[tuple[str, Any]]:
+        """(id, widget) of every pane that takes selections and filters, extras included."""
+        out: list[tuple[str, Any]] = [
+            ("ranking", self.ranking),
+            ("qhas", self.qhas_pane),
+            ("dag", self.dag),
+            ("details", self.details),
+        ]
+        if self.opt is not None:
+            for spec in self.extra_specs:
+                if self._extra_available(spec):
+                    out.append((spec.id, self._extra_widgets[spec.id]))
+        return out
+
+    # ------------------------------------------------------------ loading
+
+    def on_mount(self) -> None:
+        """Show the loading screen and start the load worker."""
+        self.push_screen(LoadingScreen(self.path))
+        self.update_panebar()
+        self.load_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load_worker(self) -> None:
+        """Load every artifact off the UI thread, posting progress and the result."""
+        from htptui.model.optrace import load_optrace
+
+        worker = get_current_worker()
+
+        def progress(fraction: float, text: str) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled()
+            self.post_message(LoadProgress(fraction, text))
+
+        try:
+            opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
+        except _Cancelled:
+            return
+        except InputError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        except MemoryError:
+            self.post_message(LoadFailed(f"{self.path}: out of memory while loading"))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown as one line, never a traceback
+            self.post_message(LoadFailed(f"{self.path}: {type(exc).__name__}: {exc}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(Loaded(opt))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        """Advance the loading screen's bar."""
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.set_progress(message.fraction, message.text)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        """Turn the loading screen into a one-line error."""
+        self.load_error = message.reason
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.show_error(message.reason)
+
+    def action_cancel_load(self) -> None:
+        """Esc on the loading screen: cancel the worker and quit (or just quit after an error)."""
+        for worker in self.workers:
+            if worker.group == "load":
+                worker.cancel()
+        self.exit(1, message="htptui: loading cancelled" if self.load_error is None else None)
+
+    def on_loaded(self, message: Loaded) -> None:
+        """Hand the run to every pane and select the top ranking row."""
+        opt = message.opt
+        self.opt = opt
+        if isinstance(self.screen, LoadingScreen):
+            self.pop_screen()
+        self.update_header()
+        if opt.trace is not None:
+            self.timeline.load(opt)
+        else:
+            self.query_one("#timeline-region").add_class("-missing")
+            self.query_one("#header-line", Static).update(opt.missing_sentence("op_trace"))
+        for _pid, pane in self.linked_panes()[:4]:
+            pane.show_optrace(opt)
+        if opt.qhas is None:
+            self.query_one("#qhas-region").add_class("-missing")
+        if opt.graph is None:
+            self.query_one("#tab-dag").add_class("-missing")
+        for spec in self.extra_specs:
+            self._show_extra(spec, opt)
+        self.ready = True
+        for warning in opt.warnings[:3]:
+            self.notify(warning, severity="warning", timeout=6)
+        for kind, problem in opt.errors.items():
+            self.notify(f"{kind}: {problem}", severity="warning", timeout=8)
+        members = self.ranking.members_of_display_row(0)
+        if members.size and opt.trace is not None:
+            primary = int(members[np.argmax(opt.trace.dpc[members])])
+            self.select_ops(tuple(int(i) for i in members), primary, origin="")
+        self.action_focus_region("ranking")
+
+    def _extra_available(self, spec: PaneSpec) -> bool:
+        return self.opt is not None and all(self.opt.has(kind) for kind in spec.requires)
+
+    def _show_extra(self, spec: PaneSpec, opt: Optrace) -> None:
+        widget = self._extra_widgets[spec.id]
+        sentence = self.query_one(f"#missing-{spec.id}", Static)
+        missing = [kind for kind in spec.requires if not opt.has(kind)]
+        if missing:
+            widget.display = False
+            sentence.update(" ".join(opt.missing_sentence(kind) for kind in missing))
+            self.query_one(f"#tab-{spec.id}").add_class("-missing")
+            return
+        sentence.display = False
+        try:
+            widget.show_optrace(opt)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - one broken plug-in must not take the app down
+            widget.display = False
+            sentence.display = True
+            sentence.update(f"{spec.title} failed: {type(exc).__name__}: {exc}")
+
+    def update_header(self) -> None:
+        """Graph name, wall cycles (µs when known), domain unit and idle %."""
+        opt = self.opt
+        if opt is None:
+            return
+        parts = [opt.name]
+        if opt.trace is not None and len(opt.trace):
+            from htptui.analysis.timing import timing
+
+            cs = core_summary(opt.trace, cores(opt.trace)[0])
+            wall = f"wall {cs.wall:,} cycles"
+            try:
+                us = timing(opt).graph_wall_us
+            except Exception:  # noqa: BLE001 - µs is optional
+                us = None
+            if us:
+                wall += f" ({us:,.1f} µs)"
+            parts += [
+                wall,
+                f"domain {cs.domain_unit} {cs.domain_cycles:,} (max not sum)",
+                f"idle {cs.idle_pct:.2f} % (wall − ΣDPC)",
+                f"{len(opt.trace):,} ops",
+            ]
+        if self.filter_pattern is not None:
+            count = int(self.filter_mask.sum()) if self.filter_mask is not None else 0
+            parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
+        self.query_one("#header-line", Static).update(" · ".join(parts))
+
+    def update_panebar(self) -> None:
+        """At narrow widths, a line naming the panes with the current one marked."""
+        items = []
+        for pos, region in enumerate(REGIONS, 1):
+            title = f"{pos} {REGION_TITLES[region]}"
+            items.append(
+                f"[reverse] {title} [/]" if region == self.current_region else f" {title} "
+            )
+        self.query_one("#panebar", Static).update("│".join(items))
+
+    # ------------------------------------------------------------ linking
+
+    def on_select_ops(self, message: SelectOps) -> None:
+        """A pane asked to select ops: broadcast to every pane."""
+        message.stop()
+        self.select_ops(message.op_indices, message.primary, origin=message.origin)
+
+    def select_ops(self, ops: tuple[int, ...], primary: int | None, origin: str = "") -> None:
+        """Select ``ops`` everywhere (``origin`` is not told again)."""
+        if not self.ready and origin:
+            return
+        if (ops, primary) == self.selection:
+            return
+        self.selection = (ops, primary)
+        self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+        for pane_id, pane in self.linked_panes():
+            if pane_id == origin:
+                continue
+            try:
+                pane.on_ops_selected(ops, primary)
+            except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
+                self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
+
+    def group_of(self, op_index: int) -> tuple[int, ...]:
+        """All ops of the ranking row (instance / QNN op / kernel) holding ``op_index``."""
+        rk = self.ranking.ranking
+        if rk is not None:
+            row = rk.row_of_op(op_index)
+            if row is not None:
+                return tuple(int(i) for i in rk.members(row))
+        return (op_index,)
+
+    def select_op(self, op_index: int, origin: str = "") -> None:
+        """Select one op and its siblings at the current ranking level."""
+        self.select_ops(self.group_of(op_index), op_index, origin=origin)
+
+    @on(Timeline.OpSelected)
+    def _timeline_selected(self, event: Timeline.OpSelected) -> None:
+        event.stop()
+        if event.op_index == self.selection[1]:
+            return
+        self.select_op(int(event.op_index), origin="timeline")
+
+    # ------------------------------------------------------------ panes and focus
+
+    def region_of(self, widget: Widget | None) -> str | None:
+        """Which region a widget lives in."""
+        node: Any = widget
+        while node is not None:
+            node_id = getattr(node, "id", None)
+            if node_id and node_id.endswith("-region") and node_id[: -len("-region")] in REGIONS:
+                return node_id[: -len("-region")]
+            node = node.parent
+        return None
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Track the current pane when focus moves (keys or mouse)."""
+        region = self.region_of(event.widget)
+        if region is not None:
+            self._set_current(region)
+
+    def _set_current(self, region: str) -> None:
+        self.current_region = region
+        if region != "timeline":
+            self.grid_region = region
+        for name in REGIONS:
+            try:
+                node = self.query_one(f"#{name}-region")
+            except NoMatches:
+                continue
+            node.set_class(name == region, "-focused")
+            if name != "timeline":
+                node.set_class(name == self.grid_region, "-current")
+        self.update_panebar()
+
+    def focus_target(self, region: str) -> Widget | None:
+        """The widget that takes focus for a region."""
+        if region == "timeline":
+            return self.timeline
+        if region == "ranking":
+            return self.ranking.grid
+        if region == "qhas":
+            return self.qhas_pane
+        if region == "details":
+            return self.details
+        tabs = self.query_one("#dag-region", TabbedContent)
+        active = tabs.active
+        if active == "tab-dag":
+            return self.dag
+        pane = self.query_one(f"#{active}", TabPane)
+        for child in pane.query("*"):
+            if child.focusable:
+                return child
+        return self.dag
+
+    def action_focus_region(self, region: str) -> None:
+        """Show and focus a region (1-5)."""
+        if not self.ready or self.screen.is_modal or isinstance(self.screen, LoadingScreen):
+            return
+        self._set_current(region)
+        target = self.focus_target(region)
+        if target is not None:
+            self.call_after_refresh(target.focus)
+
+    def _step_region(self, delta: int) -> None:
+        if isinstance(self.screen, HelpScreen | LoadingScreen) or self.screen.is_modal:
+            if delta > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
+        if self.focused is not None and self.focused.id == "filter-input":
+            return
+        pos = REGIONS.index(self.current_region)
+        self.action_focus_region(REGIONS[(pos + delta) % len(REGIONS)])
+
+    def action_next_pane(self) -> None:
+        """Tab: the next pane."""
+        self._step_region(1)
+
+    def action_prev_pane(self) -> None:
+        """Shift+Tab: the previous pane."""
+        self._step_region(-1)
+
+    def action_cycle_tab(self, delta: int) -> None:
+        """`[`/`]`: previous/next tab of the DAG region (Op DAG and extra panes)."""
+        tabs = self.query_one("#dag-region", TabbedContent)
+        ids = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        if not ids:
+            return
+        pos = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(pos + delta) % len(ids)]
+        self.action_focus_region("dag")
+
+    def action_help(self) -> None:
+        """`?`: the key reference."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # ------------------------------------------------------------ ranking and DAG
+
+    def action_cycle_level(self) -> None:
+        """`r`: cycle the ranking level and re-select on the new grouping."""
+        if not self.ready:
+            return
+        self.ranking.cycle_level()
+        primary = self.selection[1]
+        if primary is not None:
+            self.selection = ((), None)
+            self.select_op(primary)
+
+    def action_dag_level(self) -> None:
+        """`l`: HTP node ↔ QNN op level in the DAG."""
+        if self.ready:
+            self.dag.toggle_level()
+
+    def action_escape(self) -> None:
+        """Esc: close the filter input, else back out of a drill-down, else clear the filter."""
+        filt = self.query_one("#filter-input", Input)
+        if filt.has_class("-visible"):
+            self._close_filter_input()
+            return
+        if self.ranking.back_out():
+            return
+        if self.filter_pattern is not None:
+            self.apply_filter(None)
+
+    # ------------------------------------------------------------ filter
+
+    def action_filter(self) -> None:
+        """`/`: open the filter input."""
+        if not self.ready:
+            return
+        filt = self.query_one("#filter-input", Input)
+        self._before_filter = self.focused
+        filt.add_class("-visible")
+        filt.value = self.filter_pattern or ""
+        filt.focus()
+
+    def _close_filter_input(self) -> None:
+        filt = self.query_one("#filter-input", Input)
+        filt.remove_class("-visible")
+        target = self._before_filter or self.focus_target(self.current_region)
+        if target is not None:
+            target.focus()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self._close_filter_input()
+        self.apply_filter(value or None)
+
+    def filter_mask_for(self, pattern: str) -> np.ndarray:
+        """Ops whose kernel, QNN op name or unit (lane) matches the regex."""
+        assert self.opt is not None and self.opt.trace is not None
+        t = self.opt.trace
+        rx = re.compile(pattern, re.IGNORECASE)
+        names = list(t.strings.names)
+        hit = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
+        lane_hit = np.array(
+            [bool(rx.search(ln.unit)) or bool(rx.search(ln.label)) for ln in t.lanes] or [False]
+        )
+        return hit[t.kernel] | hit[t.qnn_op] | lane_hit[t.lane]
+
+    def apply_filter(self, pattern: str | None) -> None:
+        """Rescope every pane to the ops matching ``pattern`` (None clears)."""
+        if self.opt is None or self.opt.trace is None:
+            return
+        if pattern is None:
+            mask = None
+        else:
+            try:
+                mask = self.filter_mask_for(pattern)
+            except re.error as exc:
+                self.notify(f"bad regex /{pattern}/: {exc}", severity="error")
+                return
+        self.filter_pattern = pattern
+        self.filter_mask = mask
+        self.timeline.set_filter(mask)
+        for pane_id, pane in self.linked_panes():
+            try:
+                pane.on_filter(mask)
+            except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
+                self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
+        self.post_message(FilterChanged(pattern))
+        self.update_header()
+        if mask is not None:
+            count = int(mask.sum())
+            if count == 0:
+                self.notify(f"no op matches /{pattern}/", severity="warning")
+            else:
+                self.notify(f"/{pattern}/ matches {count:,} ops · n/N step · Esc clears")
+                primary = self.selection[1]
+                if primary is None or not mask[primary]:
+                    self.action_next_match(1)
+
+    def action_next_match(self, delta: int) -> None:
+        """`n`/`N`: the next/previous op (in time order) matching the filter."""
+        if self.opt is None or self.opt.trace is None:
+            return
+        t = self.opt.trace
+        mask = self.filter_mask if self.filter_mask is not None else np.ones(len(t), dtype=bool)
+        matches = np.flatnonzero(mask)
+        if not matches.size:
+            return
+        matches = matches[np.lexsort((matches, t.ts[matches]))]
+        primary = self.selection[1]
+        if primary is None:
+            nxt = matches[0] if delta > 0 else matches[-1]
+        else:
+            keys = list(zip(t.ts[matches].tolist(), matches.tolist(), strict=True))
+            cur = (int(t.ts[primary]), primary)
+            if delta > 0:
+                later = [k for k in keys if k > cur]
+                nxt = (later[0] if later else keys[0])[1]
+            else:
+                earlier = [k for k in keys if k < cur]
+                nxt = (earlier[-1] if earlier else keys[-1])[1]
+        self.select_op(int(nxt))
+
+    # ------------------------------------------------------------ palette helpers
+
+    def op_names(self) -> list[tuple[str, str]]:
+        """(kind, name) of every QNN op and HTP kernel, for the palette."""
+        if self.opt is None or self.opt.trace is None:
+            return []
+        t = self.opt.trace
+        out: list[tuple[str, str]] = []
+        for kind, col in (("QNN op", t.qnn_op), ("HTP kernel", t.kernel)):
+            for sid in np.unique(col):
+                name = t.strings[int(sid)]
+                if name:
+                    out.append((kind, name))
+        return out
+
+    def go_to_op(self, kind: str, name: str) -> None:
+        """Select every instance of a QNN op or kernel, centring on the one with most DPC."""
+        if self.opt is None or self.opt.trace is None:
+            return
+        t = self.opt.trace
+        col = t.qnn_op if kind == "QNN op" else t.kernel
+        ids = [i for i, s in enumerate(t.strings.names) if s == name]
+        ops = np.flatnonzero(np.isin(col, ids))
+        if not ops.size:
+            return
+        primary = int(ops[np.argmax(t.dpc[ops])])
+        self.select_ops(tuple(int(i) for i in ops), primary)
+
+    # ------------------------------------------------------------ export and copy
+
+    def focused_pane(self) -> tuple[str, Any]:
+        """(name, widget) of the pane whose table `e` exports."""
+        region = self.current_region
+        if region == "dag":
+            active = self.query_one("#dag-region", TabbedContent).active
+            if active != "tab-dag":
+                spec_id = active[len("tab-") :]
+                widget = self._extra_widgets.get(spec_id)
+                if widget is not None and hasattr(widget, "export_table"):
+                    return spec_id, widget
+            return "dag", self.dag
+        if region == "qhas":
+            return "qhas", self.qhas_pane
+        if region == "details":
+            return "details", self.details
+        return "ranking", self.ranking
+
+    def export_dir(self) -> Path:
+        """The current directory, unless that is the trace directory (then the temp dir)."""
+        cwd = Path.cwd().resolve()
+        root = Path(self.opt.source).resolve() if self.opt is not None else None
+        if root is not None and (cwd == root or (root.is_file() and cwd == root.parent)):
+            return Path(tempfile.gettempdir())
+        return cwd
+
+    def action_export(self, fmt: str = "csv") -> Path | None:
+        """`e`/`E`: write the focused pane's table to CSV/JSON and say where."""
+        if not self.ready:
+            return None
+        name, pane = self.focused_pane()
+        headers, rows = pane.export_table()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = self.export_dir() / f"htptui-export-{name}-{stamp}"
+        dest = base.with_suffix(f".{fmt}")
+        n = 1
+        while dest.exists():
+            dest = Path(f"{base}-{n}.{fmt}")
+            n += 1
+        try:
+            with dest.open("w", encoding="utf-8", newline="") as fh:
+                if fmt == "csv":
+                    writer = csv.writer(fh)
+                    writer.writerow(headers)
+                    writer.writerows(rows)
+                else:
+                    records = [dict(zip(headers, row, strict=False)) for row in rows]
+                    json.dump({"pane": name, "source": self.opt.source if self.opt else "",
+                               "rows": records}, fh, indent=1, default=str)  # fmt: skip
+        except OSError as exc:
+            self.notify(f"cannot write {dest}: {exc.strerror or exc}", severity="error")
+            return None
+        self.notify(f"exported {len(rows)} rows of {name} to {dest}")
+        return dest
+
+    def action_copy(self) -> None:
+        """`y`: copy the selection's details as text through OSC 52."""
+        text = self.details.copy_text()
+        if not text:
+            self.notify("nothing selected", severity="warning")
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"copied {text.count(chr(10)) + 1} lines (OSC 52)")

@@ -1,0 +1,81 @@
+"""Screens: the loading screen (progress, cancel, one-line load errors) and the `?` help screen."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Markdown, ProgressBar, Static
+
+
+def help_text() -> str:
+    """The packaged key reference (src/htptui/tui/help.md)."""
+    return files("htptui.tui").joinpath("help.md").read_text(encoding="utf-8")
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the explorer, from the packaged help.md."""
+
+    BINDINGS = [
+        Binding(
+            "escape,q,question_mark,f1",
+            "dismiss",
+            "Close help",
+            id="help.close",
+            tooltip="Back to the explorer",
+        ),  # fmt: skip
+    ]
+
+    def compose(self) -> ComposeResult:
+        """A scrollable Markdown document."""
+        with VerticalScroll(id="help-body"):
+            yield Markdown(help_text(), id="help-md")
+
+    def on_mount(self) -> None:
+        """Focus the document so arrows scroll it."""
+        self.query_one("#help-body").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        """Close the help screen."""
+        self.dismiss(result)
+
+
+class LoadingScreen(Screen[None]):
+    """Shown while the load worker runs; becomes the error screen when loading fails."""
+
+    BINDINGS = [
+        Binding(
+            "escape", "app.cancel_load", "Cancel", id="load.cancel", tooltip="Stop loading and quit"
+        ),  # fmt: skip
+        Binding("q", "app.quit", "Quit", id="load.quit", tooltip="Quit htptui"),
+    ]
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """Title, progress bar, status line and hint."""
+        with Vertical(id="loading-box"):
+            yield Label(f"htptui · loading {self.source}", id="loading-title")
+            yield ProgressBar(total=1.0, show_eta=False, id="loading-bar")
+            yield Static("starting…", id="loading-status")
+            yield Static("Esc cancels · q quits", id="loading-hint")
+
+    def set_progress(self, fraction: float, message: str) -> None:
+        """Advance the bar and show what is being read."""
+        self.query_one("#loading-bar", ProgressBar).update(progress=max(0.0, min(1.0, fraction)))
+        self.query_one("#loading-status", Static).update(message)
+
+    def show_error(self, message: str) -> None:
+        """Replace the progress with a one-line error (no traceback)."""
+        self.error = message
+        self.add_class("-error")
+        self.query_one("#loading-title", Label).update("htptui could not open this input")
+        self.query_one("#loading-bar", ProgressBar).display = False
+        self.query_one("#loading-status", Static).update(f"error: {message}")
+        self.query_one("#loading-hint", Static).update("q quits")
