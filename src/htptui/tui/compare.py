@@ -287,8 +287,8 @@ class CompareApp(App[int]):
         self.refresh_all()
 
 
-def run_compare(a: str, b: str) -> int:
-    """Open the compare mode on two runs; return the exit code."""
+def run_compare(a: str, b: str, mouse: bool = True) -> int:
+    """Open the compare mode on two runs; return the exit code (1 with a one-line error on bad input)."""
     import sys
 
     from htptui.errors import ExitCode, InputError
@@ -298,5 +298,5 @@ def run_compare(a: str, b: str) -> int:
     except InputError as exc:
         print(f"htptui: error: {exc}", file=sys.stderr)
         return int(ExitCode.INPUT)
-    app.run()
+    app.run(mouse=mouse)
     return int(app.return_code or 0)
