@@ -25,6 +25,19 @@ SECTION_BUILDERS: dict[str, Callable[[Optrace, dict[str, Any]], dict[str, Any] |
 SECTION_RENDERERS: dict[str, Callable[[dict[str, Any], bool], list[str]]] = {}
 
 
+# feature modules that register sections when imported (imported lazily: they import this module)
+SECTION_MODULES = ("htptui.findings_report", "htptui.graph_diff_report", "htptui.compare_report")
+SECTIONS_AT_TOP = ("findings",)  # rendered right after the header, where an engineer looks first
+
+
+def _ensure_sections() -> None:
+    """Import the feature modules so their sections are registered."""
+    import importlib
+
+    for module in SECTION_MODULES:
+        importlib.import_module(module)
+
+
 def register_section(
     name: str,
     build: Callable[[Optrace, dict[str, Any]], dict[str, Any] | None],
@@ -74,6 +87,7 @@ def build_report(
 ) -> dict[str, Any]:
     """Build the report document for one run."""
     options = dict(options or {})
+    _ensure_sections()
     doc: dict[str, Any] = {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -342,6 +356,7 @@ def _heading(text: str, md: bool, level: int = 2) -> list[str]:
 def render(doc: dict[str, Any], fmt: str = "text") -> str:
     """Render a report document as ``text`` or ``md``."""
     md = fmt == "md"
+    _ensure_sections()
     out: list[str] = []
     title = f"htptui report: {doc.get('name', '')}"
     out += [f"# {title}" if md else title, "" if md else "=" * len(title)]
@@ -352,6 +367,9 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
         out.append("missing: " + ", ".join(arts["missing"]))
     for kind, problem in arts.get("errors", {}).items():
         out.append(f"unreadable {kind}: {problem}")
+    for name in SECTIONS_AT_TOP:
+        if name in doc and name in SECTION_RENDERERS:
+            out += SECTION_RENDERERS[name](doc[name], md)
     for core in doc.get("cores", []):
         c = core["core"]
         out += _heading(f"Core {c} summary", md)
@@ -518,7 +536,7 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
             md,
         )
     for name, render_section in SECTION_RENDERERS.items():
-        if name in doc:
+        if name in doc and name not in SECTIONS_AT_TOP:
             out += render_section(doc[name], md)
     if doc.get("warnings"):
         out += _heading("Warnings", md, 3)
