@@ -924,7 +924,7 @@ class Timeline(ScrollView, can_focus=True):
         return Strip(segments, width).adjust_cell_length(width, self._base_style())
 
     @staticmethod
-    def _runs(cells: list[tuple[str, str]]) -> list[Segment]:
+    def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
         """Merge neighbouring cells of the same style into segments."""
         out: list[Segment] = []
         if not cells:
@@ -937,7 +937,7 @@ class Timeline(ScrollView, can_focus=True):
             else:
                 if run_style is not None:
                     out.append(Segment("".join(run_text), run_style))
-                run_text, run_style = [text], style_obj  # type: ignore[assignment]
+                run_text, run_style = [text], style_obj
         if run_style is not None:
             out.append(Segment("".join(run_text), run_style))
         return out
