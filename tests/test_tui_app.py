@@ -59,7 +59,7 @@ async def test_loads_and_shows_header() -> None:
         assert app.ready and app.load_error is None
         header = text_of(app, "#header-line")
         assert "model_encoded" in header
-        assert "64,829 cycles" in header
+        assert "wall 64,829 cyc" in header
         assert "domain HMX" in header
         assert "idle 2.73 %" in header
         # the top QNN op (MatMul_0) is selected everywhere on load
@@ -255,7 +255,7 @@ async def test_help_screen_lists_every_key() -> None:
         text = help_text()
         for key in ("`?`", "`q`", "`Tab`", "`/`", "`n`", "`Esc`", "`r`", "`l`", "`e`", "`E`",
                     "`y`", "`ctrl+p`", "`w`", "`s`", "`a`", "`d`", "`f`", "`0`", "`.`", "`v`",
-                    "`g`", "`G`", "`Enter`", "`S`", "`[`", "`1`"):  # fmt: skip
+                    "`g`", "`G`", "`Enter`", "`S`", "`[`", "`1`", "`j`", "`k`", "`+`", "`-`", "`h`"):  # fmt: skip
             assert key in text, key
         await pilot.press("escape")
         await pilot.pause()

@@ -404,7 +404,7 @@ class HtpApp(App[int]):
             from htptui.analysis.timing import timing
 
             cs = core_summary(opt.trace, cores(opt.trace)[0])
-            wall = f"wall {cs.wall:,} cycles"
+            wall = f"wall {cs.wall:,} cyc"
             try:
                 us = timing(opt).graph_wall_us
             except Exception:  # noqa: BLE001 - µs is optional
@@ -413,8 +413,8 @@ class HtpApp(App[int]):
                 wall += f" ({us:,.1f} µs)"
             parts += [
                 wall,
-                f"domain {cs.domain_unit} {cs.domain_cycles:,} (max not sum)",
-                f"idle {cs.idle_pct:.2f} % (wall − ΣDPC)",
+                f"idle {cs.idle_pct:.2f} %",
+                f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
                 f"{len(opt.trace):,} ops",
             ]
         if self.filter_pattern is not None:

@@ -84,6 +84,25 @@ def heat_bar(fraction: float, width: int = 8) -> str:
     return ("█" * full + rest).ljust(width)
 
 
+def text_table(
+    headers: list[str],
+    rows: list[list[str]],
+    text_cols: tuple[int, ...] = (0,),
+    styles: list[str] | None = None,
+) -> Table:
+    """A borderless table whose numeric columns never shrink (names are cut with an ellipsis)."""
+    table = Table(box=None, pad_edge=False, header_style="bold", collapse_padding=True)
+    for c, h in enumerate(headers):
+        if c in text_cols:
+            table.add_column(h, no_wrap=True, overflow="ellipsis", max_width=24)
+        else:
+            width = max([len(h)] + [len(r[c]) for r in rows])
+            table.add_column(h, justify="right", no_wrap=True, min_width=width)
+    for i, row in enumerate(rows):
+        table.add_row(*row, style=styles[i] if styles else None)
+    return table
+
+
 class MissingMixin:
     """Shared greying: a pane with a required artifact absent shows one sentence."""
 
@@ -429,19 +448,16 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
         body.update(Group(*parts))
 
     def _op_type_table(self) -> Table:
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        table.add_column("HTP op", no_wrap=True, overflow="ellipsis", max_width=24)
-        for h in ("n", "cycles", "DPC", "% DPC", "DRAM r/w", "VTCM r/w"):
-            table.add_column(h, justify="right", no_wrap=True)
         assert self.opt is not None and self.opt.qhas is not None
-        for row in self.opt.qhas.htp_op_types:
-            table.add_row(
-                row.name, fmt_int(row.count), fmt_int(row.cycles),
-                fmt_int(sum(row.dpc.values())), fmt_float(sum(row.percent_dpc.values())),
-                f"{fmt_bytes(row.dram_read)}/{fmt_bytes(row.dram_write)}",
-                f"{fmt_bytes(row.vtcm_read)}/{fmt_bytes(row.vtcm_write)}",
-            )  # fmt: skip
-        return table
+        rows = [
+            [row.name, fmt_int(row.count), fmt_int(row.cycles), fmt_int(sum(row.dpc.values())),
+             fmt_float(sum(row.percent_dpc.values())),
+             f"{fmt_bytes(row.dram_read)}/{fmt_bytes(row.dram_write)}",
+             f"{fmt_bytes(row.vtcm_read)}/{fmt_bytes(row.vtcm_write)}"]
+            for row in self.opt.qhas.htp_op_types
+        ]  # fmt: skip
+        headers = ["HTP op", "n", "cycles", "DPC", "%DPC", "DRAM r/w", "VTCM r/w"]
+        return text_table(headers, rows)
 
     def _selected_keys(self) -> set[tuple[int, int]]:
         opt = self.opt
@@ -467,21 +483,18 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
 
     def _instance_table(self) -> RenderableType:
         _headers, rows = self.instance_rows()
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        table.add_column(" ", no_wrap=True)
-        table.add_column("HTP op", no_wrap=True, overflow="ellipsis", max_width=22)
-        table.add_column("QNN op", no_wrap=True, overflow="ellipsis", max_width=12)
-        for h in ("cycles", "DPC", "cyc/pkt", "DRAM r/w", "VTCM r/w"):
-            table.add_column(h, justify="right", no_wrap=True)
         keys = self._selected_keys()
+        shown, styles = [], []
         for row in rows[:QHAS_INSTANCE_ROWS]:
             mark = "►" if (row[12], row[11]) in keys else " "
-            table.add_row(
-                mark, row[0], row[1], fmt_int(row[3]), fmt_int(row[4]), fmt_float(row[6]),
-                f"{fmt_bytes(row[7])}/{fmt_bytes(row[8])}",
-                f"{fmt_bytes(row[9])}/{fmt_bytes(row[10])}",
-                style="reverse" if mark == "►" else None,
+            shown.append(
+                [mark + row[0], row[1], fmt_int(row[3]), fmt_int(row[4]), fmt_float(row[6]),
+                 f"{fmt_bytes(row[7])}/{fmt_bytes(row[8])}",
+                 f"{fmt_bytes(row[9])}/{fmt_bytes(row[10])}"]
             )  # fmt: skip
+            styles.append("reverse" if mark == "►" else "")
+        headers = [" HTP op", "QNN op", "cycles", "DPC", "cyc/pkt", "DRAM r/w", "VTCM r/w"]
+        table = text_table(headers, shown, text_cols=(0, 1), styles=styles)
         if len(rows) > QHAS_INSTANCE_ROWS:
             return Group(table, Text(f"… {len(rows) - QHAS_INSTANCE_ROWS} more (e exports all)"))
         return table
