@@ -417,15 +417,19 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
             parts.append(self.missing_renderable(opt.missing_sentence("op_trace")))
         else:
             headers, rows = self.lane_rows()
-            table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
-            for h in ("unit", "tid", "busy", "span", "util %", "DRAM r/w", "VTCM r/w"):
-                table.add_column(h, justify="left" if h == "unit" else "right", no_wrap=True)
+            has_mem = opt.qhas is not None
+            shown = []
             for row in rows:
-                table.add_row(
-                    f"{row[10] or ' '}{row[1]}", str(row[2]), fmt_int(row[3]), fmt_int(row[4]),
-                    fmt_float(row[5]), f"{fmt_bytes(row[6])}/{fmt_bytes(row[7])}",
-                    f"{fmt_bytes(row[8])}/{fmt_bytes(row[9])}",
-                )  # fmt: skip
+                cells = [f"{row[10] or ' '}{row[1]}", str(row[2]), fmt_int(row[3]),
+                         fmt_int(row[4]), fmt_float(row[5])]  # fmt: skip
+                if has_mem:
+                    cells += [f"{fmt_bytes(row[6])}/{fmt_bytes(row[7])}",
+                              f"{fmt_bytes(row[8])}/{fmt_bytes(row[9])}"]  # fmt: skip
+                shown.append(cells)
+            lane_headers = ["unit", "tid", "busy", "span", "util %"]
+            if has_mem:
+                lane_headers += ["DRAM r/w", "VTCM r/w"]
+            table = text_table(lane_headers, shown)
             parts.append(table)
             for cs in self.summaries:
                 line = Text()
