@@ -440,3 +440,21 @@ async def test_many_lanes_scroll_with_the_cursor(tmp_path: Path) -> None:
         assert any(line.startswith(lane_label) for line in rendered_text(tl))
         await pilot.press("k")
         assert tl.trace.lanes[tl.cursor_lane].label == labels[-2]  # type: ignore[union-attr,index]
+
+
+async def test_filter_index_built_in_worker_for_big_traces(
+    opt: Optrace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import htptui.tui.widgets.timeline as timeline_module
+
+    monkeypatch.setattr(timeline_module, "FILTER_WORKER_THRESHOLD", 0)
+    trace = opt.trace
+    assert trace is not None
+    app = TimelineApp(opt)
+    async with app.run_test(size=(120, 24)) as pilot:
+        tl = app.query_one(Timeline)
+        tl.set_filter(trace.qnn_op == trace.strings.lookup("Input"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert tl._filter_index is not None
+        assert tl.filter_mask is not None
