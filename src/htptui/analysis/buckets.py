@@ -35,11 +35,16 @@ class CoverageIndex:
         self.n_kinds = len(KIND_NAMES)
         self.tracks: dict[tuple[int, int], _Track] = {}
         self.lane_tracks: dict[int, _Track] = {}
+        self.position = np.full(len(trace), -1, dtype=np.int64)
         sel = np.ones(len(trace), dtype=bool) if mask is None else mask
         # trace is sorted by ts already; a stable selection keeps start order
         for ln in trace.lanes:
             on_lane = sel & (trace.lane == ln.index)
             self.lane_tracks[ln.index] = self._track(np.flatnonzero(on_lane))
+            # position of every op inside its lane track, for O(1) next/previous-op steps
+            self.position[self.lane_tracks[ln.index].index] = np.arange(
+                self.lane_tracks[ln.index].index.size, dtype=np.int64
+            )
             for k in range(self.n_kinds):
                 idx = np.flatnonzero(on_lane & (self.kinds == k))
                 if idx.size:
@@ -90,7 +95,9 @@ class CoverageIndex:
         track = self.lane_tracks.get(lane_index)
         if track is None:
             return None
-        pos = np.flatnonzero(track.index == op_index)
+        here = int(self.position[op_index]) if 0 <= op_index < self.position.size else -1
+        on_lane = here >= 0 and int(self.trace.lane[op_index]) == lane_index
+        pos = np.array([here]) if on_lane else np.zeros(0, dtype=np.int64)
         if pos.size == 0:
             # not on this lane: nearest by time
             t = self.trace.ts[op_index]
