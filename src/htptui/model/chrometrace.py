@@ -647,25 +647,69 @@ def _process_range(
 
 
 def _scan_overview_pids(path: str) -> frozenset[int] | None:
-    """Find the "Core N Overview" pids by scanning the file for process_name metadata (C-speed find)."""
-    import mmap
+    """Find the "Core N Overview" pids by scanning the file for process_name metadata lines.
 
+    Reads the file in blocks (C-speed ``find``), so it costs a fraction of a decode and keeps no
+    pages mapped. Returns None when the layout is unusual (then every X event is kept and the
+    duplicates are dropped after decoding).
+    """
+    needle = b'"process_name"'
+    block = 16 * 1024 * 1024
     pids: set[int] = set()
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        pos = mm.find(b'"process_name"')
-        while pos != -1:
-            a = mm.rfind(b"{", max(0, pos - 4096), pos)
-            b = mm.find(b"}}", pos, pos + 4096)
-            if a != -1 and b != -1:
+    with open(path, "rb") as fh:
+        carry = b""
+        while True:
+            data = fh.read(block)
+            if not data:
+                break
+            buf = carry + data
+            last_nl = buf.rfind(b"\n")
+            if last_nl < 0:
+                carry = buf
+                continue
+            body, carry = buf[: last_nl + 1], buf[last_nl + 1 :]
+            pos = body.find(needle)
+            while pos != -1:
+                start = body.rfind(b"\n", 0, pos) + 1
+                end = body.find(b"\n", pos)
+                line = _strip_chunk(body[start:end])
                 try:
-                    ev = msgspec.json.decode(mm[a : b + 2], type=_Event)
+                    ev = msgspec.json.decode(line, type=_Event)
                 except (msgspec.DecodeError, msgspec.ValidationError):
-                    return None  # unusual layout: keep every X event and de-duplicate later
+                    return None  # not one event per line: keep everything, de-duplicate later
                 name = ev.args.name if ev.args is not None else None
                 if name and _PROCESS_CORE_RE.match(name.strip()):
                     pids.add(_as_int(ev.pid))
-            pos = mm.find(b'"process_name"', pos + 1)
+                pos = body.find(needle, end)
+        if carry.find(needle) != -1:
+            try:
+                ev = msgspec.json.decode(_strip_chunk(carry), type=_Event)
+                name = ev.args.name if ev.args is not None else None
+                if name and _PROCESS_CORE_RE.match(name.strip()):
+                    pids.add(_as_int(ev.pid))
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return None
     return frozenset(pids) or None
+
+
+_WORKER_CODE = "from htptui.model.chrometrace import _worker_main; _worker_main()"
+
+
+def _worker_main() -> None:
+    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results."""
+    import gc
+    import pickle
+
+    gc.disable()
+    path, ranges, keep = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    for a, b in ranges:
+        try:
+            result: Any = _process_range(path, a, b, keep)
+        except _ChunkError as exc:
+            result = ("chunk-error", str(exc))
+        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
 
 
 class _Builder:
@@ -775,32 +819,77 @@ def _chunks_in_memory(
         raise InputError(label, f"unexpected value in an event ({exc})") from None
 
 
+def _chunks_serial(
+    path: str,
+    ranges: list[tuple[int, int]],
+    progress: ProgressFn | None,
+    keep_pids: frozenset[int] | None,
+    done: int = 0,
+) -> list[_Chunk]:
+    out = []
+    for a, b in ranges:
+        out.append(_process_range(path, a, b, keep_pids))
+        done += 1
+        if progress:
+            progress(done / (done + len(ranges) - len(out)) * 0.85, "decoding events")
+    return out
+
+
 def _chunks_parallel(
     path: str,
     ranges: list[tuple[int, int]],
     progress: ProgressFn | None,
     keep_pids: frozenset[int] | None = None,
 ) -> list[_Chunk]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Decode chunks in worker subprocesses (chunk k on worker k mod n), results read back in order.
+
+    Plain ``python -c`` subprocesses rather than multiprocessing: they never re-import the caller's
+    ``__main__`` and work from threads. If a worker fails, the rest is decoded in this process.
+    """
+    import pickle
+    import subprocess
 
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
     if workers == 1:
-        out = []
-        for k, (a, b) in enumerate(ranges):
-            out.append(_process_range(path, a, b, keep_pids))
+        return _chunks_serial(path, ranges, progress, keep_pids)
+    import htptui
+
+    env = dict(os.environ)
+    src_root = str(Path(htptui.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = src_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    procs: list[subprocess.Popen[bytes]] = []
+    out: list[_Chunk] = []
+    try:
+        for w in range(workers):
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+            assert proc.stdin is not None
+            pickle.dump((path, ranges[w::workers], keep_pids), proc.stdin)
+            proc.stdin.close()
+            procs.append(proc)
+        for k in range(len(ranges)):
+            proc = procs[k % workers]
+            try:
+                result = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            except (EOFError, pickle.UnpicklingError, OSError):
+                # a worker died (no memory, killed, broken environment): finish here, serially
+                return out + _chunks_serial(path, ranges[k:], progress, keep_pids, done=k)
+            if isinstance(result, tuple):
+                raise _ChunkError(str(result[1]))
+            out.append(result)
             if progress:
                 progress((k + 1) / len(ranges) * 0.85, "decoding events")
         return out
-    ctx = multiprocessing.get_context("spawn")  # safe from a thread worker, unlike fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_process_range, path, a, b, keep_pids) for a, b in ranges]
-        out = []
-        for k, fut in enumerate(futures):
-            out.append(fut.result())
-            if progress:
-                progress((k + 1) / len(futures) * 0.85, "decoding events")
-        return out
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
 
 
 def load(
@@ -957,13 +1046,13 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     non_exec_mask = np.zeros(pid.size, dtype=bool)
     lane_col = np.full(pid.size, -1, dtype=np.int16)
     kept_idx = np.flatnonzero(keep)
-    pairs = (
-        np.unique(np.stack([pid[kept_idx], tid[kept_idx]], axis=1), axis=0)
-        if kept_idx.size
-        else np.zeros((0, 2), dtype=np.int64)
-    )
+    # one int64 key per (pid, tid) pair: a 1-D unique is far faster than np.unique(axis=0)
+    pair_key = (pid[kept_idx] << 32) | (tid[kept_idx] & 0xFFFFFFFF)
+    uniq_keys, pair_inverse = np.unique(pair_key, return_inverse=True)
+    pairs = [(int(k) >> 32, int(k) & 0xFFFFFFFF) for k in uniq_keys.tolist()]
+    pairs = [(pp, tt - (1 << 32) if tt >= 1 << 31 else tt) for pp, tt in pairs]
     pair_lane: dict[tuple[int, int], int] = {}
-    for p, t in pairs.tolist():
+    for p, t in pairs:
         tname = thread_name(p, t)
         if tname.strip() == NON_EXECUTED_LANE:
             pair_lane[(p, t)] = -2
@@ -999,8 +1088,9 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
             + ", ".join(f"tid {ln.tid}" for ln in unknown)
             + " (unit shown as '?')"
         )
+    pair_pos = {pair: k for k, pair in enumerate(pairs)}
     for (p, t), v in pair_lane.items():
-        sel = kept_idx[(pid[kept_idx] == p) & (tid[kept_idx] == t)]
+        sel = kept_idx[pair_inverse == pair_pos[(p, t)]]
         if v == -2:
             non_exec_mask[sel] = True
         else:
