@@ -24,6 +24,7 @@ def _reattach_tty() -> None:
 
 @click.command("open")
 @click.argument("path")
+@click.argument("path_b", required=False, default=None)
 @click.option(
     "--no-mouse", is_flag=True, help="Leave the mouse to the terminal (native selection)."
 )
@@ -33,13 +34,22 @@ def _reattach_tty() -> None:
     metavar="NAME",
     help="Textual theme, e.g. textual-dark, textual-light, nord (default: $TEXTUAL_THEME or dark).",
 )
-def command(path: str, no_mouse: bool, theme: str | None) -> None:
+def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) -> None:
     """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
 
     \b
     Panes: timeline, DPC ranking, QHAS units, op DAG (+ graph diff) and details, all linked.
+    With two paths (PATH PATH_B; each a run or a saved `report --format json`), compare mode:
+    A, B and delta columns, A above B on one timeline scale; g cycles A / B / diff views.
     Press ? inside for every key; q quits.
     """
+    if path_b is not None:
+        for p in (path, path_b):
+            if p == "-" or not Path(p).exists():
+                fail(f"{p}: no such file or directory (compare mode takes two paths)")
+        from htptui.tui.compare import run_compare
+
+        sys.exit(run_compare(path, path_b, mouse=not no_mouse))
     artifacts = None
     if path == "-":
         from htptui.model.discover import discover
