@@ -902,14 +902,34 @@ def load(
     """Load an op trace from a path (plain or gzip) or from bytes, into an :class:`OpTrace`."""
     import gc
 
+    from htptui.model import cache
+
     label = label or (str(path) if path is not None else "<stdin>")
+    size = 0
+    if data is None and path is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+    if size > cache.CACHE_ABOVE:
+        cached = cache.load(path)  # memory-mapped columns of an earlier decode of this exact file
+        if cached is not None:
+            cached.source = label
+            if progress:
+                progress(1.0, "loaded from the column cache")
+            return cached
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects: the cyclic GC only costs time here
     try:
-        return _load(path, data, label, progress)
+        trace = _load(path, data, label, progress)
     finally:
         if gc_was_enabled:
             gc.enable()
+    if size > cache.CACHE_ABOVE:
+        if progress:
+            progress(1.0, "saving the column cache")
+        cache.save(path, trace)
+    return trace
 
 
 def _load(
