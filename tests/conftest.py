@@ -175,3 +175,31 @@ def small_trace_events() -> list[dict[str, Any]]:
         meta_thread(3, 513, "Core:0 Type: HVX Tid: 513"),
     ]
     return ev
+
+
+SNAPSHOT_TEXTUAL = (
+    "8.2.8"  # the exact Textual the SVG snapshots were made with (pinned in pyproject)
+)
+
+
+def _textual_version() -> str:
+    from importlib.metadata import version
+
+    return version("textual")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip SVG snapshot tests under another Textual (its rendering differs) and refuse to update them there."""
+    installed = _textual_version()
+    if installed == SNAPSHOT_TEXTUAL:
+        return
+    if config.getoption("--snapshot-update", default=False):
+        raise pytest.UsageError(
+            f"snapshots are made with textual=={SNAPSHOT_TEXTUAL}; installed is {installed}"
+        )
+    skip = pytest.mark.skip(
+        reason=f"SVG snapshots need textual=={SNAPSHOT_TEXTUAL} (installed {installed})"
+    )
+    for item in items:
+        if "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)

@@ -40,7 +40,9 @@ class PaneSpec:
     title: str
     factory: Callable[[], Widget]
     key: str | None = None
-    requires: tuple[str, ...] = field(default=())  # artifact kinds: "op_trace", "htp_graph", "qhas", ...
+    requires: tuple[str, ...] = field(
+        default=()
+    )  # artifact kinds: "op_trace", "htp_graph", "qhas", ...
     order: int = 100
 
 
