@@ -195,7 +195,8 @@ def test_markup_and_ansi_in_names_are_kept_verbatim(tmp_path) -> None:
         meta_thread(0, 512, "Type: HVX"),
     ]
     t = chrometrace.load(write_trace(tmp_path / "t.json", ev))
-    assert t.kernel_name(0) == evil
+    # markup is kept verbatim; the ESC control character becomes a visible escape, never raw bytes
+    assert t.kernel_name(0) == "q::[bold]Evil[/]\\x1b[31mRed"
     assert t.qnn_op_name(0) == "[/]Op"
 
 

@@ -154,7 +154,9 @@ def test_markup_in_names_survives_text_report(tmp_path) -> None:
     p = write_trace(tmp_path / "chrometrace.json", ev)
     r = run("report", str(p))
     assert r.returncode == 0
-    assert "q::[bold]X[/]" in r.stdout.decode()
+    out = r.stdout.decode()
+    assert "q::[bold]X[/]\\x1b[31m" in out  # markup verbatim, the escape made visible
+    assert "\x1b" not in out  # no raw control character ever reaches the terminal
 
 
 def test_never_writes_into_trace_directory(tmp_path) -> None:

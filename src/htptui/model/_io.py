@@ -132,3 +132,18 @@ def qnn_op_id_of(op_id: int) -> int:
 def fmt_id(op_id: int) -> str:
     """Format an ID the way chrometrace and the HTP graph write it (16 hex digits)."""
     return f"0x{op_id:016x}"
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_text(text: str) -> str:
+    """Make a name from a trace safe to print: control characters become visible ``\\xNN`` escapes.
+
+    Names are shown in terminals; a raw ESC in an op name would otherwise be executed by the
+    terminal (colours, titles, even OSC 52 clipboard writes). Every loader passes names through this
+    one function, so names still join across files.
+    """
+    if text.isprintable():
+        return text
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

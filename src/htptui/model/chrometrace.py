@@ -20,7 +20,14 @@ import msgspec
 import numpy as np
 
 from htptui.errors import InputError
-from htptui.model._io import describe_decode_error, fmt_id, is_gzip, maybe_gunzip, parse_id
+from htptui.model._io import (
+    clean_text,
+    describe_decode_error,
+    fmt_id,
+    is_gzip,
+    maybe_gunzip,
+    parse_id,
+)
 
 # --- flags -------------------------------------------------------------------------------------
 
@@ -139,9 +146,13 @@ class StringTable:
             return 0
         idx = self._index.get(text)
         if idx is None:
-            idx = len(self.names)
+            shown = clean_text(text)  # control characters never reach a terminal
+            idx = self._index.get(shown)
+            if idx is None:
+                idx = len(self.names)
+                self._index[shown] = idx
+                self.names.append(shown)
             self._index[text] = idx
-            self.names.append(text)
         return idx
 
     def lookup(self, text: str) -> int | None:
@@ -300,7 +311,7 @@ class OpTrace:
 CHUNK_BYTES = 32 * 1024 * 1024
 KEEP_RAW_BELOW = 64 * 1024 * 1024
 PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
-MAX_WORKERS = 2
+MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped
 
 ProgressFn = Callable[[float, str], None]
 
@@ -593,9 +604,9 @@ def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = N
             continue
         p = _as_int(e.pid)
         if e.name == "thread_name":
-            thread_names[(p, _as_int(e.tid))] = e.args.name
+            thread_names[(p, _as_int(e.tid))] = clean_text(e.args.name)
         elif e.name == "process_name":
-            process_names[p] = e.args.name
+            process_names[p] = clean_text(e.args.name)
             opid = parse_id(e.args.opid) if e.args.opid is not None else None
             if opid is not None:
                 process_opids[p] = opid

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
-from htptui.model._io import check_artifact_type, decode_json, fmt_id, parse_id, read_bytes
+from htptui.model._io import (
+    check_artifact_type,
+    clean_text,
+    decode_json,
+    fmt_id,
+    parse_id,
+    read_bytes,
+)
 
 TENSOR_TYPES = {
     0: "APP_WRITE",
@@ -183,8 +190,8 @@ def parse_obj(obj: Any, label: str) -> HtpGraph:
         node = Node(
             id=nid,
             key=key,
-            type=str(n.get("type", "")),
-            grouping=str(n.get("grouping", "")),
+            type=clean_text(str(n.get("type", ""))),
+            grouping=clean_text(str(n.get("grouping", ""))),
             inputs=tuple(i for i in (parse_id(x) for x in ins) if i is not None),
             outputs=tuple(i for i in (parse_id(x) for x in outs) if i is not None) or (nid,),
             params={k: _unwrap_param(v) for k, v in params.items()},

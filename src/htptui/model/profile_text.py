@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from htptui.errors import InputError
-from htptui.model._io import read_bytes
+from htptui.model._io import clean_text, read_bytes
 from htptui.model.runtrace import TICKS_PER_US
 
 Stat = tuple[float, str]
@@ -370,7 +370,7 @@ class _ExecBuilder:
 
 def _op_name(label: str, op_id: int) -> tuple[str, bool]:
     """Split the text before ``OpId_N`` into the op name and whether it is a graph I/O line."""
-    label = label.strip()
+    label = clean_text(label.strip())
     if label.endswith(":"):
         return label[:-1].strip() or f"OpId_{op_id}", False
     if not label:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
-from htptui.model._io import check_artifact_type, decode_json, parse_id, read_bytes
+from htptui.model._io import check_artifact_type, clean_text, decode_json, parse_id, read_bytes
 
 _CORE_SUFFIX_RE = re.compile(r"_htp_(\d+)$")
 _PATH_SECTION_RE = re.compile(r"^dominant_path_htp_(\d+)$")
@@ -194,8 +194,8 @@ def _table(rows: list[dict[str, Any]], name_key: str, count_key: str) -> tuple[Q
     for r in rows:
         out.append(
             QhasTableRow(
-                name=str(r.get(name_key, "")),
-                op_type=str(r.get("qnn_op_type", r.get("op", ""))),
+                name=clean_text(str(r.get(name_key, ""))),
+                op_type=clean_text(str(r.get("qnn_op_type", r.get("op", "")))),
                 cycles=_int(r, "cycles"),
                 percent_active=float(_num(r, "percent_active_cycles")),
                 dpc=per_core(r, "num_dominant_path_cycles"),
@@ -232,7 +232,7 @@ def parse_obj(obj: Any, label: str) -> Qhas:
         res = tuple(
             QhasResource(
                 core=core,
-                unit=str(x.get("type", "?")).upper(),
+                unit=clean_text(str(x.get("type", "?"))).upper(),
                 tid=_int(x, "tid"),
                 start_cycle=_int(x, "start_cycle"),
                 end_cycle=_int(x, "end_cycle"),
@@ -282,10 +282,10 @@ def parse_obj(obj: Any, label: str) -> Qhas:
                 core=_int(r, "htp"),
                 tid=_int(r, "tid"),
                 op_id=op_id,
-                htp_op=str(r.get("htp_op", "")),
-                qnn_op=str(r.get("qnn_op", "")),
-                qnn_op_type=str(r.get("qnn_op_type", "")),
-                dtype=str(r.get("dtype", "")),
+                htp_op=clean_text(str(r.get("htp_op", ""))),
+                qnn_op=clean_text(str(r.get("qnn_op", ""))),
+                qnn_op_type=clean_text(str(r.get("qnn_op_type", ""))),
+                dtype=clean_text(str(r.get("dtype", ""))),
                 dims=tuple(int(d) for d in dims if isinstance(d, int | float)),
                 input_nodes=tuple(i for i in (parse_id(x) for x in inputs) if i is not None),
                 start_cycle=_int(r, "start_cycle"),
@@ -313,8 +313,8 @@ def parse_obj(obj: Any, label: str) -> Qhas:
             QhasPathRow(
                 core=core,
                 op_id=parse_id(r.get("op_id")) or 0,
-                htp_op=str(r.get("htp_op", "")),
-                qnn_op=str(r.get("qnn_op", "")),
+                htp_op=clean_text(str(r.get("htp_op", ""))),
+                qnn_op=clean_text(str(r.get("qnn_op", ""))),
                 start_cycle=_int(r, "start_cycle"),
                 end_cycle=_int(r, "end_cycle"),
                 partial=r.get("partial") is True,
@@ -326,7 +326,7 @@ def parse_obj(obj: Any, label: str) -> Qhas:
 
     return Qhas(
         path=label,
-        model_id=str(obj.get("model_id", "")),
+        model_id=clean_text(str(obj.get("model_id", ""))),
         version=version,
         overall=tuple(sorted(overall, key=lambda o: o.core)),
         qnn_op_types=_table(_rows(data.get("qnn_op_types")), "op", "num_htp_ops"),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
-from htptui.model._io import check_artifact_type, decode_json, read_bytes
+from htptui.model._io import check_artifact_type, clean_text, decode_json, read_bytes
 
 ARTIFACT_TYPE = "RUN_TRACE"
 TICKS_PER_US = 19.2
@@ -197,6 +197,7 @@ def _phase(ev: dict[str, Any], pid_graph: dict[int | str | None, str]) -> RunPha
             freq = None
     pid = _key(ev.get("pid"))
     graph = args.get("graph_name")
+    graph = clean_text(graph) if isinstance(graph, str) else graph
     if not isinstance(graph, str):
         graph = pid_graph.get(pid)
     name = ev.get("name")
