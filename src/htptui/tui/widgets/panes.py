@@ -7,6 +7,7 @@ Each pane implements the :class:`htptui.tui.panes.LinkedPane` contract (``show_o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -154,8 +155,21 @@ class RankingPane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         """Set the columns once and mark the default sort."""
-        self.grid.set_columns(list(self.COLUMNS))
+        self._name_width = 0
+        self._fit_columns()
         self.grid.set_sort("dpc", True)
+
+    def on_resize(self) -> None:
+        """Give the name column what the numeric columns leave (16 to 32 cells)."""
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        width = self.size.width or 80
+        rest = sum(c.width + 1 for c in self.COLUMNS[1:]) + 3  # separators, borders, scrollbar
+        name_width = max(16, min(32, width - rest))
+        if name_width != self._name_width:
+            self._name_width = name_width
+            self.grid.set_columns([replace(self.COLUMNS[0], width=name_width), *self.COLUMNS[1:]])
 
     def show_optrace(self, opt: Optrace) -> None:
         """Rank the loaded run."""
