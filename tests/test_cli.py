@@ -159,12 +159,13 @@ def test_markup_in_names_survives_text_report(tmp_path) -> None:
     assert "\x1b" not in out  # no raw control character ever reaches the terminal
 
 
-def test_never_writes_into_trace_directory(tmp_path) -> None:
+@pytest.mark.parametrize("command", [["report"], ["findings"], ["dag"], ["diff", str(REAL_SAMPLE)]])
+def test_never_writes_into_trace_directory(tmp_path, command) -> None:
     import shutil
 
     d = tmp_path / "optrace"
     shutil.copytree(REAL_SAMPLE, d)
     before = sorted(p.name for p in d.iterdir())
-    r = run("report", str(d), "-o", str(d / "report.txt"))
+    r = run(*command, str(d), "-o", str(d / "out.txt"))
     assert r.returncode == 2 and b"trace directory" in r.stderr
     assert sorted(p.name for p in d.iterdir()) == before

@@ -16,6 +16,27 @@ if TYPE_CHECKING:
 
 OUTPUT_FORMATS = ("text", "md", "json")
 
+#: ``--format text|md|json``, shared by every headless command (value in ``fmt``)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+#: ``-o/--output FILE`` (stdout when absent; never inside a trace directory)
+output_option = click.option(
+    "-o", "--output", default=None, help="Write to this file instead of stdout."
+)
+
+
+def top_option(default: int, help: str) -> click.Option:  # noqa: A002 - click's own keyword
+    """``--top N`` with a per-command default and help text."""
+    return click.option(
+        "--top", type=click.IntRange(1, None), default=default, show_default=True, help=help
+    )
+
 
 def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
     """Print one line to stderr and exit."""
@@ -73,7 +94,15 @@ def trace_dir_of(path: str) -> Path | None:
     if path == "-":
         return None
     p = Path(path)
-    return p if p.is_dir() else p.parent
+    if p.is_dir():
+        return p
+    try:
+        with p.open("rb") as fh:
+            if b'"htptui.report"' in fh.read(4096):
+                return None  # a saved report, not a trace: its folder is not a trace directory
+    except OSError:
+        pass
+    return p.parent
 
 
 def refuse_trace_dir(dest: Path, inputs: list[str]) -> None:

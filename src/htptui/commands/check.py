@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from htptui.commands._common import format_option
 from htptui.commands.diff import PERCENT
 from htptui.errors import ExitCode
 
@@ -73,14 +74,7 @@ OPT_PERCENT = _OptionalPercent()
     show_default=True,
     help="Fail when accumulated idle (% of wall) rises by more than this many points.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "md", "json")),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @click.option(
     "--all", "show_all", is_flag=True, help="List every evaluated gate, not only failures."
 )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from htptui.commands._common import OUTPUT_FORMATS, fail, load_or_exit, write_output
+from htptui.commands._common import (
+    fail,
+    format_option,
+    load_or_exit,
+    output_option,
+    write_output,
+)
 
 
 @click.command("dag")
@@ -22,15 +28,8 @@ from htptui.commands._common import OUTPUT_FORMATS, fail, load_or_exit, write_ou
     show_default=True,
     help="QNN ops (HTP nodes collapsed by grouping) or every HTP node.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+@format_option
+@output_option
 def command(path: str, expected: str | None, level: str, fmt: str, output: str | None) -> None:
     """Print the actual op DAG of PATH, one node per row, with the diff against the expected graph.
 
@@ -59,7 +58,7 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
 
         doc = {"schema": "htptui.dag", "level": level, "source": opt.source, "dag_ascii": lines}
         doc |= {"diff": diff.to_dict()}
-        write_output(json.dumps(doc, indent=2) + "\n", output)
+        write_output(json.dumps(doc, indent=2) + "\n", output, [path])
         return
     md = fmt == "md"
     n_nodes = (
@@ -76,4 +75,4 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
     sec = gdr.section_of(diff, opt.graph)
     sec["dag_ascii"] = []  # already printed above
     out += gdr.render(sec, md)
-    write_output("\n".join(out) + "\n", output)
+    write_output("\n".join(out) + "\n", output, [path])

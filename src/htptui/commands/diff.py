@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from htptui.commands._common import OUTPUT_FORMATS, fail, warn, write_output
+from htptui.commands._common import (
+    fail,
+    format_option,
+    output_option,
+    top_option,
+    warn,
+    write_output,
+)
 
 
 class PercentType(click.ParamType):
@@ -34,21 +41,8 @@ PERCENT = PercentType()
 @click.command("diff")
 @click.argument("a")
 @click.argument("b")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(1, None),
-    default=20,
-    show_default=True,
-    help="Rows per table (lanes, QNN ops, kernels, instances).",
-)
+@format_option
+@top_option(20, "Rows per table (lanes, QNN ops, kernels, instances).")
 @click.option(
     "--min-delta",
     type=PERCENT,
@@ -63,7 +57,7 @@ PERCENT = PercentType()
     show_default=True,
     help="Hide cycle changes smaller than this many cycles.",
 )
-@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+@output_option
 def command(
     a: str, b: str, fmt: str, top: int, min_delta: float, min_cycles: float, output: str | None
 ) -> None:
@@ -92,6 +86,6 @@ def command(
     if fmt == "json":
         from htptui.report import to_json_bytes
 
-        write_output(to_json_bytes(cmp.to_dict(noise, top)), output)
+        write_output(to_json_bytes(cmp.to_dict(noise, top)), output, [a, b])
     else:
-        write_output(render_diff(cmp, fmt, noise, top), output)
+        write_output(render_diff(cmp, fmt, noise, top), output, [a, b])

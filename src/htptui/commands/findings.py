@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import click
 
-from htptui.commands._common import OUTPUT_FORMATS, load_or_exit, write_output
+from htptui.commands._common import (
+    format_option,
+    load_or_exit,
+    output_option,
+    write_output,
+)
 
 SEVERITY_CHOICES = ("high", "medium", "low", "info")
 
 
 @click.command("findings")
 @click.argument("path")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @click.option(
     "--min-severity",
     type=click.Choice(SEVERITY_CHOICES),
@@ -26,7 +24,7 @@ SEVERITY_CHOICES = ("high", "medium", "low", "info")
     show_default=True,
     help="Hide findings less severe than this.",
 )
-@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+@output_option
 def command(path: str, fmt: str, min_severity: str, output: str | None) -> None:
     """List the problems found in PATH (serialisation, boundary tax, HVX-bound ops, ...).
 
@@ -42,7 +40,9 @@ def command(path: str, fmt: str, min_severity: str, output: str | None) -> None:
     doc = findings_doc(at_least(run_all(opt), min_severity))
     if fmt == "json":
         doc = {"schema": "htptui.findings", "name": opt.name, "source": opt.source, **doc}
-        write_output(msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n", output)
+        write_output(
+            msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n", output, [path]
+        )
         return
     md = fmt == "md"
     title = f"htptui findings: {opt.name}"
@@ -51,4 +51,4 @@ def command(path: str, fmt: str, min_severity: str, output: str | None) -> None:
         lines.append("=" * len(title))
     lines.append(f"source: {opt.source}")
     lines += render(doc, md)
-    write_output("\n".join(lines) + "\n", output)
+    write_output("\n".join(lines) + "\n", output, [path])

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import click
 
-from htptui.commands._common import OUTPUT_FORMATS, load_or_exit, write_output
+from htptui.commands._common import (
+    format_option,
+    load_or_exit,
+    output_option,
+    top_option,
+    write_output,
+)
 
 
 @click.command("report")
 @click.argument("path")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(1, None),
-    default=15,
-    show_default=True,
-    help="Rows per ranking table.",
-)
+@format_option
+@top_option(15, "Rows per ranking table.")
 @click.option(
     "--width",
     type=click.IntRange(20, 1000),
@@ -37,7 +30,7 @@ from htptui.commands._common import OUTPUT_FORMATS, load_or_exit, write_output
     default=None,
     help="Expected op graph (DAG text or DOT) to diff against.",
 )
-@click.option("-o", "--output", default=None, help="Write to this file instead of stdout.")
+@output_option
 @click.option(
     "--strict",
     is_flag=True,

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 SEPARATOR = " "
 
@@ -46,7 +46,7 @@ def _fit(text: str, width: int, align: str) -> str:
     return text.rjust(width)
 
 
-class DataGrid(ScrollView, can_focus=True):
+class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
     """Virtual table with a fixed header, a row cursor, sort requests and row style hooks."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -218,9 +218,7 @@ class DataGrid(ScrollView, can_focus=True):
         self.sort_descending = True
         self.empty_text = empty_text
         self._data_gen = 0
-        self._style_gen = 0
-        self._styles: dict[str, Style] = {}
-        self._cache: LRUCache[Hashable, Strip] = LRUCache(1024)
+        self._init_line_cache(1024)
         self._total_width = 0
 
     # ------------------------------------------------------------------ data in
@@ -370,29 +368,6 @@ class DataGrid(ScrollView, can_focus=True):
             self.move_cursor(row)
 
     # ------------------------------------------------------------------ drawing
-
-    def notify_style_update(self) -> None:
-        """Drop cached strips and styles when the theme or CSS changes."""
-        super().notify_style_update()
-        self._styles = {}
-        self._style_gen += 1
-        self._cache.clear()
-
-    def _base_style(self) -> Style:
-        """The widget's own Rich style, cached per theme (``rich_style`` is costly per line)."""
-        style = self._styles.get("")
-        if style is None:
-            style = self.rich_style
-            self._styles[""] = style
-        return style
-
-    def _style(self, name: str) -> Style:
-        """The Rich style of a component class, cached per theme."""
-        style = self._styles.get(name)
-        if style is None:
-            style = self.get_component_rich_style(name)
-            self._styles[name] = style
-        return style
 
     def render_line(self, y: int) -> Strip:
         """Draw the fixed header (y = 0) or one data row, cropped to the horizontal scroll."""

@@ -16,7 +16,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -41,6 +40,7 @@ from htptui.analysis.summary import (
 from htptui.analysis.timing import timing
 from htptui.model.chrometrace import UNIT_ORDER, OpTrace
 from htptui.model.optrace import Optrace
+from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 VTCM_COUNTER = "VTCM alloc"
 SPARK = "▁▂▃▄▅▆▇█"
@@ -119,7 +119,7 @@ def _nice_step(raw: float) -> float:
     return float(10 * exp)
 
 
-class Timeline(ScrollView, can_focus=True):
+class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
     """Zoomable per-unit timeline of an op trace with an op cursor, selection and filter dimming."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -370,15 +370,13 @@ class Timeline(ScrollView, can_focus=True):
         self._filter_index: CoverageIndex | None = None
         self._filter_gen = 0
         self._selection_gen = 0
-        self._style_gen = 0
+        self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
         self._lane_rows: list[int] = []  # row positions of lane rows, top to bottom
         self._label_width = 8
         self._clock_ghz: float | None = None
         self._path: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._vtcm: tuple[np.ndarray, np.ndarray, float] | None = None
-        self._styles: dict[str, Style] = {}
-        self._cache: LRUCache[Hashable, Strip] = LRUCache(1024)
 
     # ------------------------------------------------------------------ data in
 
@@ -584,29 +582,6 @@ class Timeline(ScrollView, can_focus=True):
         if self.index_ready:
             self._set_view(self.view_lo, self.view_hi)
         self._update_size()
-
-    def notify_style_update(self) -> None:
-        """Drop cached strips and styles when the theme or CSS changes."""
-        super().notify_style_update()
-        self._styles = {}
-        self._style_gen += 1
-        self._cache.clear()
-
-    def _base_style(self) -> Style:
-        """The widget's own Rich style, cached per theme (``rich_style`` is costly per line)."""
-        style = self._styles.get("")
-        if style is None:
-            style = self.rich_style
-            self._styles[""] = style
-        return style
-
-    def _style(self, name: str) -> Style:
-        """The Rich style of a component class, cached per theme."""
-        style = self._styles.get(name)
-        if style is None:
-            style = self.get_component_rich_style(name)
-            self._styles[name] = style
-        return style
 
     # ------------------------------------------------------------------ cursor helpers
 

@@ -1,0 +1,49 @@
+"""Shared by the Line-API widgets: an LRU cache of rendered strips and per-theme cached styles."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+
+class CachedLinesMixin:
+    """Strip cache plus style cache, both invalidated when the theme or CSS changes.
+
+    Mix in before ``ScrollView``; call :meth:`_init_line_cache` from ``__init__``. ``_style_gen``
+    belongs in every strip cache key so a theme change never serves stale colours.
+    """
+
+    _styles: dict[str, Style]
+    _style_gen: int
+    _cache: LRUCache[Hashable, Strip]
+
+    def _init_line_cache(self, size: int = 1024) -> None:
+        self._style_gen = 0
+        self._styles = {}
+        self._cache = LRUCache(size)
+
+    def notify_style_update(self) -> None:
+        """Drop cached strips and styles when the theme or CSS changes."""
+        super().notify_style_update()  # type: ignore[misc]
+        self._styles = {}
+        self._style_gen += 1
+        self._cache.clear()
+
+    def _base_style(self) -> Style:
+        """The widget's own Rich style, cached per theme (``rich_style`` is costly per line)."""
+        style = self._styles.get("")
+        if style is None:
+            style = self.rich_style  # type: ignore[attr-defined]
+            self._styles[""] = style
+        return style
+
+    def _style(self, name: str) -> Style:
+        """The Rich style of a component class, cached per theme."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name)  # type: ignore[attr-defined]
+            self._styles[name] = style
+        return style
