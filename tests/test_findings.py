@@ -305,6 +305,21 @@ def test_packet_efficiency_fires_on_outlier(tmp_path: Path) -> None:
     assert ev["ratio"] == 4.0 and ev["excess cycles at the median rate"] == 375
 
 
+def test_packet_efficiency_groups_outliers_per_kernel(tmp_path: Path) -> None:
+    """Many slow instances of one kernel make one finding (count, worst, total), not a flood."""
+    cpps = (3.0,) * 6 + (12.0, 9.0, 15.0)
+    ops = [hmx("A", k * 1000, 500, cpp=c) for k, c in enumerate(cpps)]
+    found = rules(run_all(load(write_run(tmp_path, ops))), "packet_efficiency")
+    assert len(found) == 1
+    f = found[0]
+    assert f.evidence["outlier instances"] == 3
+    assert f.evidence["cycles per packet"] == 15.0  # the worst one
+    assert f.ops == (8, 6, 7)  # worst first
+    # excess at the median rate: 500 * (1 - 3/15) + 500 * (1 - 3/12) + 500 * (1 - 3/9)
+    assert f.evidence["total excess cycles"] == round(400 + 375 + 500 * (1 - 1 / 3))
+    assert f.title.startswith("3 q::ConvLayer_s1.opt instances") and "worst 15.00 in A" in f.title
+
+
 def test_packet_efficiency_silent_when_uniform(tmp_path: Path) -> None:
     ops = [hmx("A", k * 1000, 500, cpp=3.0) for k in range(4)]
     assert rules(run_all(load(write_run(tmp_path, ops))), "packet_efficiency") == []

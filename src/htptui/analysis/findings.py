@@ -86,6 +86,8 @@ class FindingsConfig:
     packet_factor: float = 3.0  # cycles/packet ≥ 3 × the reference median → inefficient
     packet_min_cycles: int = 200  # only instances of ≥ 200 cycles are judged
     packet_min_group: int = 3  # a median needs ≥ 3 instances
+    packet_max_kernels: int = 5  # one finding per kernel, for the 5 kernels with most excess cycles
+    packet_max_ops: int = 1000  # instances attached to a finding (worst first) for selection
     dispatch_ratio: float = 2.0  # QNN accelerator µs ≥ 2 × Accelerator µs → dispatch overhead
     idle_share: float = 0.05  # accumulated idle on the dominant path ≥ 5 % of the wall
     idle_top: int = 3  # name the 3 longest bubbles
@@ -439,7 +441,11 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 
 def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
-    """Instances whose cycles per packet are far above their kernel's median (or the native median)."""
+    """Kernels with instances whose cycles per packet are far above the kernel's (or native) median.
+
+    One finding per kernel (the worst instance's numbers, plus how many instances and how many
+    cycles are at stake), for the ``packet_max_kernels`` kernels with the most excess cycles.
+    """
     t = opt.trace
     if t is None or not len(t):
         return
@@ -448,62 +454,91 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     eligible = np.isfinite(cpp) & (cpp > 0) & ((t.flags & CONTROL_FLAGS) == 0)
     compute = (t.flags & (FLAG_HMX | FLAG_HVX)) != 0
     names = t.strings.names
-    native = (
-        np.array([names[int(k)].startswith("q::") for k in t.kernel], dtype=bool)
-        if len(t)
-        else eligible
-    )
-    medians: dict[int, tuple[float, int]] = {}
-    for k in np.unique(t.kernel[eligible]):
-        vals = cpp[eligible & (t.kernel == k)]
-        if vals.size >= cfg.packet_min_group:
-            medians[int(k)] = (float(np.median(vals)), int(vals.size))
-    native_med: dict[str, tuple[float, int]] = {}
+    native_name = np.fromiter((n.startswith("q::") for n in names), dtype=bool, count=len(names))
+    native = native_name[t.kernel]
+    ref = np.full(len(t), np.nan)
+    ref_n = np.zeros(len(t), dtype=np.int64)
+    ref_kind = np.zeros(len(t), dtype=np.int8)  # 1 = own kernel's median, 2 = native unit median
+    kernels_e = t.kernel[eligible]
+    order = np.argsort(kernels_e, kind="stable")
+    uniq, starts, counts = np.unique(kernels_e[order], return_index=True, return_counts=True)
+    vals_sorted = cpp[eligible][order]
+    for k, a0, n in zip(uniq.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        if n >= cfg.packet_min_group:
+            sel = t.kernel == k
+            ref[sel] = float(np.median(vals_sorted[a0 : a0 + n]))
+            ref_n[sel] = n
+            ref_kind[sel] = 1
     for unit in ("HMX", "HVX"):
-        vals = cpp[eligible & compute & native & (units == unit)]
-        if vals.size >= cfg.packet_min_group:
-            native_med[unit] = (float(np.median(vals)), int(vals.size))
+        pool = eligible & compute & native & (units == unit)
+        if int(pool.sum()) >= cfg.packet_min_group:
+            fill = compute & (units == unit) & (ref_kind == 0)
+            ref[fill] = float(np.median(cpp[pool]))
+            ref_n[fill] = int(pool.sum())
+            ref_kind[fill] = 2
+    with np.errstate(invalid="ignore"):
+        outlier = (
+            eligible
+            & (t.dur >= cfg.packet_min_cycles)
+            & (ref > 0)
+            & (cpp >= cfg.packet_factor * ref)
+        )
+    idx = np.flatnonzero(outlier)
+    if not idx.size:
+        return
+    excess = t.dur[idx] * (1.0 - ref[idx] / cpp[idx])
     wall = summary.graph_wall(t)
-    for i in np.flatnonzero(eligible & (t.dur >= cfg.packet_min_cycles)):
-        k = int(t.kernel[i])
-        if k in medians:
-            med, n = medians[k]
-            basis = f"median of {n} {names[k]} instances"
-        elif compute[i] and str(units[i]) in native_med:
-            med, n = native_med[str(units[i])]
-            basis = f"median of {n} native {units[i]} compute instances"
+    groups: dict[int, np.ndarray] = {}
+    for k in np.unique(t.kernel[idx]).tolist():
+        groups[k] = np.flatnonzero(t.kernel[idx] == k)
+    ranked = sorted(groups.items(), key=lambda kv: -float(excess[kv[1]].sum()))[
+        : cfg.packet_max_kernels
+    ]
+    for k, members in ranked:
+        members = members[np.argsort(-excess[members], kind="stable")]
+        worst = int(idx[members[0]])
+        med, n = float(ref[worst]), int(ref_n[worst])
+        basis = (
+            f"median of {n} {names[k]} instances"
+            if ref_kind[worst] == 1
+            else f"median of {n} native {units[worst]} compute instances"
+        )
+        ratio = cpp[worst] / med
+        total = float(excess[members].sum())
+        qnn = t.qnn_op_name(worst)
+        count = int(members.size)
+        if count == 1:
+            title = f"{names[k]} in {qnn} ran at {cpp[worst]:.2f} cycles/packet, {ratio:.1f}× the {basis}"
         else:
-            continue
-        if med <= 0 or cpp[i] < cfg.packet_factor * med:
-            continue
-        ratio = cpp[i] / med
-        cycles = int(t.dur[i])
-        excess = cycles * (1.0 - med / cpp[i])
-        qnn = t.qnn_op_name(int(i))
+            title = (
+                f"{count} {names[k]} instances ran ≥ {cfg.packet_factor:g}× the {basis} in cycles/packet "
+                f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.1f}×)"
+            )
+        ops = tuple(int(i) for i in idx[members[: cfg.packet_max_ops]])
         yield Finding(
             rule="packet_efficiency",
-            severity=_severity(excess, wall, cfg),
-            title=(
-                f"{names[k]} in {qnn} ran at {cpp[i]:.2f} cycles/packet, {ratio:.1f}× the {basis}"
-            ),
+            severity=_severity(total, wall, cfg),
+            title=title,
             advice=(
-                "Find what stalls this instance (cold DMA or cache, scalar code, accumulator chains, "
-                "a poor tile shape): at the median rate it would take far fewer cycles."
+                "Find what stalls these instances (cold DMA or cache, scalar code, accumulator chains, "
+                "a poor tile shape): at the median rate they would take far fewer cycles."
             ),
             evidence={
                 "kernel": names[k],
                 "QNN op": qnn,
-                "lane": t.lane_of(int(i)).label,
-                "cycles per packet": _r(cpp[i]),
+                "lane": t.lane_of(worst).label,
+                "cycles per packet": _r(cpp[worst]),
                 "reference median cycles per packet": _r(med),
                 "reference": basis,
                 "ratio": _r(ratio),
-                "cycles": cycles,
-                "excess cycles at the median rate": int(round(excess)),
+                "cycles": int(t.dur[worst]),
+                "excess cycles at the median rate": int(round(float(excess[members[0]]))),
+                "outlier instances": count,
+                "total excess cycles": int(round(total)),
             },
-            ops=(int(i),),
-            qnn_ops=(qnn,),
-            impact=_r(excess, 1),
+            ops=ops,
+            qnn_ops=tuple(dict.fromkeys(t.qnn_op_name(i) for i in ops[: cfg.max_listed])),
+            impact=_r(total, 1),
         )
 
 

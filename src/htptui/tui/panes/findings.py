@@ -87,11 +87,23 @@ class FindingsPane(Vertical):
         self._all = list(findings)
         self._show(self._all)
 
+    #: above this many ops the rules run in a thread worker so the UI never stalls
+    WORKER_ABOVE_OPS = 100_000
+
     def show_optrace(self, opt: Optrace) -> None:
-        """Run every rule on the loaded run and list the results."""
+        """Run every rule on the loaded run and list the results (off the UI thread on big runs)."""
         from htptui.analysis.findings import run_all
 
-        self.set_findings(run_all(opt))
+        if opt.trace is None or len(opt.trace) <= self.WORKER_ABOVE_OPS:
+            self.set_findings(run_all(opt))
+            return
+        self.query_one("#findings-detail", Static).update("running the rules…")
+
+        def work() -> None:
+            findings = run_all(opt)
+            self.app.call_from_thread(self.set_findings, findings)
+
+        self.run_worker(work, thread=True, exclusive=True, group="findings", exit_on_error=False)
 
     def _show(self, findings: list[Finding]) -> None:
         self._shown = findings
