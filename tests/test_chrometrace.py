@@ -210,3 +210,44 @@ def test_stdin_bytes(tmp_path) -> None:
     data = json.dumps({"traceEvents": small_trace_events()}).encode()
     t = chrometrace.load(data=data, label="<stdin>")
     assert len(t) == 4 and t.source == "<stdin>"
+
+
+def test_parallel_path_equals_in_memory_decode(tmp_path, monkeypatch) -> None:
+    """The big-file path (pid pre-scan, raw-args decode, worker subprocesses) gives the same model."""
+    ev = small_trace_events()
+    for k in range(400):
+        ev.append(
+            x_event(
+                "q::Tanh", 513, 1000 + 10 * k, 5, op_id=0x3000_0000_0016 + (k << 32), qnn="Tanh_0"
+            )
+        )
+        ev.append(
+            x_event(
+                "q::Tanh",
+                513,
+                1000 + 10 * k,
+                5,
+                op_id=0x3000_0000_0016 + (k << 32),
+                qnn="Tanh_0",
+                pid=3,
+            )
+        )
+    path = write_trace(tmp_path / "t.json", ev)
+    reference = chrometrace.load(path)
+    monkeypatch.setattr(chrometrace, "PARALLEL_ABOVE", 0)
+    monkeypatch.setattr(chrometrace, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chrometrace, "MAX_WORKERS", 2)
+    assert chrometrace._scan_overview_pids(str(path)) == frozenset({0})
+    parallel = chrometrace.load(path)
+    assert len(parallel._chunks) > 4  # really went through the chunked worker path
+    for col in ("ts", "dur", "lane", "op_id", "flags", "dpc", "start_cycle", "ordinal"):
+        assert getattr(parallel, col).tolist() == getattr(reference, col).tolist(), col
+    assert [parallel.kernel_name(i) for i in range(len(parallel))] == [
+        reference.kernel_name(i) for i in range(len(reference))
+    ]
+    assert parallel.duplicate_events == reference.duplicate_events == 404
+    assert (
+        parallel.counters["VTCM alloc"].value.tolist()
+        == reference.counters["VTCM alloc"].value.tolist()
+    )
+    assert parallel.event_args(len(parallel) - 1)["QNN Op Name"] == "Tanh_0"

@@ -345,6 +345,24 @@ class _FastEvent(msgspec.Struct, gc=False):
 
 
 _FAST_DECODER = msgspec.json.Decoder(list[_FastEvent])
+
+
+class _RawArgsEvent(msgspec.Struct, gc=False):
+    """Like _FastEvent, but args stay raw bytes: only the kept events' args are decoded."""
+
+    ph: str = ""
+    name: str = ""
+    pid: int = 0
+    tid: int = 0
+    ts: int = 0
+    dur: int = 0
+    id: int | None = None
+    cat: str = ""
+    args: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
+
+
+_RAW_ARGS_DECODER = msgspec.json.Decoder(list[_RawArgsEvent])
+_FAST_ARGS_DECODER = msgspec.json.Decoder(_FastArgs)
 _EMPTY_FAST_ARGS = _FastArgs()
 _EMPTY_ARGS = _Args()
 _FLAGS_DECODER = msgspec.json.Decoder(list[str] | str | None)
@@ -520,12 +538,20 @@ def _hex_ids(raw_ids: list[Any]) -> tuple[list[int], int]:
         return out, bad
 
 
-def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = None) -> _Chunk:
+def _extract(
+    events: list[Any], fast: bool, keep_pids: frozenset[int] | None = None, raw_args: bool = False
+) -> _Chunk:
     """Turn decoded events into columns (list comprehensions; no per-event Python loop body).
 
     With ``keep_pids`` (the Core Overview pids, found up front), X events of other pids — the
-    per-QNN-op duplicates — are dropped before any per-field work.
+    per-QNN-op duplicates — are dropped before any per-field work. With ``raw_args`` the events'
+    args are still undecoded bytes and only the kept events' args are parsed.
     """
+    decode_args = _FAST_ARGS_DECODER.decode
+
+    def args_of(e: Any) -> Any:
+        return decode_args(e.args) if raw_args else e.args
+
     if keep_pids is not None and fast:
         x_index = [k for k, e in enumerate(events) if e.ph == "X" and e.pid in keep_pids]
         skipped = sum(1 for e in events if e.ph == "X") - len(x_index)
@@ -535,7 +561,7 @@ def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = N
     xs = [events[k] for k in x_index]
     n = len(xs)
     empty = _EMPTY_FAST_ARGS if fast else _EMPTY_ARGS
-    ar = [e.args or empty for e in xs]
+    ar = [decode_args(e.args) for e in xs] if raw_args else [e.args or empty for e in xs]
     local: dict[str, int] = {"": 0}
     kernel = [
         local.setdefault(a.htp_op_type or e.name, len(local)) for e, a in zip(xs, ar, strict=True)
@@ -580,10 +606,13 @@ def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = N
     }
     counters: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
     for e in events:
-        if e.ph == "C" and e.args is not None and e.args.counter is not None:
+        if e.ph != "C":
+            continue
+        a = args_of(e)
+        if a is not None and a.counter is not None:
             series = counters.setdefault((_as_int(e.pid), e.name), ([], []))
             series[0].append(int(e.ts))
-            series[1].append(float(e.args.counter))
+            series[1].append(float(a.counter))
     fl = [e for e in events if e.ph in ("s", "f")]
     fids = []
     for e in fl:
@@ -600,14 +629,17 @@ def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = N
     process_names: dict[int, str] = {}
     process_opids: dict[int, int] = {}
     for e in events:
-        if e.ph != "M" or e.args is None or e.args.name is None:
+        if e.ph != "M":
+            continue
+        a = args_of(e)
+        if a is None or a.name is None:
             continue
         p = _as_int(e.pid)
         if e.name == "thread_name":
-            thread_names[(p, _as_int(e.tid))] = clean_text(e.args.name)
+            thread_names[(p, _as_int(e.tid))] = clean_text(a.name)
         elif e.name == "process_name":
-            process_names[p] = clean_text(e.args.name)
-            opid = parse_id(e.args.opid) if e.args.opid is not None else None
+            process_names[p] = clean_text(a.name)
+            opid = parse_id(a.opid) if a.opid is not None else None
             if opid is not None:
                 process_opids[p] = opid
     known = {"X", "C", "M", "s", "f"}
@@ -632,6 +664,15 @@ def _extract(events: list[Any], fast: bool, keep_pids: frozenset[int] | None = N
 def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chunk:
     """Decode one chunk of events (fast typed decoder, tolerant one as fallback) into columns."""
     body = b"[" + blob + b"]"
+    if keep_pids is not None:
+        try:  # fastest: args decoded only for the kept (Core Overview) copies
+            return _extract(
+                _RAW_ARGS_DECODER.decode(body), fast=True, keep_pids=keep_pids, raw_args=True
+            )
+        except msgspec.ValidationError:
+            pass
+        except msgspec.DecodeError as exc:
+            raise _ChunkError(str(exc)) from None
     try:
         return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
     except msgspec.ValidationError:
