@@ -892,6 +892,7 @@ def _chunks_parallel(
     ranges: list[tuple[int, int]],
     progress: ProgressFn | None,
     keep_pids: frozenset[int] | None = None,
+    scan: bool = False,
 ) -> list[_Chunk]:
     """Decode chunks in worker subprocesses (chunk k on worker k mod n), results read back in order.
 
@@ -903,6 +904,8 @@ def _chunks_parallel(
 
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
     if workers == 1:
+        if scan:
+            keep_pids = _scan_overview_pids(path)
         return _chunks_serial(path, ranges, progress, keep_pids)
     import htptui
 
@@ -912,18 +915,22 @@ def _chunks_parallel(
     procs: list[subprocess.Popen[bytes]] = []
     out: list[_Chunk] = []
     try:
-        for w in range(workers):
-            proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
+        for _ in range(workers):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", _WORKER_CODE],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
             )
+        if scan:  # while the workers import numpy and msgspec
+            keep_pids = _scan_overview_pids(path)
+        for w, proc in enumerate(procs):
             assert proc.stdin is not None
             pickle.dump((path, ranges[w::workers], keep_pids), proc.stdin)
             proc.stdin.close()
-            procs.append(proc)
         for k in range(len(ranges)):
             proc = procs[k % workers]
             try:
@@ -1011,8 +1018,7 @@ def _load(
                     head = fh.read(4096)
                 _check_header(head, label)
                 try:
-                    keep = _scan_overview_pids(str(path))
-                    chunks = _chunks_parallel(str(path), ranges, progress, keep)
+                    chunks = _chunks_parallel(str(path), ranges, progress, scan=True)
                     first = 0
                     for (a, b), ch in zip(ranges, chunks, strict=True):
                         spans.append((first, a, b))
