@@ -332,7 +332,9 @@ class _FastArgs(msgspec.Struct, gc=False):
     counter: float | None = msgspec.field(name="", default=None)
 
 
-class _FastEvent(msgspec.Struct, gc=False):
+class _StrictEvent(msgspec.Struct, gc=False):
+    """The strictly typed event fields shared by the two fast decoders."""
+
     ph: str = ""
     name: str = ""
     pid: int = 0
@@ -341,23 +343,18 @@ class _FastEvent(msgspec.Struct, gc=False):
     dur: int = 0
     id: int | None = None
     cat: str = ""
+
+
+class _FastEvent(_StrictEvent, gc=False):
     args: _FastArgs | None = None
 
 
 _FAST_DECODER = msgspec.json.Decoder(list[_FastEvent])
 
 
-class _RawArgsEvent(msgspec.Struct, gc=False):
+class _RawArgsEvent(_StrictEvent, gc=False):
     """Like _FastEvent, but args stay raw bytes: only the kept events' args are decoded."""
 
-    ph: str = ""
-    name: str = ""
-    pid: int = 0
-    tid: int = 0
-    ts: int = 0
-    dur: int = 0
-    id: int | None = None
-    cat: str = ""
     args: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
 
 
@@ -712,35 +709,29 @@ def _scan_overview_pids(path: str) -> frozenset[int] | None:
         carry = b""
         while True:
             data = fh.read(block)
-            if not data:
-                break
             buf = carry + data
-            last_nl = buf.rfind(b"\n")
-            if last_nl < 0:
-                carry = buf
-                continue
-            body, carry = buf[: last_nl + 1], buf[last_nl + 1 :]
+            if not data:  # end of file: the last partial line is a line too
+                body, carry = buf + b"\n", b""
+            else:
+                last_nl = buf.rfind(b"\n")
+                if last_nl < 0:
+                    carry = buf
+                    continue
+                body, carry = buf[: last_nl + 1], buf[last_nl + 1 :]
             pos = body.find(needle)
             while pos != -1:
                 start = body.rfind(b"\n", 0, pos) + 1
                 end = body.find(b"\n", pos)
-                line = _strip_chunk(body[start:end])
                 try:
-                    ev = msgspec.json.decode(line, type=_Event)
+                    ev = msgspec.json.decode(_strip_chunk(body[start:end]), type=_Event)
                 except (msgspec.DecodeError, msgspec.ValidationError):
                     return None  # not one event per line: keep everything, de-duplicate later
                 name = ev.args.name if ev.args is not None else None
                 if name and _PROCESS_CORE_RE.match(name.strip()):
                     pids.add(_as_int(ev.pid))
                 pos = body.find(needle, end)
-        if carry.find(needle) != -1:
-            try:
-                ev = msgspec.json.decode(_strip_chunk(carry), type=_Event)
-                name = ev.args.name if ev.args is not None else None
-                if name and _PROCESS_CORE_RE.match(name.strip()):
-                    pids.add(_as_int(ev.pid))
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                return None
+            if not data:
+                break
     return frozenset(pids) or None
 
 
