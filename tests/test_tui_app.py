@@ -369,3 +369,33 @@ async def test_narrow_terminal_reaches_every_pane() -> None:
             await pilot.pause()
             node = app.query_one(f"#{region}-region")
             assert node.display and node.region.height > 3, region
+
+
+async def test_filter_typed_in_one_terminal_read_reaches_the_input() -> None:
+    """Keys that arrive together after `/` (fast typing, a paste) land in the filter, not the pane."""
+    from textual import events
+
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")  # focus the ranking, whose keys (s, S, r, ...) must not fire
+        order_before = app.ranking.sort_key, app.ranking.descending
+        text = "/MatMul_3/S"  # the regex itself contains `/`; `S` would reverse the ranking sort
+        for ch in text:  # all queued before any is handled, as one terminal read delivers them
+            app.post_message(events.Key("slash" if ch == "/" else ch, ch))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.filter_pattern == "MatMul_3/S"
+        assert (app.ranking.sort_key, app.ranking.descending) == order_before
+
+
+async def test_slash_over_help_screen_is_harmless() -> None:
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.filter_pattern is None

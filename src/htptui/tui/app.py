@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
@@ -110,7 +110,16 @@ class HtpApp(App[int]):
             show=False,
             priority=True,
         ),  # fmt: skip
-        _bind("slash", "filter", "Filter", "app.filter", "Regex over kernel, QNN op and unit"),
+        # priority: handled by the app before it forwards the next key, so text typed right after
+        # `/` in the same terminal read (fast typing, a paste) lands in the filter input
+        _bind(
+            "slash",
+            "filter",
+            "Filter",
+            "app.filter",
+            "Regex over kernel, QNN op and unit",
+            priority=True,
+        ),
         _bind(
             "n",
             "next_match(1)",
@@ -602,14 +611,23 @@ class HtpApp(App[int]):
     # ------------------------------------------------------------ filter
 
     def action_filter(self) -> None:
-        """`/`: open the filter input."""
+        """`/`: open the filter input (in any text field, `/` is just text)."""
+        if isinstance(self.focused, Input):  # the filter itself, the palette: part of what is typed
+            # queue it behind the keys the input has not handled yet, so the text keeps its order
+            self.focused.post_message(events.Key("slash", "/"))
+            return
         if not self.ready:
             return
-        filt = self.query_one("#filter-input", Input)
+        inputs = self.screen.query("#filter-input")
+        if not inputs:  # a modal screen (help) is on top
+            return
+        filt = inputs.first(Input)
         self._before_filter = self.focused
         filt.add_class("-visible")
         filt.value = self.filter_pattern or ""
-        filt.focus()
+        # focus now, not via call_later: keys typed right after `/` (fast typing, a paste) arrive in
+        # the same read and must reach the input, not the pane that had focus
+        self.screen.set_focus(filt)
 
     def _close_filter_input(self) -> None:
         filt = self.query_one("#filter-input", Input)
