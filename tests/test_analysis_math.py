@@ -102,3 +102,20 @@ def test_summary_small_trace(tmp_path) -> None:
     assert cs.domain_unit == "HMX" and cs.domain_cycles == 100
     assert cs.busy_sum == 220 and cs.hvx_hmx_overlap == 0
     assert cs.boundary.by_category == {"ForceFormat": (1, 50, 50)}
+
+
+def test_dpc_exceeding_wall_is_flagged_not_shown_as_negative_idle(tmp_path) -> None:
+    from tests.conftest import meta_process, meta_thread, x_event
+
+    ev = [
+        x_event("q::K", 512, 0, 100, dpc=150),
+        meta_process(0, "Core 0 Overview"),
+        meta_thread(0, 512, "Type: HVX"),
+    ]
+    t = chrometrace.load(write_trace(tmp_path / "t.json", ev))
+    cs = summary.core_summary(t, 0)
+    assert cs.wall == 100 and cs.dpc_sum == 150 and not cs.dpc_consistent
+    from tests.conftest import REAL_SAMPLE
+
+    real = summary.core_summary(chrometrace.load(REAL_SAMPLE / "chrometrace.json"), 0)
+    assert real.dpc_consistent  # SDK output: Σ DPC = wall − accumulated idle

@@ -125,6 +125,7 @@ def build_report(
                     "busy_sum_note": "summed over parallel lanes: work volume, not wall time",
                     "parallelism": _f(cs.parallelism, 3),
                     "dpc_sum": cs.dpc_sum,
+                    "dpc_consistent": cs.dpc_consistent,
                     "accumulated_idle_cycles": cs.idle,
                     "accumulated_idle_pct": _f(cs.idle_pct, 4),
                     "unit_busy": dict(cs.unit_busy),
@@ -166,6 +167,13 @@ def build_report(
                 }
             )
         doc["cores"] = cores
+        for core in cores:
+            if not core["dpc_consistent"]:
+                doc["warnings"].append(
+                    f"core {core['core']}: Σ Dominant Path Cycles ({core['dpc_sum']:,}) exceeds the graph wall "
+                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split "
+                    "(not SDK output?), so accumulated idle cannot be derived"
+                )
         doc["ranking"] = {lv: ranking_rows(ranking.rank(t, lv), t, top) for lv in ranking.LEVELS}
         from htptui import ascii_timeline
 
@@ -380,7 +388,9 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
             ["Σ Dominant Path Cycles", core["dpc_sum"]],
             [
                 "accumulated idle (wall − Σ DPC)",
-                f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)",
+                f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)"
+                if core.get("dpc_consistent", True)
+                else "n/a (Σ DPC > wall: see warnings)",
             ],
             ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
             ["average lanes busy (Σ busy / wall)", core["parallelism"]],

@@ -154,6 +154,11 @@ class CoreSummary:
         return max(self.unit_busy.values(), default=0)
 
     @property
+    def dpc_consistent(self) -> bool:
+        """Whether Σ DPC fits in the wall (always true for SDK output; false means DPC is not a path split)."""
+        return self.dpc_sum <= self.wall
+
+    @property
     def idle(self) -> int:
         """Accumulated idle on the dominant path: wall − Σ DPC (= QHAS Accumulated Idle)."""
         return self.wall - self.dpc_sum

@@ -422,7 +422,7 @@ class HtpApp(App[int]):
                 wall += f" ({us:,.1f} µs)"
             parts += [
                 wall,
-                f"idle {cs.idle_pct:.2f} %",
+                f"idle {cs.idle_pct:.2f} %" if cs.dpc_consistent else "idle n/a (Σ DPC > wall)",
                 f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
                 f"{len(opt.trace):,} ops",
             ]

@@ -155,7 +155,7 @@ class RankingPane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         """Set the columns once and mark the default sort."""
-        self._name_width = 0
+        self._name_width: tuple[int, tuple[int, ...]] | None = None
         self._fit_columns()
         self.grid.set_sort("dpc", True)
 
@@ -163,13 +163,26 @@ class RankingPane(Vertical, can_focus=False):
         """Give the name column what the numeric columns leave (16 to 32 cells)."""
         self._fit_columns()
 
+    def _data_widths(self) -> dict[str, int]:
+        """Widths the current numbers need (10M-cycle sums need more than the defaults)."""
+        rk = self.ranking
+        if rk is None or not len(rk):
+            return {}
+        return {
+            key: len(fmt_int(int(col.max())))
+            for key, col in (("dpc", rk.dpc), ("busy", rk.busy), ("instances", rk.instances))
+        }
+
     def _fit_columns(self) -> None:
+        need = self._data_widths()
+        numeric = [replace(c, width=max(c.width, need.get(c.key, 0))) for c in self.COLUMNS[1:]]
         width = self.size.width or 80
-        rest = sum(c.width + 1 for c in self.COLUMNS[1:]) + 3  # separators, borders, scrollbar
+        rest = sum(c.width + 1 for c in numeric) + 3  # separators, borders, scrollbar
         name_width = max(16, min(32, width - rest))
-        if name_width != self._name_width:
-            self._name_width = name_width
-            self.grid.set_columns([replace(self.COLUMNS[0], width=name_width), *self.COLUMNS[1:]])
+        layout = (name_width, tuple(c.width for c in numeric))
+        if layout != self._name_width:
+            self._name_width = layout
+            self.grid.set_columns([replace(self.COLUMNS[0], width=name_width), *numeric])
 
     def show_optrace(self, opt: Optrace) -> None:
         """Rank the loaded run."""
@@ -203,6 +216,7 @@ class RankingPane(Vertical, can_focus=False):
         if self.opt is None or self.opt.trace is None:
             return
         self.ranking = rank(self.opt.trace, self.level, self.effective_mask)
+        self._fit_columns()
         self.resort()
 
     def resort(self) -> None:
