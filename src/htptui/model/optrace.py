@@ -156,7 +156,17 @@ def load_optrace(
         except InputError as exc:
             result.errors[kind] = exc.problem
     if result.trace is not None:
+        from htptui.model import dpc as dpc_mod
+
+        # the one true per-instance DPC (tiled ops: from the QHAS join, spec §1.4b)
+        dpc_mod.resolve(result.trace, result.qhas)
         result.warnings.extend(result.trace.warnings)
+        unknown = int((result.trace.dpc_source == dpc_mod.DPC_OP_LEVEL).sum())
+        if unknown:
+            result.warnings.append(
+                f"{unknown} tiled op {'ID' if unknown == 1 else 'IDs'} (repeated on several tiles, "
+                f"or DPC > dur) and no QHAS row to split them: {dpc_mod.TILED_NOTE}"
+            )
     if result.qhas is not None:
         result.warnings.extend(result.qhas.warnings)
     loaded = [
