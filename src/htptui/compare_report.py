@@ -73,6 +73,7 @@ def build_basis(opt: Optrace, options: dict[str, Any]) -> dict[str, Any] | None:
                 "ts": int(t.ts[i]),
                 "dur": int(t.dur[i]),
                 "dpc": max(int(t.dpc[i]), 0),
+                "op_id": t.op_id_str(i),
             }
         )
         seen[(qnn, kernel)] += 1

@@ -331,6 +331,13 @@ def figures(doc: dict[str, Any]) -> RunFigures:
     notes: list[str] = []
     basis = doc.get(BASIS_KEY)
     name = str(doc.get("name", ""))
+    for c in cores:
+        if "accumulated_idle_cycles" in c and c.get("accumulated_idle_cycles") is None:
+            core = int(c.get("core", 0))
+            notes.append(
+                f"{name or doc.get('source')}: core {core} accumulated idle is n/a "
+                f"({c.get('accumulated_idle_note') or 'cannot be derived'})"
+            )
     if isinstance(basis, dict):
         qnn_ops = _rows_by_name(basis.get("qnn_ops") or [])
         kernels = _rows_by_name(basis.get("kernels") or [])
