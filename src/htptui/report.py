@@ -28,6 +28,13 @@ SECTION_RENDERERS: dict[str, Callable[[dict[str, Any], bool], list[str]]] = {}
 # feature modules that register sections when imported (imported lazily: they import this module)
 SECTION_MODULES = ("htptui.findings_report", "htptui.graph_diff_report", "htptui.compare_report")
 SECTIONS_AT_TOP = ("findings",)  # rendered right after the header, where an engineer looks first
+# sections appear in this order whatever order their modules were imported in (deterministic output)
+SECTION_ORDER = ("findings", "graph_diff", "compare_basis")
+
+
+def _ordered(names: Any) -> list[str]:
+    rank = {n: i for i, n in enumerate(SECTION_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 def _ensure_sections() -> None:
@@ -336,7 +343,8 @@ def build_report(
     ]
     doc["checks_ok"] = all(c.ok for c in cks)
     doc["checks_failed"] = sum(1 for c in cks if not c.ok)
-    for name, build in SECTION_BUILDERS.items():
+    for name in _ordered(SECTION_BUILDERS):
+        build = SECTION_BUILDERS[name]
         section = build(opt, options)
         if section is not None:
             doc[name] = section
@@ -605,7 +613,8 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
         for c in cks:
             if c.get("note"):
                 out.append(f"note: {c['name']}: {c['note']}")
-    for name, render_section in SECTION_RENDERERS.items():
+    for name in _ordered(SECTION_RENDERERS):
+        render_section = SECTION_RENDERERS[name]
         if name in doc and name not in SECTIONS_AT_TOP:
             out += render_section(doc[name], md)
     if doc.get("warnings"):
