@@ -1099,11 +1099,12 @@ def _drop_exact_duplicates(
         h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
         h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
         h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
+    hs = np.sort(h)
+    if not (hs[1:] == hs[:-1]).any():
+        return 0  # the common case: one sort, no repeats
     order = np.argsort(h, kind="stable")
     hs = h[order]
     same = np.flatnonzero(hs[1:] == hs[:-1])
-    if not same.size:
-        return 0
     dropped = 0
     seen: set[tuple[int, int, int, int, int]] = set()
     cand = np.unique(np.concatenate([order[same], order[same + 1]]))

@@ -66,18 +66,20 @@ def known_mask(trace: OpTrace) -> np.ndarray:
 def tiled_mask(op_id: np.ndarray, dur: np.ndarray, dpc_event: np.ndarray) -> np.ndarray:
     """Ops of tiled HTP ops: their ID repeats among executed ops, or an event's DPC exceeds its dur.
 
-    The mask covers every op sharing such an ID (all tiles of the op).
+    The mask covers every op sharing such an ID (all tiles of the op). One sort of the IDs finds
+    repeats; the common case (no tiled op) costs nothing more.
     """
     n = op_id.shape[0]
     if not n:
         return np.zeros(0, dtype=bool)
-    uniq, inverse, counts = np.unique(op_id, return_inverse=True, return_counts=True)
-    flagged = counts > 1
-    flagged[uniq == 0] = False  # events without a readable ID are never grouped by it
+    srt = np.sort(op_id)
+    rep = srt[1:][srt[1:] == srt[:-1]]
     over = (dpc_event > dur) & (op_id != 0)
-    if over.any():
-        flagged[np.unique(inverse[over])] = True
-    return flagged[inverse]
+    flagged_ids = np.unique(np.concatenate([rep, op_id[over]]))
+    flagged_ids = flagged_ids[flagged_ids != 0]  # events without a readable ID are never grouped
+    if not flagged_ids.size:
+        return np.zeros(n, dtype=bool)
+    return np.isin(op_id, flagged_ids)
 
 
 def trace_only(
