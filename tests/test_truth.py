@@ -434,3 +434,37 @@ async def test_tui_header_warns_on_disagreement(tmp_path: Path) -> None:
                 break
         header = str(app.query_one("#header-line", Static).render())
         assert "DISAGREE" in header
+
+
+def test_tiles_starting_on_the_same_cycle_join_their_own_qhas_rows(tmp_path: Path) -> None:
+    oid = 0x1111_0000_001E
+    rebase = 1_000_000
+    ev = [
+        x_event("Pkg::Tile", 512, 0, 100, op_id=oid, dpc=60),
+        x_event("Pkg::Tile", 513, 0, 60, op_id=oid, dpc=60),
+        meta_process(0, "Core 0 Overview"),
+        meta_thread(0, 512, "Type: HVX"),
+        meta_thread(0, 513, "Type: HVX"),
+    ]
+    d = tmp_path / "run"
+    d.mkdir()
+    write_trace(d / "chrometrace.json", ev)
+
+    def inst(tid: int, cycles: int, dpc: int) -> dict[str, Any]:
+        return {"htp": 0, "tid": tid, "op_id": hex(oid), "htp_op": "Pkg::Tile", "qnn_op": "Op_0",
+                "start_cycle": rebase, "cycles": cycles, "num_dominant_path_cycles": dpc}  # fmt: skip
+
+    qhas = {
+        "header": {"version": {"major": 1, "minor": 0, "patch": 0}, "artifact_type": "QHAS"},
+        "model_id": "m",
+        "data": {
+            "htp_op_instances": {"data": [inst(513, 60, 0), inst(512, 100, 100)]},
+            "dominant_path_htp_0": {"data": []},
+        },
+    }
+    (d / "chrometrace_qnn_htp_analysis_summary.json").write_text(json.dumps(qhas))
+    opt = load_optrace(d)
+    t = opt.trace
+    by_tid = {t.lane_of(i).tid: i for i in range(len(t))}
+    assert opt.qhas_instance(by_tid[512]).tid == 512 and opt.qhas_instance(by_tid[513]).tid == 513
+    assert int(t.dpc[by_tid[512]]) == 100 and int(t.dpc[by_tid[513]]) == 0

@@ -165,7 +165,8 @@ def resolve(trace: OpTrace, qhas: Any = None) -> None:
         need = np.flatnonzero(tiled | (trace.dpc_event < 0))
         unjoined = []
         for i in need.tolist():
-            k = index.get((int(trace.op_id[i]), int(start[i])))
+            tid = trace.lanes[int(trace.lane[i])].tid
+            k = qhas.instance_of(index, int(trace.op_id[i]), int(start[i]), tid)
             if k is not None:
                 dpc[i] = qhas.instances[k].dpc
                 source[i] = DPC_QHAS

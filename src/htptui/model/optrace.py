@@ -58,7 +58,9 @@ class Optrace:
         if self.qhas is None or self.trace is None:
             return None
         t = self.trace
-        idx = self._qhas_index.get((int(t.op_id[i]), int(t.start_cycle[i])))
+        idx = self.qhas.instance_of(
+            self._qhas_index, int(t.op_id[i]), int(t.start_cycle[i]), t.lanes[int(t.lane[i])].tid
+        )
         return self.qhas.instances[idx] if idx is not None else None
 
     def graph_node(self, i: int) -> Node | None:
