@@ -468,3 +468,16 @@ def test_tiles_starting_on_the_same_cycle_join_their_own_qhas_rows(tmp_path: Pat
     by_tid = {t.lane_of(i).tid: i for i in range(len(t))}
     assert opt.qhas_instance(by_tid[512]).tid == 512 and opt.qhas_instance(by_tid[513]).tid == 513
     assert int(t.dpc[by_tid[512]]) == 100 and int(t.dpc[by_tid[513]]) == 0
+
+
+def test_tui_ranking_cells_print_the_report_digits() -> None:
+    from htptui.tui.widgets.panes import fmt_float
+
+    opt = load_optrace(REAL_SAMPLE)
+    rk = ranking.rank(opt.trace, "qnn_op")
+    rows = {r["name"]: r for r in build_report(opt, top=None)["ranking"]["qnn_op"]}
+    for k in range(len(rk)):
+        r = rows[rk.names[k]]
+        assert fmt_float(rk.cpp[k]) == f"{r['cycles_per_packet']:,.2f}"
+        assert fmt_float(rk.dpc_pct(k)) == f"{r['dpc_pct']:,.2f}"
+        assert fmt_float(rk.parallelism[k]) == f"{r['busy_over_span']:,.2f}"

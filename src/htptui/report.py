@@ -562,7 +562,11 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
                 ]
             )
         if tm.get("dpc_sum") is not None:
-            rows.append(["Σ DPC (cycles)", tm["dpc_sum"]])
+            exact = all(c.get("dpc_exact", True) for c in doc.get("cores", []))
+            label = (
+                "Σ DPC (cycles)" if exact else "Σ DPC (cycles; tiled ops' op-level DPC once per ID)"
+            )
+            rows.append([label, tm["dpc_sum"]])
         out += _table(["figure", "value"], rows, md)
         if tm.get("rate_checks"):
             out += _heading("Clock sanity (cycles ÷ µs against the core clock)", md, 3)
