@@ -39,7 +39,7 @@ def _raw_trace_events(d: Path) -> list[dict[str, Any]]:
 
 def _without_qhas(tmp_path: Path) -> Path:
     d = tmp_path / "tiled_no_qhas"
-    d.mkdir()
+    d.mkdir(parents=True)
     for f in TILED.iterdir():
         if "analysis_summary" not in f.name:
             shutil.copy(f, d / f.name)
@@ -481,3 +481,15 @@ def test_tui_ranking_cells_print_the_report_digits() -> None:
         assert fmt_float(rk.cpp[k]) == f"{r['cycles_per_packet']:,.2f}"
         assert fmt_float(rk.dpc_pct(k)) == f"{r['dpc_pct']:,.2f}"
         assert fmt_float(rk.parallelism[k]) == f"{r['busy_over_span']:,.2f}"
+
+
+def test_diff_shows_na_idle_with_the_reason(tmp_path: Path) -> None:
+    r = run_cli("diff", str(TILED), str(_without_qhas(tmp_path)))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.decode().splitlines() if x.startswith("accumulated idle"))
+    cells = line.split("(cycles)", 1)[1]
+    assert "n/a (tiled ops without QHAS" in cells and "removed" not in cells and "−" not in cells
+    r = run_cli("diff", str(TILED), str(_without_qhas(tmp_path / "j")), "--format", "json")
+    doc = json.loads(r.stdout)
+    ch = next(c for c in doc["summary"] if c["name"].startswith("accumulated idle"))
+    assert ch["status"] == "n/a" and ch["b"] is None and "per-tile" in ch["na_reason_b"]
