@@ -493,3 +493,13 @@ def test_diff_shows_na_idle_with_the_reason(tmp_path: Path) -> None:
     doc = json.loads(r.stdout)
     ch = next(c for c in doc["summary"] if c["name"].startswith("accumulated idle"))
     assert ch["status"] == "n/a" and ch["b"] is None and "per-tile" in ch["na_reason_b"]
+
+
+def test_absent_dpc_gives_na_idle_with_its_own_reason(tmp_path: Path) -> None:
+    ev = [x_event("q::K", 512, 0, 100, op_id=0x1111_0000_0012)]
+    del ev[0]["args"]["Dominant Path Cycles"]
+    ev += [meta_process(0, "Core 0 Overview"), meta_thread(0, 512, "Type: HVX")]
+    t = chrometrace.load(write_trace(tmp_path / "t.json", ev))
+    assert t.dpc_source.tolist() == [dpc_mod.DPC_ABSENT] and int(t.dpc[0]) == -1
+    cs = summary.core_summary(t, 0)
+    assert cs.idle is None and cs.idle_note == summary.IDLE_NOTE_ABSENT

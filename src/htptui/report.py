@@ -67,6 +67,7 @@ SHOWN_DECIMALS = 2
 DPC_OP_LEVEL_NOTE = (
     "op-level DPC of a tiled op, counted once per ID: its per-tile split is unknown without QHAS"
 )
+DPC_ABSENT_NOTE = "some instances carry no Dominant Path Cycles (counted as 0)"
 
 
 def ranking_rows(r: ranking.Ranking, trace: Any, top: int | None) -> list[dict[str, Any]]:
@@ -92,7 +93,9 @@ def ranking_rows(r: ranking.Ranking, trace: Any, top: int | None) -> list[dict[s
             "units": ranking.units_text(int(r.units[i])),
         }
         if not row["dpc_exact"]:
-            row["dpc_note"] = DPC_OP_LEVEL_NOTE
+            src = trace.dpc_source[r.members(i)]
+            tiled = bool(np.isin(src, (dpc_mod.DPC_OP_LEVEL, dpc_mod.DPC_SPLIT_UNKNOWN)).any())
+            row["dpc_note"] = DPC_OP_LEVEL_NOTE if tiled else DPC_ABSENT_NOTE
         if r.level == "instance":
             op = int(r.members(i)[0])
             row["op_id"] = trace.op_id_str(op)
@@ -546,8 +549,8 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
                     for r in rows
                 ]
             out += _table(headers, body, md)
-            if any(not r.get("dpc_exact", True) for r in rows):
-                out.append(f"* {DPC_OP_LEVEL_NOTE}")
+            for note in dict.fromkeys(r["dpc_note"] for r in rows if r.get("dpc_note")):
+                out.append(f"* {note}")
     tm = doc.get("timing")
     if tm and (tm.get("executes") or tm.get("coarse")):
         out += _heading("Coarse (µs) beside fine (cycles)", md)

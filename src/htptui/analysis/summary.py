@@ -123,6 +123,7 @@ DOMAIN_UNITS = ("HMX", "HVX")  # DMA is never a domain (trap 20)
 
 IDLE_NOTE_OVER_WALL = "Σ DPC > wall: the DPC values are not a dominant-path split"
 IDLE_NOTE_UNKNOWN_SPLIT = "tiled ops without QHAS: per-tile DPC unknown"
+IDLE_NOTE_ABSENT = "some ops carry no Dominant Path Cycles"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class CoreSummary:
     hmx_thread_busy: int = 0
     hmx_compute: int = 0
     dma_on_hmx_thread: bool = False  # DMA/sync ops ran on an HMX lane (v2.45 layout)
+    dpc_unknown_note: str = ""  # why dpc_exact is False
 
     @property
     def wall(self) -> int:
@@ -193,7 +195,7 @@ class CoreSummary:
     def idle_note(self) -> str:
         """Why :attr:`idle` is None ('' when it is known)."""
         if not self.dpc_exact:
-            return IDLE_NOTE_UNKNOWN_SPLIT
+            return self.dpc_unknown_note or IDLE_NOTE_UNKNOWN_SPLIT
         if not self.dpc_consistent:
             return IDLE_NOTE_OVER_WALL
         return ""
@@ -302,9 +304,15 @@ def core_summary(trace: OpTrace, core: int = 0) -> CoreSummary:
         if ls.lane.unit == "HMX":
             sel = hmx_compute & (lane == ls.lane.index)
             hmx_compute_busy = max(hmx_compute_busy, int(dur[sel].sum()))
-    from htptui.model.dpc import known_mask
+    from htptui.model.dpc import DPC_ABSENT, DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN, known_mask
 
     known = known_mask(trace)[m] if m.any() else np.ones(0, dtype=bool)
+    src = trace.dpc_source[m]
+    unknown_note = ""
+    if ((src == DPC_OP_LEVEL) | (src == DPC_SPLIT_UNKNOWN)).any():
+        unknown_note = IDLE_NOTE_UNKNOWN_SPLIT
+    elif (src == DPC_ABSENT).any():
+        unknown_note = IDLE_NOTE_ABSENT
     overlap = intervals.intersection_length(ts[hvx], end[hvx], ts[hmx_compute], end[hmx_compute])
     return CoreSummary(
         core=core,
@@ -323,6 +331,7 @@ def core_summary(trace: OpTrace, core: int = 0) -> CoreSummary:
         hmx_thread_busy=unit_busy.get("HMX", 0),
         hmx_compute=hmx_compute_busy,
         dma_on_hmx_thread=bool((hmx & dma_ops).any()),
+        dpc_unknown_note=unknown_note,
     )
 
 

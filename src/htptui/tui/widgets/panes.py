@@ -241,7 +241,7 @@ class RankingPane(Vertical, can_focus=False):
             parts.append(f"in {self.drill[-1][1]} (Esc back)")
         rk = self.ranking
         if rk is not None and rk.dpc_exact is not None and not rk.dpc_exact.all():
-            parts.append("* op-level DPC: tiled, per-tile split unknown")
+            parts.append("* DPC per instance unknown (tiled op without QHAS, or no DPC)")
         self.query_one("#ranking-title", Static).update(" · ".join(parts))
 
     def cell(self, display_row: int, key: str) -> str:
