@@ -617,7 +617,7 @@ def test_chain8_boundary_tax_numbers(chain8: tuple[list[Finding], dict]) -> None
         "DMA wait ops": len(waits),
         "DMA wait on path (cycles)": sum(r["num_dominant_path_cycles"] for r in waits),
     }
-    assert f"{100 * on_path / wall:.1f} % of the wall" in f.title
+    assert f"{100 * on_path / wall:.2f} % of the wall" in f.title
     assert f.impact == on_path and len(f.ops) == len(bnd) + len(waits)
 
 
@@ -643,7 +643,7 @@ def test_chain8_unit_bound_numbers(chain8: tuple[list[Finding], dict]) -> None:
         "excess over HMX (cycles)": hv - hm,
         "excess % of wall": round(100 * (hv - hm) / wall, 2),
     }
-    assert f"{hv:,} cycles vs HMX thread busy {hm:,} ({hv / hm:.1f}×)" in f.title
+    assert f"{hv:,} cycles vs HMX thread busy {hm:,} ({hv / hm:.2f}×)" in f.title
     # one name for one figure: the HMX compute of MatMul_0 (4,095) is the serialisation rule's
     # "HMX compute busy union"; its HMX thread busy (8,646) includes the DMA on the HMX thread
     ser = next(x for x in rules(found, "serialisation") if x.qnn_ops == ("MatMul_0",))
@@ -674,7 +674,7 @@ def test_chain8_serialisation_numbers(chain8: tuple[list[Finding], dict]) -> Non
         "hideable cycles (smaller unit − overlap)": hide,
         "hideable % of wall": round(100 * hide / wall, 2),
     }
-    assert ov == 0 and "0.0 % overlap" in core.title
+    assert ov == 0 and "0.00 % overlap" in core.title
     m0 = [r for r in _insts(raw) if r["qnn_op"] == "MatMul_0"]
     hv0 = [_span(r) for r in m0 if r["tid"] in hv_tids]
     hm0 = [_span(r) for r in m0 if r["hmx"]]
@@ -753,7 +753,7 @@ def test_chain8_packet_numbers(chain8: tuple[list[Finding], dict]) -> None:
         assert ev["excess cycles at the median rate"] == pytest.approx(
             r["cycles"] * (1 - med / cpp), abs=1
         )
-        assert f"{cpp:.2f} cycles/packet, {cpp / med:.1f}×" in f.title
+        assert f"{cpp:.2f} cycles/packet, {cpp / med:.2f}×" in f.title
 
 
 def test_chain8_cold_clock_numbers(chain8: tuple[list[Finding], dict]) -> None:

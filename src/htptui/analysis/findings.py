@@ -192,7 +192,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                     severity=_severity(hideable, wall, cfg),
                     title=(
                         f"HVX and HMX ran back to back on core {core}: "
-                        f"{cs.overlap_pct:.1f} % overlap"
+                        f"{cs.overlap_pct:.2f} % overlap"
                     ),
                     advice=(
                         "Pipeline the HVX work (format changes, glue) against HMX compute, e.g. by "
@@ -235,7 +235,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             yield Finding(
                 rule="serialisation",
                 severity=_severity(hideable, wall, cfg),
-                title=f"{name}: {order} ({pct:.1f} % overlap, gap {gap:,} cycles)",
+                title=f"{name}: {order} ({pct:.2f} % overlap, gap {gap:,} cycles)",
                 advice=(
                     "Split the op into tiles so its HVX stage of one tile overlaps the HMX stage of "
                     "the next, or move the HVX format change out of the critical path."
@@ -386,7 +386,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             rule="boundary_tax",
             severity=_severity(b.total_dpc, cs.wall, cfg),
             title=(
-                f"Boundary tax: {b.pct(b.total_dpc):.1f} % of the wall is format changes, "
+                f"Boundary tax: {b.pct(b.total_dpc):.2f} % of the wall is format changes, "
                 f"spills/fills and DMA waits (mostly {top})"
             ),
             advice=(
@@ -439,7 +439,7 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                 severity=_severity(excess, wall, cfg),
                 title=(
                     f"{name} is HVX-bound: HVX glue domain {hv:,} cycles vs HMX thread busy {hm:,} "
-                    f"({hv / hm:.1f}×)"
+                    f"({hv / hm:.2f}×)"
                 ),
                 advice=(
                     "Cut the HVX glue (format changes, quantise/requantise, layout shuffles) or spread "
@@ -531,11 +531,11 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         qnn = t.qnn_op_name(worst)
         count = int(members.size)
         if count == 1:
-            title = f"{names[k]} in {qnn} ran at {cpp[worst]:.2f} cycles/packet, {ratio:.1f}× the {basis}"
+            title = f"{names[k]} in {qnn} ran at {cpp[worst]:.2f} cycles/packet, {ratio:.2f}× the {basis}"
         else:
             title = (
                 f"{count} {names[k]} instances ran ≥ {cfg.packet_factor:g}× the {basis} in cycles/packet "
-                f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.1f}×)"
+                f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.2f}×)"
             )
         ops = tuple(int(i) for i in idx[members[: cfg.packet_max_ops]])
         yield Finding(
@@ -594,7 +594,7 @@ def dispatch_overhead(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         rule="dispatch_overhead",
         severity="high" if share >= 0.5 else "medium",
         title=(
-            f"Dispatch overhead: the graph wall ({wall_us:,.0f} µs) is {wall_us / comp_us:.1f}× "
+            f"Dispatch overhead: the graph wall ({wall_us:,.0f} µs) is {wall_us / comp_us:.2f}× "
             f"its compute ({comp_us:,.0f} µs)"
         ),
         advice=(
@@ -654,7 +654,7 @@ def idle_bubbles(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             rule="idle_bubbles",
             severity=_severity(idle_total, wall, cfg),
             title=(
-                f"{_pct(idle_total, wall):.1f} % of the wall is idle on the dominant path"
+                f"{_pct(idle_total, wall):.2f} % of the wall is idle on the dominant path"
                 + (f"; the longest bubble is {top.dp_cycles:,} cycles" if top else "")
             ),
             advice=(
