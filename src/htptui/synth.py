@@ -23,9 +23,11 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MULTI_GRAPH_SAMPLES",
     "SAMPLE_SPECS",
     "SynthSpec",
     "build_optrace",
+    "llm_graph_spec",
     "main",
     "write_big_trace",
     "write_optrace",
@@ -117,6 +119,18 @@ class SynthSpec:
     write_runtrace: bool = True
     write_profile_txt: bool = True
     sdk_version: str = "v2.45.0.260326154327"
+    # profile text file name (prefixed per graph when several graphs share one directory)
+    profile_name: str = "profile.txt"
+    # LLM-shaped decoder (``_llm_plan``): 0 = the generic chain above; N = embedding, N decoder
+    # layers (per-head q_proj and attention, k/v/o, a tiled custom RoPE, RmsNorms, gated MLP),
+    # model.norm and lm_head, named as a QNN converter names a Qwen3/Llama-like model
+    llm_layers: int = 0
+    llm_heads: int = 2
+    llm_seq: int = 1
+    # "dotted" (model.layers.0.self_attn.q_proj.1) or "underscore" (_model_layers_0_..._q_proj_1)
+    llm_names: str = "dotted"
+    # HVX tiles per elementwise op (0: one per HVX thread); decode-sized tensors use fewer
+    llm_hvx_tiles: int = 0
 
     def validate(self) -> None:
         """Raise ValueError when a knob is outside the supported range."""
@@ -134,6 +148,16 @@ class SynthSpec:
             raise ValueError("n_executes must be at least 1")
         if self.tiled_op and (self.n_qnn_ops < 4 or self.tile_groups < 2):
             raise ValueError("tiled_op needs n_qnn_ops >= 4 and tile_groups >= 2")
+        if self.llm_layers < 0 or self.llm_heads < 1 or self.llm_seq < 1:
+            raise ValueError("llm_layers must be >= 0, llm_heads and llm_seq >= 1")
+        if self.llm_layers and (self.custom_op or self.boundary_ops or self.tiled_op):
+            raise ValueError("llm_layers builds its own op list: no custom/boundary/tiled knobs")
+        if self.llm_layers and self.tile_groups < 2:
+            raise ValueError("llm_layers needs tile_groups >= 2 (its RoPE op is tiled)")
+        if self.llm_names not in ("dotted", "underscore"):
+            raise ValueError(f"llm_names must be 'dotted' or 'underscore', not {self.llm_names!r}")
+        if not 0 <= self.llm_hvx_tiles <= self.hvx_lanes:
+            raise ValueError("llm_hvx_tiles must be between 0 and hvx_lanes")
 
 
 # --------------------------------------------------------------------------------------------
@@ -402,6 +426,80 @@ class _Builder:
         return t
 
 
+_LLM_CONV = "q::ConvLayer_s1.opt"
+
+
+def _llm_plan(spec: SynthSpec) -> list[tuple[str, str, str, str, float, int]]:
+    """The QNN ops of an LLM-shaped decoder, in program order.
+
+    Each row is (unit, QNN type, QNN op name, HTP kernel, duration scale, HVX tiles).  The names
+    follow what a QNN converter emits for a Qwen3/Llama-like Hugging Face model: projections as
+    Conv2d with per-head q_proj ops (``model.layers.17.self_attn.q_proj.3``), per-head attention
+    MatMuls, RmsNorm layer norms, a gated SiLU MLP (Sigmoid and two ElementWiseMultiply), and the
+    two residual ElementWiseAdd per layer; ``underscore`` spells them as sanitised identifiers
+    (``_model_layers_17_self_attn_q_proj_3``).  ``llm_seq`` scales the work (prefill > decode);
+    the per-layer ``rotary_emb`` is a custom op package kernel in the real tiled form (§1.4b).
+    Kernel names other than ``q::ConvLayer_s1.opt`` are plausible inventions.
+    """
+    lanes = spec.hvx_lanes
+    nt = spec.llm_hvx_tiles or lanes
+    seq = spec.llm_seq
+    mm = 1.0 + 0.6 * float(np.log2(seq))  # projections: weight-bound, grow slowly with seq
+    att = 1.0 + 1.2 * float(np.log2(seq))  # attention: grows with the sequence
+    ew = 1.0 + 0.5 * float(np.log2(seq))  # elementwise
+    rows: list[tuple[str, str, str, str, float, int]] = []
+
+    def name(dotted: str) -> str:
+        """Spell one name in the spec's form."""
+        if spec.llm_names == "underscore":
+            return "_" + dotted.replace(".", "_")
+        return dotted
+
+    def hvx(qtype: str, n: str, kernel: str, sc: float = 1.0, tiles: int = nt) -> None:
+        rows.append(("hvx", qtype, name(n), kernel, round(sc * ew, 3), tiles))
+
+    def hmx(qtype: str, n: str, kernel: str = _LLM_CONV, sc: float = 1.0, grow: float = mm) -> None:
+        rows.append(("hmx", qtype, name(n), kernel, round(sc * grow, 3), lanes))
+
+    hvx("Gather", "model.embed_tokens", "q::Gather_8", 0.6)
+    for layer in range(spec.llm_layers):
+        p = f"model.layers.{layer}"
+        hvx("RmsNorm", f"{p}.input_layernorm", "q::RmsNorm_8", 0.8)
+        for h in range(spec.llm_heads):
+            hmx("Conv2d", f"{p}.self_attn.q_proj.{h}")
+        hmx("Conv2d", f"{p}.self_attn.k_proj")
+        hmx("Conv2d", f"{p}.self_attn.v_proj")
+        rows.append(
+            (
+                "tiled",
+                "RoPE",
+                name(f"{p}.self_attn.rotary_emb"),
+                "RoPEOpPackage::RoPE",
+                round(0.5 * ew, 3),
+                lanes,
+            )
+        )
+        hvx("Transpose", f"{p}.self_attn.Transpose", "q::Transpose_8", 0.5)
+        for h in range(spec.llm_heads):
+            hmx("MatMul", f"{p}.self_attn.MatMul.{h}", "q::MatMul_s1.opt", 0.7, att)
+        hvx("Softmax", f"{p}.self_attn.Softmax", "q::QuantizedSoftmax_8", 0.9)
+        hmx("MatMul", f"{p}.self_attn.MatMul_1", "q::MatMul_s1.opt", 0.7, att)
+        hvx("Reshape", f"{p}.self_attn.Reshape", "q::Reshape_8", 0.3)
+        hmx("Conv2d", f"{p}.self_attn.o_proj")
+        hvx("ElementWiseAdd", f"{p}.Add", "q::QuantizedAdd_8x8to8", 0.6)
+        hvx("RmsNorm", f"{p}.post_attention_layernorm", "q::RmsNorm_8", 0.8)
+        hmx("Conv2d", f"{p}.mlp.gate_proj", sc=3.0)
+        hmx("Conv2d", f"{p}.mlp.up_proj", sc=3.0)
+        hvx("Sigmoid", f"{p}.mlp.act_fn", "q::QuantizedSigmoid_8", 0.7)
+        hvx("ElementWiseMultiply", f"{p}.mlp.act_fn.Mul", "q::QuantizedMul_8x8to8", 0.6)
+        hvx("ElementWiseMultiply", f"{p}.mlp.Mul", "q::QuantizedMul_8x8to8", 0.6)
+        hmx("Conv2d", f"{p}.mlp.down_proj", sc=3.0)
+        hvx("ElementWiseAdd", f"{p}.Add_1", "q::QuantizedAdd_8x8to8", 0.6)
+    hvx("RmsNorm", "model.norm", "q::RmsNorm_8", 0.8)
+    hmx("FullyConnected", "lm_head", sc=6.0)
+    return rows
+
+
 def _build(spec: SynthSpec) -> _Model:
     """Build the whole synthetic graph (ops in program order, tensors, QNN ops)."""
     b = _Builder(spec)
@@ -432,9 +530,19 @@ def _build(spec: SynthSpec) -> _Model:
         kinds[pos] = ("hvx", "Concat", "Concat", "q::Concat")
     if spec.tiled_op:
         kinds[3] = ("tiled", "GdnSolve", "GdnSolve", "GdnSolvePackage::GdnSolve")
+    names = [f"{base}_{i}" for i, (_, _t, base, _k) in enumerate(kinds)]
+    scale = [1.0] * n
+    ntiles = [lanes] * n
+    if spec.llm_layers:
+        plan = _llm_plan(spec)
+        kinds = [(u, t, nm, k) for u, t, nm, k, _s, _n in plan]
+        names = [nm for _u, _t, nm, _k, _s, _n in plan]
+        scale = [sc for *_x, sc, _n in plan]
+        ntiles = [nt for *_x, nt in plan]
+        n = len(kinds)
     chain = [
-        _Qnn(f"{base}_{i}", t, 0x12 + 4 * i, (i // 2) % spec.cores)
-        for i, (_, t, base, _) in enumerate(kinds)
+        _Qnn(names[i], t, 0x12 + 4 * i, (i // 2) % spec.cores)
+        for i, (_, t, _base, _) in enumerate(kinds)
     ]
 
     # ---- shared tensors ----------------------------------------------------------------------
@@ -599,6 +707,8 @@ def _build(spec: SynthSpec) -> _Model:
                 )
                 dur = b.r(3800, 4300) if first_hmx[0] else b.r(1150, 1210)
                 first_hmx[0] = False
+                if scale[i] != 1.0:
+                    dur = int(dur * scale[i])
                 op = b.add(
                     kernel,
                     "uses_hmx",
@@ -647,6 +757,8 @@ def _build(spec: SynthSpec) -> _Model:
             for _g in range(spec.tile_groups):
                 gid = b.new_uid(q.opid)
                 base_dur = b.r(700, 1500)
+                if scale[i] != 1.0:
+                    base_dur = int(base_dur * scale[i])
                 group = []
                 for j in range(lanes):
                     src = [group_prev[j]] if len(group_prev) == lanes else list(group_prev)
@@ -671,20 +783,25 @@ def _build(spec: SynthSpec) -> _Model:
                 group_prev = group
             outs.append(group_prev)
         else:
-            h = act[1] // lanes
+            nt = ntiles[i]
+            # fewer tiles than threads (decode-sized tensors): rotate them over the threads
+            off = 0 if nt == lanes else (i * nt) % lanes
+            h = act[1] // nt
             tile_dims = [1, h, act[2], act[3]]
-            tb = ab // lanes
+            tb = ab // nt
             step = _STEP_SOFTMAX if qtype == "Softmax" else _STEP_ACT
             zero = 0 if qtype == "Softmax" else 128
             base_dur = b.r(1500, 4000)
+            if scale[i] != 1.0:
+                base_dur = int(base_dur * scale[i])
             skip = outs[same[-2]] if len(same) >= 2 else None
             if qtype == "ElementWiseMultiply" and scale_c is None:
                 scale_c = b.tensor("$Const", [1, 1, 1, 256], "QUInt8", _STEP_ACT, 0, q.opid)
             tiles = []
-            for j in range(lanes):
-                src = [prev[j]] if len(prev) == lanes else list(prev)
+            for j in range(nt):
+                src = [prev[j]] if len(prev) == nt else list(prev)
                 if qtype in ("ElementWiseAdd", "Concat") and skip is not None:
-                    src += [skip[j]] if len(skip) == lanes else list(skip)
+                    src += [skip[j]] if len(skip) == nt else list(skip)
                 if fill is not None and i == 2:
                     src.append(fill)
                 ins = [p.uid for p in src]
@@ -695,7 +812,7 @@ def _build(spec: SynthSpec) -> _Model:
                         kernel,
                         "uses_hvx",
                         q,
-                        f"hvx{j}",
+                        f"hvx{(j + off) % lanes}",
                         int(base_dur * b.u(0.88, 1.12)),
                         deps=src,
                         inputs=ins,
@@ -1727,7 +1844,7 @@ def build_optrace(spec: SynthSpec) -> dict[str, bytes]:
     if spec.write_runtrace:
         files[f"{spec.stem}_runtrace.json"] = _runtrace_text(model).encode()
     if spec.write_profile_txt:
-        files["profile.txt"] = _profile_text(model).encode()
+        files[spec.profile_name] = _profile_text(model).encode()
     return files
 
 
@@ -1777,24 +1894,53 @@ _BIG_QNN = [
 ]
 
 
-def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4) -> dict[str, Any]:
-    """Stream a large, realistic v2.45-style op trace with exactly ``n_events`` trace events.
+_BIG_LLM_DMA_KERNELS = _BIG_HMX_KERNELS[:4]
+_BIG_LLM_DMA_P = [0.45, 0.2, 0.15, 0.2]
+_BIG_LLM_HMX_KERNELS = _BIG_HMX_KERNELS[4:]
+_BIG_LLM_HMX_P = [0.3, 0.7]
+
+
+def _big_llm_qnn(layers: int = 28, heads: int = 16) -> list[tuple[str, str]]:
+    """(QNN type, QNN op name) of a 28-layer, 16-head decoder in underscore form, program order."""
+    spec = SynthSpec(llm_layers=layers, llm_heads=heads, llm_names="underscore")
+    return [(qtype, name) for _u, qtype, name, _k, _s, _n in _llm_plan(spec)]
+
+
+def write_big_trace(
+    path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4, shape: str = "generic"
+) -> dict[str, Any]:
+    """Stream a large, realistic op trace with exactly ``n_events`` trace events.
 
     Mix: about 2/3 duplicated executed X events (pid 0 + per-QNN-op pid, full args), flows,
     non-executed tensors, metadata, and counters (counters absorb the remainder so the count is
     exact).  Ops never overlap on a lane.  No QHAS is written.
+
+    ``shape="generic"``: v2.45 layout (tid 256 = HMX carrying the DMA ops), four QNN op types.
+    ``shape="llm"``: the v2.47 layout (tid 256 = DMA, HVX 512…, tid 768 = HMX) and the QNN ops of a
+    28-layer, 16-head Qwen3/Llama-like decoder (``_model_layers_17_self_attn_q_proj_3`` …), each
+    QNN op spread over many HTP ops; the HVX ops of every ``RoPE`` op are in the real tiled form
+    (§1.4b): one ID per group of concurrent tiles, the group's ``Duration (cycles)`` and ``Dominant
+    Path Cycles`` copied onto every tile.
     """
     if n_events < 1000:
         raise ValueError("n_events must be at least 1000")
+    if shape not in ("generic", "llm"):
+        raise ValueError(f"shape must be 'generic' or 'llm', not {shape!r}")
+    llm = shape == "llm"
     t_start = time.perf_counter()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    n_lanes = hvx_lanes + 1
-    tids = np.array([256] + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
+    # lanes: generic = [HMX(+DMA) 256, HVX...]; llm = [DMA 256, HMX 768, HVX...]
+    n_fixed = 2 if llm else 1
+    n_lanes = hvx_lanes + n_fixed
+    fixed_tids = [256, 768] if llm else [256]
+    tids = np.array(fixed_tids + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
+    units = (["DMA", "HMX"] if llm else ["HMX"]) + ["HVX"] * hvx_lanes
 
     n_ops = int(n_events * 0.32)
-    per_q = 24
+    qnn_list = _big_llm_qnn() if llm else None
+    per_q = max(24, -(-n_ops // len(qnn_list))) if qnn_list is not None else 24
     n_q = -(-n_ops // per_q)
     n_tens = int(n_events * 0.02)
     n_io = int(n_events * 0.045)
@@ -1802,15 +1948,32 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
 
     # ---- ops: QNN op, lane, kernel, duration; placed with a barrier per QNN op -----------------
     q = np.repeat(np.arange(n_q, dtype=np.int64), per_q)[:n_ops]
-    lane = np.where(rng.random(n_ops) < 0.4, 0, rng.integers(1, n_lanes, n_ops))
+    if llm:
+        u = rng.random(n_ops)
+        lane = np.where(u < 0.25, 0, np.where(u < 0.45, 1, rng.integers(n_fixed, n_lanes, n_ops)))
+    else:
+        lane = np.where(rng.random(n_ops) < 0.4, 0, rng.integers(1, n_lanes, n_ops))
     order = np.lexsort((lane, q))
     q, lane = q[order], lane[order]
-    kernels = _BIG_HMX_KERNELS + _BIG_HVX_KERNELS
-    kind = np.where(
-        lane == 0,
-        rng.choice(len(_BIG_HMX_KERNELS), n_ops, p=_BIG_HMX_P),
-        len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
-    )
+    if llm:
+        # kernel rows: DMA kinds, HMX kinds, then the HVX kinds; _BIG_DUR is indexed the same way
+        kernels = _BIG_LLM_DMA_KERNELS + _BIG_LLM_HMX_KERNELS + _BIG_HVX_KERNELS
+        kind = np.where(
+            lane == 0,
+            rng.choice(4, n_ops, p=_BIG_LLM_DMA_P),
+            np.where(
+                lane == 1,
+                4 + rng.choice(2, n_ops, p=_BIG_LLM_HMX_P),
+                len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
+            ),
+        )
+    else:
+        kernels = _BIG_HMX_KERNELS + _BIG_HVX_KERNELS
+        kind = np.where(
+            lane == 0,
+            rng.choice(len(_BIG_HMX_KERNELS), n_ops, p=_BIG_HMX_P),
+            len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
+        )
     lo = np.array([d[0] for d in _BIG_DUR], dtype=np.int64)[kind]
     hi = np.array([d[1] for d in _BIG_DUR], dtype=np.int64)[kind]
     dur = lo + (rng.random(n_ops) * (hi - lo)).astype(np.int64)
@@ -1832,6 +1995,17 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
     cpp = dur / rng.integers(1, 120, n_ops)
     his = 0x1100 + np.arange(n_ops, dtype=np.int64)
     opid = 0x12 + 4 * q
+    ev_dur = dur.copy()
+    if qnn_list is not None:
+        # tiled RoPE ops: the k-th op of every HVX lane in one QNN op is one tile of one HTP op
+        rope = np.array([t == "RoPE" for t, _n in qnn_list], dtype=bool)[q % len(qnn_list)]
+        tiled = rope & (lane >= n_fixed)
+        k_in_lane = np.arange(n_ops) - grp_start_idx
+        gkey = np.where(tiled, q * per_q + k_in_lane, -1 - np.arange(n_ops))
+        _u, first_of, inv = np.unique(gkey, return_index=True, return_inverse=True)
+        his = 0x1100 + inv.astype(np.int64)
+        ev_dur = np.where(tiled, dur[first_of[inv]], dur)
+        dpc = np.where(tiled, dpc[first_of[inv]], dpc)
     uids = (his << 32) | opid
     pid_of_q = q + 2
 
@@ -1846,6 +2020,15 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
         head += f'"Data Type": "{dtype}","Rank": {rank},"Step Size": {step},"Zero Offset": {zero},'
         heads.append((kname, flag, head))
     qtypes = [(t, b) for t, b in _BIG_QNN]
+
+    def qnn_of(qi: int) -> tuple[str, str]:
+        """(QNN type, QNN op name) of QNN op ``qi``."""
+        if qnn_list is not None:
+            t, nm = qnn_list[qi % len(qnn_list)]
+            rep = qi // len(qnn_list)
+            return t, nm if rep == 0 else f"{nm}_{rep}"
+        t, b = qtypes[qi % len(qtypes)]
+        return t, f"{b}_{qi}"
 
     # ---- event budget --------------------------------------------------------------------------
     pid_lane_first = np.ones(n_ops, dtype=bool)
@@ -1863,8 +2046,10 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
     written = 0
     t_list = ts.tolist()
     d_list = dur.tolist()
+    ed_list = ev_dur.tolist()
     e_list = end.tolist()
     tid_list = tids[lane].tolist()
+    lane_list = lane.tolist()
     pid_list = pid_of_q.tolist()
     hex_ids = [f"0x{u:016x}" for u in uids.tolist()]
     dpc_list = dpc.tolist()
@@ -1897,7 +2082,7 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
         for i in range(n_ops):
             kname, flag, head = heads[kind_list[i]]
             qi = q_list[i]
-            qt, qb = qtypes[qi % len(qtypes)]
+            qt, qname = qnn_of(qi)
             ni = n_inputs[i] if flag not in ("dma_set", "dma_wait") else 0
             inputs = ""
             if ni and i >= ni:
@@ -1906,19 +2091,19 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
                 )
             args = (
                 f'{{ "ID": "{hex_ids[i]}",{head}{inputs}"Flags": ["{flag}"],'
-                f'"Cycles per Packet": {cpp_list[i]},"QNN Op Type": "{qt}","QNN Op Name": "{qb}_{qi}",'
-                f'"Start Cycle": {base + t_list[i]},"Duration (cycles)": {d_list[i]},'
+                f'"Cycles per Packet": {cpp_list[i]},"QNN Op Type": "{qt}","QNN Op Name": "{qname}",'
+                f'"Start Cycle": {base + t_list[i]},"Duration (cycles)": {ed_list[i]},'
                 f'"Dominant Path Cycles": {dpc_list[i]}}}'
             )
             tid = tid_list[i]
             buf.append(x_tpl % (kname, tid, 0, t_list[i], d_list[i], args))
             if lf[i]:
-                unit = "HMX" if tid == 256 else "HVX"
+                unit = units[lane_list[i]]
                 buf.append(_thread_line(0, tid, f"Type: {unit}"))
             pid = pid_list[i]
             buf.append(x_tpl % (kname, tid, pid, t_list[i], d_list[i], args))
             if plf[i]:
-                unit = "HMX" if tid == 256 else "HVX"
+                unit = units[lane_list[i]]
                 buf.append(_thread_line(pid, tid, f"Core:0 Type: {unit} Tid: {tid}"))
             if len(buf) >= 20000:
                 flush(buf)
@@ -1952,8 +2137,8 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
         if n_tens:
             buf.append(_thread_line(0, 1, "Non Executed Tensors"))
         for qi in range(n_q):
-            qt, qb = qtypes[qi % len(qtypes)]
-            buf += _proc_lines(qi + 2, f"QNN::{qb}_{qi}", 0x12 + 4 * qi, 0x12 + 4 * qi)
+            _qt, qname = qnn_of(qi)
+            buf += _proc_lines(qi + 2, f"QNN::{qname}", 0x12 + 4 * qi, 0x12 + 4 * qi)
             if len(buf) >= 20000:
                 flush(buf)
         flush(buf)
@@ -2032,17 +2217,63 @@ SAMPLE_SPECS: dict[str, SynthSpec] = {
 }
 
 
+def llm_graph_spec(
+    model: str, seq: int, *, layers: int, heads: int, seed: int, names: str, hvx_tiles: int
+) -> SynthSpec:
+    """One graph of an LLM-shaped decoder, with the prefixed stems of a results directory.
+
+    Files: ``<model>-s<seq>-chrometrace.json`` (and ``…_htp.json``, ``…_qnn_htp_analysis_summary.json``,
+    ``…_runtrace.json``) and ``<model>-s<seq>-profile.txt``; v2.47 lanes (DMA 256, HVX 512–517,
+    HMX 768).
+    """
+    graph = f"{model}-s{seq}"
+    return SynthSpec(
+        name=graph,
+        seed=seed,
+        hvx_lanes=6,
+        layout="v247",
+        stem=f"{graph}-chrometrace",
+        graph_name=graph.replace("-", "_").replace(".", "_"),
+        profile_name=f"{graph}-profile.txt",
+        sdk_version="v2.47.0.260601000000",
+        tile_groups=2,
+        llm_layers=layers,
+        llm_heads=heads,
+        llm_seq=seq,
+        llm_names=names,
+        llm_hvx_tiles=hvx_tiles,
+    )
+
+
+#: directories holding several graphs (one spec per graph, prefixed stems)
+MULTI_GRAPH_SAMPLES: dict[str, tuple[SynthSpec, ...]] = {
+    # decode (s1, underscore names, 1 HVX tile per elementwise op) and prefill (s32, dotted names,
+    # 2 tiles): the two spellings of QNN op names seen in real traces, one per graph
+    "synthetic_llm_decoder": (
+        llm_graph_spec(
+            "qwen3-synth", 1, layers=2, heads=2, seed=111, names="underscore", hvx_tiles=1
+        ),
+        llm_graph_spec("qwen3-synth", 32, layers=2, heads=2, seed=112, names="dotted", hvx_tiles=2),
+    ),
+}
+
+
 def write_samples(out_dir: Path) -> list[Path]:
     """Regenerate every bundled synthetic sample directory under ``out_dir``."""
     out_dir = Path(out_dir)
     written = []
-    for dirname, spec in SAMPLE_SPECS.items():
+    groups: list[tuple[str, tuple[SynthSpec, ...]]] = [
+        (name, (spec,)) for name, spec in SAMPLE_SPECS.items()
+    ]
+    groups += list(MULTI_GRAPH_SAMPLES.items())
+    for dirname, specs in groups:
         d = out_dir / dirname
         d.mkdir(parents=True, exist_ok=True)
         for old in d.iterdir():
             if old.is_file():
                 old.unlink()
-        write_optrace(d, spec)
+        for spec in specs:
+            write_optrace(d, spec)
         written.append(d)
     return written
 
