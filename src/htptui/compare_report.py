@@ -187,10 +187,13 @@ def load_document(
     progress: Callable[[float, str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     top: int = 15,
+    graph: str | None = None,
 ) -> dict[str, Any]:
     """Load a run as a report document: a saved ``htptui report --format json`` or any optrace input.
 
-    Raises InputError with a one-line message for anything unreadable or of an unknown schema.
+    ``graph`` names one graph of a directory holding several (model.discover.resolve_graph).
+    Raises InputError with a one-line message for anything unreadable or of an unknown schema
+    (GraphChoiceError, listing the graphs, when several exist and none or an unknown one is named).
     """
     path = Path(target)
     if target != "-" and path.is_file():
@@ -206,9 +209,10 @@ def load_document(
                 "schema" in obj or "schema_version" in obj or BASIS_KEY in obj
             ):
                 return validate_document(obj, str(path))
+    from htptui.model.discover import resolve_graph
     from htptui.model.optrace import load_optrace
 
-    opt = load_optrace(target, progress=progress)
+    opt = load_optrace(target, progress=progress, artifacts=resolve_graph(target, graph))
     if opt.trace is None:
         raise InputError(target, "no op trace (chrometrace) found: nothing to compare")
     if on_warning is not None:

@@ -74,6 +74,19 @@ OPT_PERCENT = _OptionalPercent()
     show_default=True,
     help="Fail when accumulated idle (% of wall) rises by more than this many points.",
 )
+@click.option(
+    "--graph",
+    "graph",
+    default=None,
+    metavar="NAME",
+    help="Graph of CURRENT when it holds several (name, stem or op-trace file).",
+)
+@click.option(
+    "--baseline-graph",
+    default=None,
+    metavar="NAME",
+    help="Graph of the baseline (default: the --graph name).",
+)
 @format_option
 @click.option(
     "--all", "show_all", is_flag=True, help="List every evaluated gate, not only failures."
@@ -94,6 +107,8 @@ def command(
     op_min_cycles: float,
     max_domain_regress: float | None,
     max_idle_regress: float | None,
+    graph: str | None,
+    baseline_graph: str | None,
     fmt: str,
     show_all: bool,
     fail_on_false_dependency: bool,
@@ -113,15 +128,19 @@ def command(
          unknown schema, schema_version newer than supported)
     """
     from htptui.analysis.compare import Limits, check, compare
+    from htptui.commands._common import fail_graph_choice
     from htptui.compare_report import load_document, render_gates
     from htptui.errors import InputError
+    from htptui.model.discover import GraphChoiceError
 
     def warn(msg: str) -> None:
         click.echo(f"htptui: {msg}", err=True)
 
     try:
-        base_doc = load_document(baseline, on_warning=warn)
-        cur_doc = load_document(current, on_warning=warn)
+        base_doc = load_document(baseline, on_warning=warn, graph=baseline_graph or graph)
+        cur_doc = load_document(current, on_warning=warn, graph=graph)
+    except GraphChoiceError as exc:
+        fail_graph_choice(exc)
     except InputError as exc:
         click.echo(f"htptui: error: {exc}", err=True)
         sys.exit(int(CHECK_INPUT_ERROR))

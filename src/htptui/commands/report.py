@@ -6,6 +6,7 @@ import click
 
 from htptui.commands._common import (
     format_option,
+    graph_option,
     load_or_exit,
     output_option,
     top_option,
@@ -15,6 +16,7 @@ from htptui.commands._common import (
 
 @click.command("report")
 @click.argument("path")
+@graph_option
 @format_option
 @top_option(15, "Rows per ranking table.")
 @click.option(
@@ -41,6 +43,7 @@ from htptui.commands._common import (
 )
 def command(
     path: str,
+    graph: str | None,
     fmt: str,
     top: int,
     width: int,
@@ -55,7 +58,7 @@ def command(
     """
     from htptui import report
 
-    opt = load_or_exit(path, strict=strict)
+    opt = load_or_exit(path, strict=strict, graph=graph)
     options = {"width": width, "expected": expected}
     doc = report.build_report(opt, top=top, options=options)
     if fmt == "json":
