@@ -483,7 +483,7 @@ def _llm_plan(spec: SynthSpec) -> list[tuple[str, str, str, str, float, int]]:
         for h in range(spec.llm_heads):
             hmx("MatMul", f"{p}.self_attn.MatMul.{h}", "q::MatMul_s1.opt", 0.7, att)
         hvx("Softmax", f"{p}.self_attn.Softmax", "q::QuantizedSoftmax_8", 0.9)
-        hmx("MatMul", f"{p}.self_attn.MatMul_1", "q::MatMul_s1.opt", 0.7, att)
+        hmx("MatMul", f"{p}.self_attn.attn_output.MatMul", "q::MatMul_s1.opt", 0.7, att)
         hvx("Reshape", f"{p}.self_attn.Reshape", "q::Reshape_8", 0.3)
         hmx("Conv2d", f"{p}.self_attn.o_proj")
         hvx("ElementWiseAdd", f"{p}.Add", "q::QuantizedAdd_8x8to8", 0.6)
@@ -497,6 +497,8 @@ def _llm_plan(spec: SynthSpec) -> list[tuple[str, str, str, str, float, int]]:
         hvx("ElementWiseAdd", f"{p}.Add_1", "q::QuantizedAdd_8x8to8", 0.6)
     hvx("RmsNorm", "model.norm", "q::RmsNorm_8", 0.8)
     hmx("FullyConnected", "lm_head", sc=6.0)
+    if len({r[2] for r in rows}) != len(rows):  # a plan bug (names must stay unique)
+        raise ValueError("LLM plan has two QNN ops of one name")
     return rows
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from htptui.commands._common import fail
 from htptui.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from htptui.model.discover import Artifacts, Graph
 
 
 def _reattach_tty() -> None:
@@ -22,6 +26,26 @@ def _reattach_tty() -> None:
     os.close(tty)
 
 
+def _choose_graph(path: str, graph: str | None) -> tuple[Artifacts | None, list[Graph]]:
+    """The graph to open (None: let the picker ask) and every graph of ``path``.
+
+    Exits 2 listing the graphs when ``graph`` names none of them, 1 on unreadable input.
+    """
+    from htptui.commands._common import fail_graph_choice
+    from htptui.model.discover import GraphChoiceError, discover_graphs, find_graph
+
+    try:
+        graphs = discover_graphs(path)
+    except InputError as exc:
+        fail(str(exc))
+    if graph is None:
+        return (graphs[0].artifacts if len(graphs) == 1 else None), graphs
+    found = find_graph(graphs, graph)
+    if found is None:
+        fail_graph_choice(GraphChoiceError(path, graphs, asked=graph))
+    return found.artifacts, graphs
+
+
 @click.command("open")
 @click.argument("path")
 @click.argument("path_b", required=False, default=None)
@@ -29,28 +53,66 @@ def _reattach_tty() -> None:
     "--no-mouse", is_flag=True, help="Leave the mouse to the terminal (native selection)."
 )
 @click.option(
+    "--graph",
+    default=None,
+    metavar="NAME",
+    help="Graph to open when PATH holds several (else a picker lists them; o switches later).",
+)
+@click.option(
+    "--compare",
+    "compare_graph",
+    default=None,
+    metavar="NAME",
+    help="Compare mode on two graphs of PATH: --graph A against --compare B, "
+    "e.g. `htptui DIR --graph m-s1 --compare m-s32`.",
+)
+@click.option(
     "--theme",
     default=None,
     metavar="NAME",
     help="Textual theme, e.g. textual-dark, textual-light, nord (default: $TEXTUAL_THEME or dark).",
 )
-def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) -> None:
+def command(
+    path: str,
+    path_b: str | None,
+    no_mouse: bool,
+    graph: str | None,
+    compare_graph: str | None,
+    theme: str | None,
+) -> None:
     """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
 
     \b
     Panes: timeline, DPC ranking, QHAS units, op DAG (+ graph diff) and details, all linked.
     With two paths (PATH PATH_B; each a run or a saved `report --format json`), compare mode:
     A, B and delta columns, A above B on one timeline scale; g cycles A / B / diff views.
+    \b
+    A directory holding several graphs (<model>-s1-chrometrace.json, <model>-s32-…) opens a picker
+    (or the graph named by --graph); o switches graph later. Compare two graphs of one directory
+    with `htptui DIR --graph A --compare B`; --graph also picks the graph of both PATH and PATH_B.
     Press ? inside for every key; q quits.
     """
-    if path_b is not None:
+    if path_b is not None or compare_graph is not None:
+        if path_b is None:
+            path_b = path
         for p in (path, path_b):
             if p == "-" or not Path(p).exists():
                 fail(f"{p}: no such file or directory (compare mode takes two paths)")
+        from htptui.commands._common import resolve_or_exit
+
+        # several graphs and none named: exit 2 with the list before starting the TUI
+        for p, g in ((path, graph), (path_b, compare_graph or graph)):
+            if Path(p).is_dir():
+                resolve_or_exit(p, g)
         from htptui.tui.compare import run_compare
 
-        sys.exit(run_compare(path, path_b, mouse=not no_mouse))
+        sys.exit(
+            run_compare(
+                path, path_b, mouse=not no_mouse, graph_a=graph, graph_b=compare_graph or graph
+            )
+        )
     artifacts = None
+    graphs: list[Graph] = []
     if path == "-":
         from htptui.model.discover import discover
 
@@ -63,6 +125,8 @@ def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) ->
         _reattach_tty()
     elif not Path(path).exists():
         fail(f"{path}: no such file or directory")
+    else:
+        artifacts, graphs = _choose_graph(path, graph)
 
     from htptui.tui.app import HtpApp
 
@@ -72,8 +136,14 @@ def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) ->
         if theme not in BUILTIN_THEMES:
             names = ", ".join(sorted(BUILTIN_THEMES))
             fail(f"unknown theme {theme!r} (choose from {names})", ExitCode.USAGE)
-    app = HtpApp(path, artifacts=artifacts, theme=theme)
-    code = app.run(mouse=not no_mouse)
+    while True:
+        app = HtpApp(path, artifacts=artifacts, theme=theme, graphs=graphs)
+        code = app.run(mouse=not no_mouse)
+        if app.switch_graph is None or app.load_error is not None:
+            break
+        # `o` picked another graph: open it afresh (only its files are read)
+        artifacts = next(g.artifacts for g in graphs if g.name == app.switch_graph)
+        theme = app.theme
     if app.load_error is not None:
         click.echo(f"htptui: error: {app.load_error}", err=True)
         sys.exit(int(ExitCode.INPUT))

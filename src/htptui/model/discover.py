@@ -386,11 +386,19 @@ def resolve_graph(target: str | Path, graph: str | None = None) -> Artifacts:
     if graph is None:
         return discover(target)
     graphs = discover_graphs(target)
+    found = find_graph(graphs, graph)
+    if found is None:
+        raise GraphChoiceError(str(target), graphs, asked=graph)
+    return found.artifacts
+
+
+def find_graph(graphs: list[Graph], graph: str) -> Graph | None:
+    """The graph matching ``graph`` by name, stem or op-trace file name (None when none does)."""
     for g in graphs:
         trace = g.artifacts.op_trace
         if graph in (g.name, g.stem) or (trace is not None and graph == trace.name):
-            return g.artifacts
-    raise GraphChoiceError(str(target), graphs, asked=graph)
+            return g
+    return None
 
 
 def _discover_file(path: Path) -> Artifacts:

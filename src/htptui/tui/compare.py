@@ -155,11 +155,16 @@ class CompareApp(App[int]):
         self._row_names: list[str] = []
 
     @classmethod
-    def from_paths(cls, a: str, b: str) -> CompareApp:
-        """Load two runs (optrace inputs or saved JSON reports); raises InputError on bad input."""
+    def from_paths(
+        cls, a: str, b: str, graph_a: str | None = None, graph_b: str | None = None
+    ) -> CompareApp:
+        """Load two runs (optrace inputs or saved JSON reports); raises InputError on bad input.
+
+        ``graph_a`` / ``graph_b`` name the graph of a directory holding several.
+        """
         from htptui.compare_report import load_document
 
-        return cls(load_document(a), load_document(b))
+        return cls(load_document(a, graph=graph_a), load_document(b, graph=graph_b))
 
     def compose(self) -> ComposeResult:
         yield Static(id="cmp-header")
@@ -287,14 +292,16 @@ class CompareApp(App[int]):
         self.refresh_all()
 
 
-def run_compare(a: str, b: str, mouse: bool = True) -> int:
+def run_compare(
+    a: str, b: str, mouse: bool = True, graph_a: str | None = None, graph_b: str | None = None
+) -> int:
     """Open the compare mode on two runs; return the exit code (1 with a one-line error on bad input)."""
     import sys
 
     from htptui.errors import ExitCode, InputError
 
     try:
-        app = CompareApp.from_paths(a, b)
+        app = CompareApp.from_paths(a, b, graph_a, graph_b)
     except InputError as exc:
         print(f"htptui: error: {exc}", file=sys.stderr)
         return int(ExitCode.INPUT)
