@@ -422,3 +422,35 @@ def test_count_x_events_plain_and_gz(tmp_path: Path) -> None:
     assert count_x_events(tmp_path / "missing.json") is None
     (tmp_path / "bad.json.gz").write_bytes(b"not gzip")
     assert count_x_events(tmp_path / "bad.json.gz") is None
+
+
+def test_open_reopens_the_switched_graph_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`o` → another graph: open.py runs a fresh explorer on it, with only its artifacts."""
+    from click.testing import CliRunner
+
+    import htptui.tui.app as app_mod
+    from htptui.commands.open import command
+
+    runs: list[tuple[str | None, int]] = []
+
+    class FakeApp:
+        def __init__(self, path, *, artifacts=None, theme=None, graphs=None):  # type: ignore[no-untyped-def]
+            self.artifacts, self.graphs = artifacts, graphs
+            self.theme = theme or "textual-dark"
+            self.load_error = None
+            self.switch_graph = None
+
+        def run(self, mouse: bool = True) -> int:
+            name = self.artifacts.graph if self.artifacts is not None else None
+            runs.append((name, len(self.graphs)))
+            if len(runs) == 1:
+                self.switch_graph = S1
+            return 0
+
+    monkeypatch.setattr(app_mod, "HtpApp", FakeApp)
+    r = CliRunner().invoke(command, [str(LLM), "--graph", S32])
+    assert r.exit_code == 0, r.output
+    assert runs == [(S32, 2), (S1, 2)]
+    runs.clear()
+    r = CliRunner().invoke(command, [str(LLM)])
+    assert runs[0] == (None, 2)  # no --graph: the picker chooses
