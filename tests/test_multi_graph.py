@@ -353,7 +353,7 @@ async def test_picker_lists_graphs_then_loads_the_choice_and_o_switches() -> Non
         await pilot.pause()
         table = app.screen.query_one("#picker-table", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
-        assert [r[0] for r in rows] == [S1, S32]
+        assert [str(r[0]) for r in rows] == [S1, S32]
         assert all(re.fullmatch(r"[\d,]+", str(r[3])) for r in rows)  # X events counted
         await pilot.press("down", "enter")
         await _settle(pilot, app)
@@ -454,3 +454,29 @@ def test_open_reopens_the_switched_graph_only(monkeypatch: pytest.MonkeyPatch) -
     runs.clear()
     r = CliRunner().invoke(command, [str(LLM)])
     assert runs[0] == (None, 2)  # no --graph: the picker chooses
+
+
+async def test_hostile_graph_names_are_shown_literally(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from htptui.tui.app import HtpApp
+    from htptui.tui.graph_picker import GraphPickerScreen
+
+    d = tmp_path / "run"
+    for i, stem in enumerate(("a[red]x-chrometrace", "b\x1b]0;t\x07z-chrometrace")):
+        _write(d, SynthSpec(seed=300 + i, n_qnn_ops=4, stem=stem, write_profile_txt=False))
+    graphs = discover_graphs(d)
+    lines = [g.describe() for g in graphs]
+    assert lines[0].startswith("a[red]x  ")
+    assert "\x1b" not in lines[1] and "\\x1b" in lines[1] and "\x07" not in lines[1]
+    r = run("report", str(d))
+    assert r.returncode == 2 and "\x1b" not in r.stderr and len(r.stderr.splitlines()) == 3
+    app = HtpApp(str(d), graphs=graphs, extra_panes=[])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, GraphPickerScreen)
+        table = app.screen.query_one("#picker-table", DataTable)
+        cells = [str(table.get_row_at(i)[0]) for i in range(2)]
+        assert cells[0] == "a[red]x"
+        assert "\x1b" not in cells[1] and "\\x1b" in cells[1]
+        await pilot.press("q")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from htptui.errors import InputError
-from htptui.model._io import head_bytes, sniff_artifact_type
+from htptui.model._io import clean_text, head_bytes, sniff_artifact_type
 
 KINDS = ("op_trace", "htp_graph", "graph_before", "qhas", "runtrace", "profile", "heap")
 
@@ -276,7 +276,7 @@ class Graph:
         """One line: name, op-trace file, size, and the other artifacts found."""
         trace = self.artifacts.op_trace.name if self.artifacts.op_trace is not None else "-"
         others = [k for k in KINDS if k != "op_trace" and self.artifacts.get(k) is not None]
-        return (
+        return clean_text(
             f"{self.name}  {trace}  {human_bytes(self.trace_bytes())}"
             f"  (+ {', '.join(others) if others else 'no other artifacts'})"
         )
@@ -288,13 +288,13 @@ class GraphChoiceError(InputError):
     def __init__(self, path: str, graphs: list[Graph], asked: str | None = None) -> None:
         self.graphs = graphs
         self.asked = asked
-        names = ", ".join(g.name for g in graphs)
+        names = clean_text(", ".join(g.name for g in graphs))
         if asked is None:
             problem = (
                 f"{len(graphs)} graphs in this directory ({names}); choose one with --graph NAME"
             )
         else:
-            problem = f"no graph named {asked!r} here (graphs: {names})"
+            problem = f"no graph named {clean_text(repr(asked))} here (graphs: {names})"
         super().__init__(path, problem)
 
 

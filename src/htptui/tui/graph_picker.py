@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,6 +25,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 from textual.worker import get_current_worker
 
+from htptui.model._io import clean_text
 from htptui.model.discover import KINDS, human_bytes
 
 if TYPE_CHECKING:
@@ -97,12 +99,12 @@ class GraphPickerScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         """Fill the table, put the cursor on the current graph and start counting events."""
-        title = f"{len(self.graphs)} graphs in {self.source}: choose one"
+        title = clean_text(f"{len(self.graphs)} graphs in {self.source}: choose one")
         self.query_one("#picker-title", Static).update(title)
         esc = "Esc closes" if self.current is not None else "Esc quits"
         self.query_one("#picker-hint", Static).update(
             f"↑/↓ move · Enter opens · {esc} · q quits"
-            + (f" · current: {self.current}" if self.current else "")
+            + (f" · current: {clean_text(self.current)}" if self.current else "")
         )
         table = self.query_one("#picker-table", DataTable)
         table.add_column("graph", key="graph")
@@ -114,9 +116,10 @@ class GraphPickerScreen(ModalScreen[str | None]):
         for g in self.graphs:
             trace = g.artifacts.op_trace
             others = [k for k in KINDS if k != "op_trace" and g.artifacts.get(k) is not None]
+            # file names are data: plain Text (never markup), control characters made visible
             table.add_row(
-                g.name,
-                trace.name if trace is not None else "— (no op trace)",
+                Text(clean_text(g.name)),
+                Text(clean_text(trace.name) if trace is not None else "— (no op trace)"),
                 human_bytes(g.trace_bytes()),
                 "counting…" if trace is not None else "—",
                 human_bytes(g.size_bytes()),
