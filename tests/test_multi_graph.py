@@ -434,7 +434,7 @@ def test_open_reopens_the_switched_graph_only(monkeypatch: pytest.MonkeyPatch) -
     runs: list[tuple[str | None, int]] = []
 
     class FakeApp:
-        def __init__(self, path, *, artifacts=None, theme=None, graphs=None):  # type: ignore[no-untyped-def]
+        def __init__(self, path, *, artifacts=None, theme=None, graphs=None, **kw):  # type: ignore[no-untyped-def]
             self.artifacts, self.graphs = artifacts, graphs
             self.theme = theme or "textual-dark"
             self.load_error = None
