@@ -100,7 +100,9 @@ def text_table(
             width = max([len(h)] + [len(r[c]) for r in rows])
             table.add_column(h, justify="right", no_wrap=True, min_width=width)
     for i, row in enumerate(rows):
-        table.add_row(*row, style=styles[i] if styles else None)
+        # cells are data (op names from files): plain Text, never Rich markup
+        cells = [Text(c) if isinstance(c, str) else c for c in row]
+        table.add_row(*cells, style=styles[i] if styles else None)
     return table
 
 
@@ -145,7 +147,7 @@ class RankingPane(Vertical, can_focus=False):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line above the grid."""
-        yield Static("DPC ranking", id="ranking-title", classes="pane-title")
+        yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
         yield DataGrid(id="ranking-grid")
 
     @property
@@ -376,8 +378,8 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """One Static holding the tables."""
-        yield Static("QHAS units", classes="pane-title")
-        yield Static("", id="qhas-body")
+        yield Static("QHAS units", classes="pane-title", markup=False)
+        yield Static("", id="qhas-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Summarise every core of the run."""
@@ -561,8 +563,8 @@ class DagPane(VerticalScroll, MissingMixin, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line and the rendered neighbourhood."""
-        yield Static("Op DAG", id="dag-title", classes="pane-title")
-        yield Static("", id="dag-body")
+        yield Static("Op DAG", id="dag-title", classes="pane-title", markup=False)
+        yield Static("", id="dag-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Index trace ops by op ID for the node join."""
@@ -835,8 +837,8 @@ class DetailsPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title and the key/value body."""
-        yield Static("Details", id="details-title", classes="pane-title")
-        yield Static("select an op (timeline, ranking or DAG)", id="details-body")
+        yield Static("Details", id="details-title", classes="pane-title", markup=False)
+        yield Static("select an op (timeline, ranking or DAG)", id="details-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Remember the run."""
