@@ -32,14 +32,28 @@ class QnnDag:
     ops: list[str]  # groupings in first-appearance order
     nodes_of: dict[str, list[int]]  # grouping -> HTP node ids
     edges: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # -> tensor ids
+    # adjacency built once from ``edges`` (rebuilt when edges are added): O(1) per query
+    _adj: tuple[int, dict[str, list[str]], dict[str, list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def _adjacency(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self._adj is None or self._adj[0] != len(self.edges):
+            succ: dict[str, list[str]] = {}
+            pred: dict[str, list[str]] = {}
+            for a, b in self.edges:
+                succ.setdefault(a, []).append(b)
+                pred.setdefault(b, []).append(a)
+            self._adj = (len(self.edges), succ, pred)
+        return self._adj[1], self._adj[2]
 
     def successors(self, op: str) -> list[str]:
         """Direct successor ops in edge order."""
-        return [b for (a, b) in self.edges if a == op]
+        return list(self._adjacency()[0].get(op, ()))
 
     def predecessors(self, op: str) -> list[str]:
         """Direct predecessor ops in edge order."""
-        return [a for (a, b) in self.edges if b == op]
+        return list(self._adjacency()[1].get(op, ()))
 
 
 def qnn_dag(graph: HtpGraph) -> QnnDag:

@@ -27,38 +27,51 @@ class Reachability:
             succ.setdefault(a, []).append(b)
             succ.setdefault(b, [])
         self.succ = succ
-        self.comp = self._components(succ)
-        n_comp = max(self.comp.values(), default=-1) + 1
-        self.members: list[list[Hashable]] = [[] for _ in range(n_comp)]
-        for node, c in self.comp.items():
-            self.members[c].append(node)
-        csucc: list[set[int]] = [set() for _ in range(n_comp)]
-        for a, outs in succ.items():
-            ca = self.comp[a]
+        index = {n: k for k, n in enumerate(succ)}
+        isucc = [[index[b] for b in outs] for outs in succ.values()]
+        order = self._kahn(isucc)
+        if len(order) == len(isucc):  # a DAG (the usual case): every node is its own component
+            self.comp = index
+            self.members = [[n] for n in succ]
+            self.csucc = [sorted(set(o)) if len(o) > 1 else o for o in isucc]
+            self.order = order
+        else:
+            self.comp = self._components(succ)
+            n_comp = max(self.comp.values(), default=-1) + 1
+            self.members = [[] for _ in range(n_comp)]
+            for node, c in self.comp.items():
+                self.members[c].append(node)
+            csucc: list[set[int]] = [set() for _ in range(n_comp)]
+            for a, outs in succ.items():
+                ca = self.comp[a]
+                for b in outs:
+                    cb = self.comp[b]
+                    if ca != cb:
+                        csucc[ca].add(cb)
+            self.csucc = [sorted(x) for x in csucc]
+            self.order = self._kahn(self.csucc)
+        self.pos = [0] * len(self.members)
+        for i, c in enumerate(self.order):
+            self.pos[c] = i
+        self._memo: dict[tuple[int, int], bool] = {}
+
+    @staticmethod
+    def _kahn(succ: list[list[int]]) -> list[int]:
+        """Kahn's topological order of integer nodes (shorter than ``succ`` when there is a cycle)."""
+        indeg = [0] * len(succ)
+        for outs in succ:
             for b in outs:
-                cb = self.comp[b]
-                if ca != cb:
-                    csucc[ca].add(cb)
-        self.csucc = [sorted(s) for s in csucc]
-        # Kahn's order on the condensation (a DAG)
-        indeg = [0] * n_comp
-        for outs in self.csucc:
-            for cb in outs:
-                indeg[cb] += 1
-        queue = deque(c for c in range(n_comp) if indeg[c] == 0)
+                indeg[b] += 1
+        queue = deque(c for c in range(len(succ)) if indeg[c] == 0)
         order: list[int] = []
         while queue:
             c = queue.popleft()
             order.append(c)
-            for cb in self.csucc[c]:
-                indeg[cb] -= 1
-                if indeg[cb] == 0:
-                    queue.append(cb)
-        self.order = order
-        self.pos = [0] * n_comp
-        for i, c in enumerate(order):
-            self.pos[c] = i
-        self._memo: dict[tuple[int, int], bool] = {}
+            for b in succ[c]:
+                indeg[b] -= 1
+                if indeg[b] == 0:
+                    queue.append(b)
+        return order
 
     @staticmethod
     def _components(succ: dict[Hashable, list[Hashable]]) -> dict[Hashable, int]:

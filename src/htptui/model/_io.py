@@ -324,6 +324,11 @@ def parse_id(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
+        if value[:2] == "0x" and len(value) <= 40:  # the usual form: one C call
+            try:
+                return int(value, 16)
+            except ValueError:
+                pass
         s = value.strip()
         if len(s) > 40:
             return None
@@ -376,25 +381,29 @@ def clean_text(
     if max_chars is not None and len(text) > max_chars:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         text = f"{text[: max_chars // 2]}…[+{len(text) - max_chars // 2} chars #{digest}]"
-    if text.isascii() and text.isprintable():
+    if keep_newlines and ("\n" in text or "\t" in text):
+        lines = text.split("\n")
+        if all(ln.replace("\t", " ").isprintable() for ln in lines):
+            return text
+        return "\n".join(
+            "\t".join(clean_text(part, None) for part in ln.split("\t")) for ln in lines
+        )
+    if text.isprintable():  # C speed: no control, format, separator or unassigned character
         return text
-    out = []
-    changed = False
-    for ch in text:
-        if (keep_newlines and ch in "\n\t") or ch.isprintable() and ord(ch) <= 0x7E:
-            out.append(ch)
-            continue
-        safe = _SAFE_CACHE.get(ch)
-        if safe is None:
-            safe = not _unsafe(ch)
-            if len(_SAFE_CACHE) < 65536:
-                _SAFE_CACHE[ch] = safe
-        if safe:
-            out.append(ch)
-        else:
-            out.append(_escape(ch))
-            changed = True
-    return "".join(out) if changed else text
+    return _SUSPECT_RE.sub(_escape_unsafe, text)
+
+
+_SUSPECT_RE = re.compile("[^\x20-\x7e]")
+
+
+def _escape_unsafe(m: re.Match[str]) -> str:
+    ch = m.group()
+    safe = _SAFE_CACHE.get(ch)
+    if safe is None:
+        safe = not _unsafe(ch)
+        if len(_SAFE_CACHE) < 65536:
+            _SAFE_CACHE[ch] = safe
+    return ch if safe else _escape(ch)
 
 
 def clean_output(text: str) -> str:
