@@ -42,6 +42,7 @@ SORT_LABELS = {
 }
 DAG_WHOLE_LIMIT = 60
 QHAS_INSTANCE_ROWS = 60
+QHAS_LANE_ROWS = 256  # lanes listed in the QHAS pane (the export has them all)
 
 
 def fmt_int(value: Any) -> str:
@@ -449,7 +450,7 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
             headers, rows = self.lane_rows()
             has_mem = opt.qhas is not None
             shown = []
-            for row in rows:
+            for row in rows[:QHAS_LANE_ROWS]:  # a table of 30k lanes would take minutes to draw
                 cells = [f"{row[10] or ' '}{row[1]}", str(row[2]), fmt_int(row[3]),
                          fmt_int(row[4]), fmt_float(row[5])]  # fmt: skip
                 if has_mem:
@@ -461,6 +462,8 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
                 lane_headers += ["DRAM r/w", "VTCM r/w"]
             table = text_table(lane_headers, shown)
             parts.append(table)
+            if len(rows) > QHAS_LANE_ROWS:
+                parts.append(Text(f"… {len(rows) - QHAS_LANE_ROWS:,} more lanes (e exports all)"))
             for cs in self.summaries:
                 line = Text()
                 line.append(f"core {cs.core}: ", style="bold")
