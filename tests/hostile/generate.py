@@ -241,6 +241,18 @@ class Result:
     problems: list[str]
 
 
+def _limit_memory() -> None:
+    """In the child: cap the address space when HTPTUI_HOSTILE_MEMLIMIT (bytes) is set.
+
+    Only for runs against old code that may allocate without bound; the suite measures RSS instead.
+    """
+    import resource
+
+    limit = os.environ.get("HTPTUI_HOSTILE_MEMLIMIT")
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+
+
 def _run_child(argv: list[str], *, cwd: Path | None, stdin: Path | None, env: dict[str, str],
                timeout: float) -> tuple[int | None, float, int, bytes, bytes]:  # fmt: skip
     """Run ``python -m htptui ARGV``; return (status or None on timeout, seconds, max RSS, out, err).
@@ -251,7 +263,9 @@ def _run_child(argv: list[str], *, cwd: Path | None, stdin: Path | None, env: di
 
     full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
-    full_env.update({"COLUMNS": "120", "PYTHONPATH": str(ROOT / "src")})
+    # HTPTUI_HOSTILE_SRC runs the corpus against another checkout (e.g. the code before a fix)
+    src = os.environ.get("HTPTUI_HOSTILE_SRC") or str(ROOT / "src")
+    full_env.update({"COLUMNS": "120", "PYTHONPATH": src})
     full_env.update(env)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         fin = open(stdin, "rb") if stdin is not None else subprocess.DEVNULL  # noqa: SIM115
@@ -260,7 +274,7 @@ def _run_child(argv: list[str], *, cwd: Path | None, stdin: Path | None, env: di
             proc = subprocess.Popen(
                 [sys.executable, "-m", "htptui", *argv],
                 stdin=fin, stdout=out, stderr=err, cwd=cwd, env=full_env,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_limit_memory,
             )  # fmt: skip
         finally:
             if stdin is not None:
