@@ -56,8 +56,23 @@ class QnnDag:
         return list(self._adjacency()[1].get(op, ()))
 
 
+_DAG_CACHE: dict[int, tuple[HtpGraph, QnnDag]] = {}
+
+
 def qnn_dag(graph: HtpGraph) -> QnnDag:
-    """Collapse HTP nodes by grouping; edge A->B with the tensors that create it."""
+    """Collapse HTP nodes by grouping; edge A->B with the tensors that create it (memoised per
+    graph object: a report asks for it several times, and a 100k-node graph costs seconds)."""
+    hit = _DAG_CACHE.get(id(graph))
+    if hit is not None and hit[0] is graph:
+        return hit[1]
+    dag = _qnn_dag(graph)
+    if len(_DAG_CACHE) >= 4:
+        _DAG_CACHE.pop(next(iter(_DAG_CACHE)))
+    _DAG_CACHE[id(graph)] = (graph, dag)
+    return dag
+
+
+def _qnn_dag(graph: HtpGraph) -> QnnDag:
     nodes_of: dict[str, list[int]] = {}
     for node in graph.nodes.values():
         nodes_of.setdefault(node.grouping, []).append(node.id)

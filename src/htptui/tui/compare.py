@@ -292,11 +292,15 @@ def run_compare(a: str, b: str, mouse: bool = True) -> int:
     import sys
 
     from htptui.errors import ExitCode, InputError
+    from htptui.model._io import clean_text
 
     try:
         app = CompareApp.from_paths(a, b)
     except InputError as exc:
-        print(f"htptui: error: {exc}", file=sys.stderr)
+        print(f"htptui: error: {clean_text(str(exc), 8192)}", file=sys.stderr)
+        return int(ExitCode.INPUT)
+    except RecursionError:
+        print("htptui: error: an input is nested too deeply to read", file=sys.stderr)
         return int(ExitCode.INPUT)
     app.run(mouse=mouse)
     return int(app.return_code or 0)
