@@ -72,6 +72,7 @@ def build_basis(opt: Optrace, options: dict[str, Any]) -> dict[str, Any] | None:
                 "ts": int(t.ts[i]),
                 "dur": int(t.dur[i]),
                 "dpc": max(int(t.dpc[i]), 0),
+                "op_id": t.op_id_str(i),
             }
         )
         seen[(qnn, kernel)] += 1
@@ -148,6 +149,7 @@ _DOC_SPEC: dict[str, Any] = {
         }
     ],
     "ranking": {"qnn_op": _ROWS, "kernel": _ROWS},
+    "findings": {"items": [{"rule": _KEY, "title": _KEY}]},
     BASIS_KEY: {
         "version": (int, type(None)),
         "qnn_ops": _ROWS,
@@ -377,6 +379,10 @@ def fmt_rel(r: float | None) -> str:
 
 
 def _change_cells(c: cmp_mod.Change) -> list[str]:
+    if c.status == "n/a":
+        a = f"n/a ({c.na_a})" if c.na_a else fmt_value(c.a, c.unit)
+        b = f"n/a ({c.na_b})" if c.na_b else fmt_value(c.b, c.unit)
+        return [a, b, "n/a", ""]
     if c.status == "added":
         return ["-", fmt_value(c.b, c.unit), "added", ""]
     if c.status == "removed":

@@ -24,7 +24,7 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 2  # 2: int32 lane column, validated entries, content-hash key
+CACHE_FORMAT = 3  # 2: the raw DPC column is "dpc_event"; 3: int32 lane, validated, content key
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
@@ -38,7 +38,7 @@ _DTYPES = {
     "qnn_type": np.int32,
     "op_id": np.uint64,
     "flags": np.uint16,
-    "dpc": np.int64,
+    "dpc_event": np.int64,  # the event's own DPC arg (OpTrace.dpc is resolved from it)
     "cpp": np.float32,
     "start_cycle": np.int64,
     "ordinal": np.int64,

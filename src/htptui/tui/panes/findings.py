@@ -32,7 +32,7 @@ def _fmt(v: float | int | str) -> str:
     return str(v)
 
 
-def detail_text(f: Finding) -> Text:
+def detail_text(f: Finding, trace: object = None) -> Text:
     """One finding as plain styled text (names are data, never markup): title, advice, evidence, ops."""
     style = SEVERITY_STYLE.get(f.severity, "")
     out = Text()
@@ -50,11 +50,15 @@ def detail_text(f: Finding) -> Text:
         out.append("QNN ops", style="bold")
         out.append(" " + ", ".join(f.qnn_ops[:12]))
     if f.ops:
-        shown = ", ".join(str(i) for i in f.ops[:24]) + (" ..." if len(f.ops) > 24 else "")
+        refs = f.op_refs(trace, 8)  # type: ignore[arg-type]
         out.append("\n")
-        out.append("trace ops", style="bold")
-        out.append(f" ({len(f.ops)}) {shown}  ")
+        out.append("ops", style="bold")
+        out.append(f" ({len(f.ops)})  ")
         out.append("enter: select them", style="dim")
+        for r in refs:
+            out.append(f"\n  {r['id']} {r['kernel']} ({r['qnn_op']}, {r['lane']})")
+        if len(f.ops) > len(refs) and refs:
+            out.append(f"\n  ... and {len(f.ops) - len(refs):,} more")
     return out
 
 
@@ -100,6 +104,7 @@ class FindingsPane(Vertical):
         """Run every rule on the loaded run and list the results (off the UI thread on big runs)."""
         from htptui.analysis.findings import run_all
 
+        self._opt = opt
         if opt.trace is None or len(opt.trace) <= self.WORKER_ABOVE_OPS:
             self.set_findings(run_all(opt))
             return
@@ -125,7 +130,8 @@ class FindingsPane(Vertical):
         if row is None or not (0 <= row < len(self._shown)):
             detail.update("nothing to report: no rule fired" if not self._shown else "")
             return
-        detail.update(detail_text(self._shown[row]))
+        opt = getattr(self, "_opt", None)
+        detail.update(detail_text(self._shown[row], opt.trace if opt is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""
