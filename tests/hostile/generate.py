@@ -308,6 +308,10 @@ def _run_child(argv: list[str], *, cwd: Path | None, stdin: Path | None, env: di
         return status, seconds, cpu, rss, out.read(), err.read()
 
 
+_FRESH: dict[tuple[tuple[str, ...], str], bytes] = {}  # argv -> stdout without the cache
+_FRESH_LOCK = threading.Lock()
+
+
 def run_case(case: Case, timeout: float = WALL_LIMIT) -> Result:
     """Run one case (with its warm-up and mutation) and list every broken promise."""
     env = dict(case.env)
@@ -346,9 +350,15 @@ def run_case(case: Case, timeout: float = WALL_LIMIT) -> Result:
         if tree_digest(d) != digest:
             problems.append(f"the trace directory {d} changed")
     if case.same_as_fresh and code == 0:
-        fresh = _run_child(case.argv, cwd=case.cwd, stdin=None,
-                           env={**env, "HTPTUI_NO_CACHE": "1"}, timeout=120)  # fmt: skip
-        if fresh[4] != out_b:
+        key = (tuple(case.argv), str(case.cwd))
+        with _FRESH_LOCK:
+            fresh_out = _FRESH.get(key)
+        if fresh_out is None:  # one fresh decode per command line, shared by the cache cases
+            fresh_out = _run_child(case.argv, cwd=case.cwd, stdin=None,
+                                   env={**env, "HTPTUI_NO_CACHE": "1"}, timeout=120)[4]  # fmt: skip
+            with _FRESH_LOCK:
+                _FRESH[key] = fresh_out
+        if fresh_out != out_b:
             problems.append("stdout differs from a fresh decode (stale or corrupt cache served)")
     return Result(case, code, seconds, cpu, rss, out, err, problems)
 
@@ -436,11 +446,13 @@ def silent_drops(base: Path) -> list[Case]:
     cases = []
     for art in ARTIFACTS:
         for v in VARIANTS:
+            if v == "truncated" and art == "profile.txt":
+                continue  # the first half of a profile text is a valid (shorter) profile text
             if v == "socket" and len(str(base / f"{art}-{v}" / art)) > 100:
                 continue  # AF_UNIX socket paths are limited to about 100 bytes
             d = copy_real(base / f"{art}-{v}")
             _variant(d / art, v)
-            mention = (art,)
+            mention = (str(d / art),)  # the path itself, not only a label naming the kind
             cmd = "findings" if art == "chrometrace.json" and v in ("fifo", "deep") else "report"
             cases.append(Case("silent_drops", f"{art}:{v}", [cmd, str(d)], (0, 1), mention, (d,)))
     # an op trace that is the only artifact: the directory has nothing usable -> exit 1, named
@@ -450,23 +462,23 @@ def silent_drops(base: Path) -> list[Case]:
         (d / "chrometrace.json").write_text("x")
         _variant(d / "chrometrace.json", v)
         cases.append(Case("silent_drops", f"only-trace:{v}", ["report", str(d)], (1,),
-                          ("chrometrace.json",), (d,)))  # fmt: skip
+                          (str(d / "chrometrace.json"),), (d,)))  # fmt: skip
     # an auto-found expected.dag that does not parse: a warning, not a failed report
     d = copy_real(base / "bad-expected")
     (d / "expected.dag").write_text("A => B\n")
     cases.append(Case("silent_drops", "auto-expected-bad", ["report", str(d)], (0,),
-                      ("expected.dag",), (d,)))  # fmt: skip
+                      (str(d / "expected.dag"),), (d,)))  # fmt: skip
     parent = base / "parent-expected"
     parent.mkdir()
     (parent / "expected.dag").write_text("Input -> -> MatMul_0\n")
     d = copy_real(parent / "run")
     cases.append(Case("silent_drops", "auto-expected-parent", ["report", str(d)], (0,),
-                      ("expected.dag",), (d, parent)))  # fmt: skip
+                      (str(parent / "expected.dag"),), (d, parent)))  # fmt: skip
     cases.append(Case("silent_drops", "auto-expected-parent-dag", ["dag", str(d)], (0,),
-                      ("expected.dag",), (d, parent)))  # fmt: skip
+                      (str(parent / "expected.dag"),), (d, parent)))  # fmt: skip
     cases.append(Case("silent_drops", "explicit-expected-bad",
                       ["report", str(d), "--expected", str(parent / "expected.dag")], (1,),
-                      ("expected.dag",), (d, parent)))  # fmt: skip
+                      (str(parent / "expected.dag"),), (d, parent)))  # fmt: skip
     return cases
 
 

@@ -91,7 +91,7 @@ def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Opt
         fail(f"{path}: nested too deeply to read (hostile or corrupt file)")
     if not quiet:
         for note in opt.artifacts.notes:  # files passed over, with the reason
-            warn(f"note: {opt.source}: {note}")
+            warn(f"note: {note}")
     for kind, problem in opt.errors.items():
         where = opt.artifacts.get(kind) or path
         if strict:

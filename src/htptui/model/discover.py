@@ -184,7 +184,10 @@ def discover(target: str | Path) -> Artifacts:
         except InputError as exc:
             if kind == "text" and not _PROFILE_NAME_RE.match(p.name):
                 continue
-            if kind in ("json", "text"):
+            if kind == "text":  # profile*.txt that cannot be read: the profile's error, named
+                _assign(arts, "profile", p)
+                arts.problems.setdefault("profile", exc.problem)
+            elif kind == "json":
                 rejected.append((p, exc.problem))
             else:
                 _assign(arts, kind, p)
@@ -209,6 +212,10 @@ def discover(target: str | Path) -> Artifacts:
         typed = ARTIFACT_TYPES.get(found_type or "")
         if kind == "json":
             if typed and typed != "op_trace":
+                arts.notes.append(
+                    f"{clean_text(str(p))}: artifact_type is {found_type}: used as the {typed} "
+                    "artifact, not as an op trace"
+                )
                 _assign(arts, typed, p)
                 continue
             head = head_bytes(p, 4096)
@@ -228,7 +235,7 @@ def discover(target: str | Path) -> Artifacts:
             continue
         if typed and typed != kind and not (kind == "graph_before" and typed == "htp_graph"):
             arts.notes.append(
-                f"{clean_text(p.name)}: named like a {kind} file but artifact_type is "
+                f"{clean_text(str(p))}: named like a {kind} file but artifact_type is "
                 f"{found_type}; used as {typed}"
             )
             kind = typed
@@ -245,7 +252,7 @@ def discover(target: str | Path) -> Artifacts:
             arts.problems["op_trace"] = pick[1]
     for p, why in rejected:
         if p != arts.op_trace:
-            arts.notes.append(f"{clean_text(p.name)}: skipped: {why}")
+            arts.notes.append(f"{clean_text(str(p))}: skipped: {why}")
     if trace_candidates:
         arts.op_trace = _pick_trace(trace_candidates, arts)
         for other in trace_candidates:
