@@ -145,7 +145,6 @@ def command(
         artifacts = next(g.artifacts for g in graphs if g.name == app.switch_graph)
         theme = app.theme
     if app.load_error is not None:
-        click.echo(f"htptui: error: {app.load_error}", err=True)
-        sys.exit(int(ExitCode.INPUT))
+        fail(app.load_error)  # one clean line (escapes visible), exit 1
     if code:
         sys.exit(int(code))

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from htptui.errors import InputError
-from htptui.model._io import clean_text, head_bytes, sniff_artifact_type
+from htptui.model._io import (
+    check_regular,
+    clean_text,
+    describe_content,
+    head_bytes,
+    read_limit,
+    sniff_artifact_type,
+)
 
 KINDS = ("op_trace", "htp_graph", "graph_before", "qhas", "runtrace", "profile", "heap")
 
@@ -44,6 +53,7 @@ _GRAPH_BEFORE_RE = re.compile(r"_htp_graph_before\.json$")
 _GRAPH_RE = re.compile(r"_htp(?:_\d+)?\.json$")
 _QHAS_RE = re.compile(r"_qnn_htp_analysis_summary\.json$")
 _RUNTRACE_RE = re.compile(r"_runtrace\.json$")
+_PROFILE_NAME_RE = re.compile(r"^profile[^/]{0,200}\.txt(\.gz)?$", re.IGNORECASE)
 _IGNORED_JSON = {"manifest.json", "summary.json", "_optrace_config.json", "qhas_schema.json"}
 
 
@@ -61,10 +71,14 @@ class Artifacts:
     heap: Path | None = None
     stdin_bytes: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    #: kind -> why the file found for it cannot be used (it is still named in ``kind``'s path)
+    problems: dict[str, str] = field(default_factory=dict)
     #: the graph's name (its op trace's stem without ``-chrometrace``), when known
     graph: str | None = None
     #: every (kind, path) recognised while scanning, duplicates included (for grouping by graph)
     entries: list[tuple[str, Path]] = field(default_factory=list, repr=False)
+    #: path -> why that file cannot be used (per file, so grouping by graph keeps each one's)
+    path_problems: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def get(self, kind: str) -> Path | None:
         """Path of one kind of artifact."""
@@ -140,13 +154,37 @@ def discover_graphs(target: str | Path) -> list[Graph]:
     if str(target) == "-":
         import sys
 
-        data = sys.stdin.buffer.read()
+        limit = read_limit("op_trace")
+        head = sys.stdin.buffer.read(4096)
+        bad = describe_content(head)
+        if bad is None and head.lstrip()[:1] not in (b"{", b"[", b"\x1f"):
+            bad = "not a JSON op trace (the first byte is neither '{', '[' nor gzip magic)"
+        if bad is not None:
+            raise InputError("<stdin>", bad)
+        parts = [head]
+        total = len(head)
+        while total <= limit:
+            block = sys.stdin.buffer.read(min(16 << 20, limit + 1 - total))
+            if not block:
+                break
+            parts.append(block)
+            total += len(block)
+        data = b"".join(parts)
+        del parts
+        if len(data) > limit:
+            raise InputError(
+                "<stdin>", f"more than {limit:,} bytes (raise HTPTUI_MAX_OP_TRACE_BYTES)"
+            )
         arts = Artifacts(root="<stdin>", stdin_bytes=data, graph="<stdin>")
         return [Graph("<stdin>", "<stdin>", arts)]
     root = Path(target)
-    if not root.exists():
-        raise InputError(str(root), "no such file or directory")
-    if root.is_file():
+    label = clean_text(str(root))
+    try:
+        st = os.stat(root)
+    except OSError:
+        check_regular(root, label)  # raises the precise reason (no such file, loop, dangling)
+        raise InputError(label, "no such file or directory") from None
+    if stat.S_ISREG(st.st_mode):
         arts = _discover_file(root)
         stem = _stem_of(root)
         arts.graph = graph_name_of(stem)
@@ -161,9 +199,9 @@ def discover_graphs(target: str | Path) -> list[Graph]:
                 if arts.profile is not None:
                     break
         return [Graph(arts.graph, stem, arts)]
-    if not root.is_dir():
-        raise InputError(str(root), "not a file or directory")
-    arts, trace_candidates = _scan_dir(root)
+    if not stat.S_ISDIR(st.st_mode):
+        check_regular(root, label)  # FIFO, device, socket: one clear line
+    arts, trace_candidates = _scan_dir(root, label)
     if len(trace_candidates) >= 2:
         return _group_by_graph(root, arts, trace_candidates)
     if trace_candidates:
@@ -173,18 +211,44 @@ def discover_graphs(target: str | Path) -> list[Graph]:
     return [Graph(arts.graph, stem, arts)]
 
 
-def _scan_dir(root: Path) -> tuple[Artifacts, list[Path]]:
+def _scan_dir(root: Path, label: str) -> tuple[Artifacts, list[Path]]:
     """Classify every file of a directory: artifacts by kind (first of each kind), op-trace candidates."""
     arts = Artifacts(root=str(root))
     try:
-        entries = sorted(p for p in root.iterdir() if p.is_file())
+        entries = sorted(root.iterdir())
     except OSError as exc:
-        raise InputError(str(root), f"cannot list directory: {exc.strerror or exc}") from None
+        raise InputError(label, f"cannot list directory: {exc.strerror or exc}") from None
     trace_candidates: list[Path] = []
+    rejected: list[tuple[Path, str]] = []
     for p in entries:
         kind = _classify_name(p.name)
         if kind is None:
             continue
+        try:
+            check_regular(p)
+        except InputError as exc:
+            if kind == "text" and not _PROFILE_NAME_RE.match(p.name):
+                continue
+            if kind == "text":  # profile*.txt that cannot be read: the profile's error, named
+                _assign(arts, "profile", p)
+                _problem(arts, "profile", p, exc.problem)
+            elif kind == "json":
+                rejected.append((p, exc.problem))
+            else:
+                _assign(arts, kind, p)
+                _problem(arts, kind, p, exc.problem)
+            continue
+        if kind == "text" and _PROFILE_NAME_RE.match(p.name):
+            bad = describe_content(head_bytes(p, 4096))
+            if bad is not None or _sniff_text(p) is None:
+                _assign(arts, "profile", p)
+                _problem(
+                    arts,
+                    "profile",
+                    p,
+                    bad or "not a qnn-profile-viewer text output (no known header)",
+                )
+                continue
         if kind == "text":
             kind = _sniff_text(p)
             if kind is None:
@@ -196,22 +260,54 @@ def _scan_dir(root: Path) -> tuple[Artifacts, list[Path]]:
         typed = ARTIFACT_TYPES.get(found_type or "")
         if kind == "json":
             if typed and typed != "op_trace":
+                arts.notes.append(
+                    f"{clean_text(str(p))}: artifact_type is {found_type}: used as the {typed} "
+                    "artifact, not as an op trace"
+                )
                 _assign(arts, typed, p)
                 continue
             head = head_bytes(p, 4096)
             if typed == "op_trace" or b'"traceEvents"' in head or head.lstrip()[:1] == b"[":
                 trace_candidates.append(p)
+            elif found_type:
+                rejected.append((p, f"artifact_type {found_type!r} is not an optrace artifact"))
+            else:
+                bad = describe_content(head)
+                if bad is None:
+                    bad = (
+                        "not JSON (no '{' or '[' at the start)"
+                        if head.lstrip()[:1] not in (b"{", b"[")
+                        else "a JSON object without traceEvents (not an op trace)"
+                    )
+                rejected.append((p, bad))
             continue
         if typed and typed != kind and not (kind == "graph_before" and typed == "htp_graph"):
             arts.notes.append(
-                f"{p.name}: named like a {kind} file but artifact_type is {found_type}; used as {typed}"
+                f"{clean_text(str(p))}: named like a {kind} file but artifact_type is "
+                f"{found_type}; used as {typed}"
             )
             kind = typed
             if kind == "op_trace":
                 trace_candidates.append(p)
                 continue
         _assign(arts, kind, p)
+    if not trace_candidates and rejected:
+        # nothing usable as the op trace: name the file meant as one and say why it is not
+        meant = [r for r in rejected if r[0].suffix in (".json", ".gz")]
+        if meant:
+            pick = next((r for r in meant if "trace" in r[0].name.lower()), meant[0])
+            arts.op_trace = pick[0]
+            arts.problems["op_trace"] = pick[1]
+    for p, why in rejected:
+        if p != arts.op_trace:
+            arts.notes.append(f"{clean_text(str(p))}: skipped: {why}")
     return arts, trace_candidates
+
+
+def _problem(arts: Artifacts, kind: str, path: Path, problem: str) -> None:
+    """Record why ``path`` (found as ``kind``) cannot be used."""
+    arts.problems.setdefault(kind, problem)
+    arts.path_problems.setdefault(path, problem)
 
 
 def _assign(arts: Artifacts, kind: str, path: Path) -> None:
@@ -220,7 +316,10 @@ def _assign(arts: Artifacts, kind: str, path: Path) -> None:
     if current is None:
         setattr(arts, kind, path)
     else:
-        arts.notes.append(f"{path.name}: a second {kind} artifact, not used ({current.name} is)")
+        arts.notes.append(
+            f"{clean_text(path.name)}: a second {kind} artifact, not used "
+            f"({clean_text(current.name)} is)"
+        )
 
 
 def _stem_of(path: Path) -> str:
@@ -361,9 +460,12 @@ def _group_by_graph(root: Path, scanned: Artifacts, traces: list[Path]) -> list[
                 plain = [g for g in graphs if g.stem.lower() in _UNPREFIXED_STEMS]
                 owner = plain[0] if len(plain) == 1 else None
         if owner is None:
-            loose.append(path.name)
+            loose.append(clean_text(str(path)))
             continue
         _assign(owner.artifacts, kind, path)
+        problem = scanned.path_problems.get(path)
+        if problem is not None and owner.artifacts.get(kind) == path:
+            _problem(owner.artifacts, kind, path, problem)
     notes = [n for n in scanned.notes if "a second" not in n]
     notes += [
         f"{name}: not tied to one of the {len(graphs)} graphs (name it after a graph's stem), not used"
