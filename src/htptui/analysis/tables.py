@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -430,10 +430,17 @@ def instance_dpc(opt: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def trace_clock_ghz(opt: Any) -> float | None:
-    """The clock of the execute the op trace shows (runtrace first execute), or None."""
-    from htptui.analysis import timing
+    """The clock of the execute the op trace shows (the runtrace's first execute), or None.
 
-    return timing.timing(opt).trace_clock_ghz
+    The same figure as ``analysis.timing.timing(opt).trace_clock_ghz`` (its Graph Execute phase,
+    else its QNN DSP Execute), read without computing the rest of the timing view.
+    """
+    rt = opt.runtrace
+    if rt is None or not rt.executes:
+        return None
+    first = rt.executes[0]
+    ph = first.phase("Graph Execute") or first.phase("QNN DSP Execute")
+    return ph.freq_ghz if ph is not None and ph.freq_ghz else None
 
 
 def _us(cycles: np.ndarray, ghz: float | None) -> np.ndarray:
@@ -805,25 +812,73 @@ def _findings(opt: Any) -> Columns:
     return _from_rows(SCHEMA["findings"], _finding_rows([f.to_dict() for f in run_all(opt)]))
 
 
-def build_tables(opt: Any, progress: Callable[[str], None] | None = None) -> Tables:
-    """Every table of one loaded run (an ``Optrace``)."""
+TABLE_BUILDERS: dict[str, tuple[str, ...]] = {
+    # builder key -> the tables it fills (built together because they share work)
+    "ops": ("ops",),
+    "lanes": ("lanes", "cores"),
+    "counters": ("counters",),
+    "qhas": (
+        "qhas_instances",
+        "qhas_path",
+        "qhas_qnn_ops",
+        "qhas_qnn_op_types",
+        "qhas_kernels",
+        "qhas_overall",
+    ),
+    "graph": ("graph_nodes", "graph_tensors", "graph_edges"),
+    "runtrace": ("runtrace_phases",),
+    "findings": ("findings",),
+}
+
+
+def tables_named_in(query: str) -> set[str]:
+    """Tables whose name occurs anywhere in a query's text (a superset of those it reads).
+
+    When none does (``SHOW TABLES``, ``SELECT 1``, catalog queries), every table is returned, so a
+    table is never missing from a query that could see it.
+    """
+    found = {n for n in SCHEMA if re.search(rf"(?<![\w$]){n}(?![\w$])", query, re.IGNORECASE)}
+    return found or set(SCHEMA)
+
+
+def build_tables(opt: Any, only: set[str] | None = None) -> Tables:
+    """The tables of one loaded run (an ``Optrace``): all of them, or those in ``only``.
+
+    Tables not asked for are not built (the findings rules, for instance, take seconds on a
+    million-op trace), and are absent from :attr:`Tables.data`.
+    """
+    wanted = set(SCHEMA) if only is None else set(only) & set(SCHEMA)
     ghz = trace_clock_ghz(opt)
     t = opt.trace
     rebase = t.rebase if t is not None else None
     data: dict[str, Columns] = {}
-    data["ops"] = _ops(opt, ghz) if t is not None else _empty(SCHEMA["ops"])
-    data["lanes"], data["cores"] = _lanes_and_cores(opt, ghz)
-    data["counters"] = _counters(opt, ghz)
-    data.update(_qhas_tables(opt, rebase))
-    data.update(_graph_tables(opt))
-    data["runtrace_phases"] = _runtrace(opt)
-    data["findings"] = _findings(opt)
+
+    def need(key: str) -> bool:
+        return any(name in wanted for name in TABLE_BUILDERS[key])
+
+    if need("ops"):
+        data["ops"] = _ops(opt, ghz) if t is not None else _empty(SCHEMA["ops"])
+    if need("lanes"):
+        data["lanes"], data["cores"] = _lanes_and_cores(opt, ghz)
+    if need("counters"):
+        data["counters"] = _counters(opt, ghz)
+    if need("qhas"):
+        data.update(_qhas_tables(opt, rebase))
+    if need("graph"):
+        data.update(_graph_tables(opt))
+    if need("runtrace"):
+        data["runtrace_phases"] = _runtrace(opt)
+    if need("findings"):
+        data["findings"] = _findings(opt)
     return Tables(run=opt.name, data=_ordered(data), clock_ghz=ghz, rebase=rebase)
 
 
-def _ordered(data: dict[str, Columns]) -> dict[str, Columns]:
+def _ordered(data: dict[str, Columns], every: bool = False) -> dict[str, Columns]:
+    """Columns in schema order; tables absent from ``data`` stay absent unless ``every``."""
     out: dict[str, Columns] = {}
     for name, spec in SCHEMA.items():
+        if name not in data and not every:
+            continue
         cols = data.get(name) or _empty(spec)
         out[name] = {c: cols[c] for c in spec.names if c != "run"}
     return out
@@ -918,7 +973,7 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
     data["findings"] = _from_rows(
         SCHEMA["findings"], _finding_rows(list((doc.get("findings") or {}).get("items") or []))
     )
-    return Tables(run=run, data=_ordered(data), clock_ghz=ghz)
+    return Tables(run=run, data=_ordered(data, every=True), clock_ghz=ghz)
 
 
 __all__ = [
@@ -929,5 +984,6 @@ __all__ = [
     "build_tables",
     "instance_dpc",
     "tables_from_document",
+    "tables_named_in",
     "trace_clock_ghz",
 ]

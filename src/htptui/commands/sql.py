@@ -40,8 +40,13 @@ def _label(path: Path, root: Path | None) -> str:
     return text
 
 
-def tables_of(path: str, run: str | None = None, *, quiet: bool = False) -> Tables:
-    """The tables of one input: an export dir, a saved report, or any optrace (exit 1 when bad)."""
+def tables_of(
+    path: str, run: str | None = None, *, quiet: bool = False, only: set[str] | None = None
+) -> Tables:
+    """The tables of one input: an export dir, a saved report, or any optrace (exit 1 when bad).
+
+    ``only``: for an optrace, build just these tables (the others are then not queryable).
+    """
     from htptui import sqlengine
     from htptui.analysis import tables
     from htptui.compare_report import _looks_like_report, load_document
@@ -58,7 +63,7 @@ def tables_of(path: str, run: str | None = None, *, quiet: bool = False) -> Tabl
     except sqlengine.QueryError as exc:
         fail(str(exc))
     opt = load_or_exit(path, quiet=quiet)
-    ts = tables.build_tables(opt)
+    ts = tables.build_tables(opt, only=only)
     if run is not None:
         ts.run = run
     return ts
@@ -198,19 +203,25 @@ def command(args: tuple[str, ...], fmt: str, runs: tuple[str, ...], schema: bool
         sqlengine.duckdb_module()
     except sqlengine.QueryError as exc:
         fail(str(exc))
+    interactive = query is None and sys.stdin.isatty()
+    if query is None and not interactive:
+        if not runs and args[0] == "-":
+            fail("the trace comes on stdin: give the query as an argument", ExitCode.USAGE)
+        query = sys.stdin.read()
     if runs:
         sources = expand_runs(runs)
         if not sources:
             fail(f"{', '.join(runs)}: no saved reports or exports found")
         sets = [tables_of(str(p), label, quiet=True) for p, label in sources]
     else:
-        sets = [tables_of(args[0])]
+        from htptui.analysis.tables import tables_named_in
+
+        only = None if query is None else tables_named_in(query)
+        sets = [tables_of(args[0], only=only)]
     con = sqlengine.connect(sets)
     if query is None:
-        if sys.stdin.isatty():
-            _interactive(con, fmt)
-            return
-        query = sys.stdin.read()
+        _interactive(con, fmt)
+        return
     try:
         names, rows = sqlengine.run(con, query)
     except sqlengine.QueryError as exc:
