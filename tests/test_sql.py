@@ -609,3 +609,32 @@ def test_perfetto_cli_without_clock(tmp_path: Path) -> None:
     assert doc["htptui"]["clock_ghz"] is None and doc["htptui"]["time_unit"] == "cycles shown as ns"
     x = next(e for e in doc["traceEvents"] if e["ph"] == "X")
     assert x["dur"] == pytest.approx(x["args"]["cycles"] / 1000.0, abs=1e-3)
+
+
+def test_runs_tolerate_odd_report_values(tmp_path: Path) -> None:
+    """A saved report with wrong-typed values gives NULLs, never a traceback."""
+    doc = json.loads(cli("report", CHAIN8, "--format", "json").stdout)
+    doc["cores"][0]["graph_wall_cycles"] = "big"
+    doc["cores"][0]["lanes"].append("not a lane")
+    doc["compare_basis"]["instances"][0].update(ts="x", dur=None, dpc=[1], lane={"a": 1})
+    doc["compare_basis"]["instances"].append(7)
+    doc["qhas"]["dominant_path"]["zz"] = [1, 2]
+    doc["timing"]["trace_execute_clock_ghz"] = "fast"
+    doc["findings"]["items"][0]["ops"] = 5
+    (tmp_path / "odd.json").write_text(json.dumps(doc))
+    r = cli(
+        "sql",
+        "--runs",
+        str(tmp_path),
+        "SELECT count(*), count(ts), count(dpc), count(ts_us) FROM ops",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "45" in r.stdout and "44" in r.stdout
+    walls = cli(
+        "sql",
+        str(tmp_path / "odd.json"),
+        "SELECT graph_wall, clock_ghz FROM cores",
+        "--format",
+        "json",
+    )
+    assert json.loads(walls.stdout) == [{"graph_wall": None, "clock_ghz": None}]

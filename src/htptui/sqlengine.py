@@ -357,4 +357,6 @@ def read_export(path: Path, run: str) -> Tables:
         con.close()
     from htptui.analysis.tables import _ordered
 
-    return Tables(run=run, data=_ordered(data, every=True), clock_ghz=manifest.get("clock_ghz"))
+    clock = manifest.get("clock_ghz")
+    ok = isinstance(clock, int | float) and not isinstance(clock, bool) and 0 < clock < 100
+    return Tables(run=run, data=_ordered(data, every=True), clock_ghz=float(clock) if ok else None)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from htptui.model._io import fmt_id, parse_id
+from htptui.model._io import clean_text, fmt_id, parse_id
 
 # --- schema -------------------------------------------------------------------------------------
 
@@ -347,14 +347,37 @@ def _obj(values: list[Any] | np.ndarray) -> np.ndarray:
     return out
 
 
-def _nullable_int(values: list[int | None]) -> np.ndarray:
-    arr = np.array([0 if v is None else int(v) for v in values], dtype=np.int64)
-    mask = np.array([v is None for v in values], dtype=bool)
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _as_int(v: Any) -> int | None:
+    """An integer cell, or None for anything else (a saved report may hold any JSON value)."""
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return None
+    if isinstance(v, float | np.floating) and not np.isfinite(v):
+        return None
+    i = int(v)
+    return i if _INT64[0] <= i <= _INT64[1] else None
+
+
+def _as_float(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return np.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return np.nan
+
+
+def _nullable_int(values: list[Any]) -> np.ndarray:
+    ints = [_as_int(v) for v in values]
+    arr = np.array([0 if v is None else v for v in ints], dtype=np.int64)
+    mask = np.array([v is None for v in ints], dtype=bool)
     return np.ma.masked_array(arr, mask=mask) if mask.any() else arr
 
 
-def _nullable_float(values: list[float | None]) -> np.ndarray:
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+def _nullable_float(values: list[Any]) -> np.ndarray:
+    return np.array([_as_float(v) for v in values], dtype=np.float64)
 
 
 def _empty(spec: TableSpec) -> Columns:
@@ -367,10 +390,16 @@ def _typed(values: list[Any], sqltype: str) -> np.ndarray:
     if sqltype == DOUBLE:
         return _nullable_float(values)
     if sqltype == BOOLEAN:
-        arr = np.array([bool(v) for v in values], dtype=bool)
-        mask = np.array([v is None for v in values], dtype=bool)
+        arr = np.array([v is True for v in values], dtype=bool)
+        mask = np.array([not isinstance(v, bool) for v in values], dtype=bool)
         return np.ma.masked_array(arr, mask=mask) if mask.any() else arr
-    return _obj(values)
+    return _obj([_as_text(v) for v in values])
+
+
+def _as_text(v: Any) -> str | None:
+    if v is None or isinstance(v, dict | list):
+        return None
+    return clean_text(v if isinstance(v, str) else str(v))
 
 
 def _from_rows(spec: TableSpec, rows: list[dict[str, Any]]) -> Columns:
@@ -787,6 +816,10 @@ def _runtrace(opt: Any) -> Columns:
     return _from_rows(SCHEMA["runtrace_phases"], rows)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _finding_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
@@ -796,8 +829,8 @@ def _finding_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "title": f.get("title"),
             "advice": f.get("advice"),
             "impact": f.get("impact"),
-            "qnn_ops": ",".join(str(x) for x in f.get("qnn_ops") or []),
-            "n_ops": len(f.get("ops") or []),
+            "qnn_ops": ",".join(str(x) for x in _list(f.get("qnn_ops"))),
+            "n_ops": len(_list(f.get("ops"))),
             "evidence": json.dumps(f.get("evidence") or {}, ensure_ascii=False, sort_keys=True),
         }
         for k, f in enumerate(items)
@@ -886,6 +919,12 @@ def _ordered(data: dict[str, Columns], every: bool = False) -> dict[str, Columns
 
 # --- builders from a saved report document ------------------------------------------------------------
 
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The dict items of a JSON list (anything else in a saved report is ignored)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 _LANE_RE = re.compile(r"^(?:c(?P<core>\d+) )?(?P<unit>\S+) (?P<tid>-?\d+)$")
 
 
@@ -896,18 +935,18 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
     dur, DPC), the lanes, the core figures, the QHAS overall rows and dominant path, the runtrace
     phases and the findings; every other column is NULL and the other tables are empty.
     """
-    timing = doc.get("timing") or {}
-    ghz = timing.get("trace_execute_clock_ghz")
-    ghz = float(ghz) if isinstance(ghz, int | float) and ghz > 0 else None
+    timing = doc.get("timing") if isinstance(doc.get("timing"), dict) else {}
+    ghz = _as_float(timing.get("trace_execute_clock_ghz"))
+    ghz = ghz if ghz > 0 else None  # NaN compares false
     lane_info: dict[str, dict[str, Any]] = {}
     lane_rows: list[dict[str, Any]] = []
     core_rows: list[dict[str, Any]] = []
-    for core in doc.get("cores") or []:
-        for ln in core.get("lanes") or []:
+    for core in _dicts(doc.get("cores")):
+        for ln in _dicts(core.get("lanes")):
             lane_info[str(ln.get("label"))] = ln
             lane_rows.append({**ln, "lane": ln.get("label")})
         idle = core.get("accumulated_idle_cycles") if core.get("dpc_consistent", True) else None
-        wall = core.get("graph_wall_cycles")
+        wall = _as_int(core.get("graph_wall_cycles"))
         core_rows.append(
             {
                 "core": core.get("core"),
@@ -923,14 +962,14 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
                 "hvx_hmx_overlap": core.get("hvx_hmx_overlap_cycles"),
             }
         )
-    basis = doc.get("compare_basis") or {}
+    basis = doc.get("compare_basis") if isinstance(doc.get("compare_basis"), dict) else {}
     op_rows: list[dict[str, Any]] = []
-    for k, r in enumerate(basis.get("instances") or []):
+    for k, r in enumerate(_dicts(basis.get("instances"))):
         label = str(r.get("lane"))
         ln = lane_info.get(label)
         m = _LANE_RE.match(label)
-        ts, dur = r.get("ts"), r.get("dur")
-        end = ts + dur if isinstance(ts, int) and isinstance(dur, int) else None
+        ts, dur = _as_int(r.get("ts")), _as_int(r.get("dur"))
+        end = ts + dur if ts is not None and dur is not None else None
         op_rows.append(
             {
                 "op": k,
@@ -955,24 +994,26 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
         "lanes": _from_rows(SCHEMA["lanes"], lane_rows),
         "cores": _from_rows(SCHEMA["cores"], core_rows),
     }
-    q = doc.get("qhas") or {}
+    q = doc.get("qhas") if isinstance(doc.get("qhas"), dict) else {}
+    paths = q.get("dominant_path") if isinstance(q.get("dominant_path"), dict) else {}
     path_rows = []
-    for core, rows in sorted((q.get("dominant_path") or {}).items(), key=lambda kv: int(kv[0])):
-        for seq, r in enumerate(rows):
+    for core, rows in sorted(paths.items(), key=lambda kv: str(kv[0]).zfill(8)):
+        if _as_int(parse_id(core)) is None:
+            continue
+        for seq, r in enumerate(_dicts(rows)):
             oid = r.get("op_id")
             num = parse_id(oid)
             oid = fmt_id(num) if num is not None else oid
-            path_rows.append({**r, "core": int(core), "seq": seq, "op_id": oid})
+            path_rows.append({**r, "core": parse_id(core), "seq": seq, "op_id": oid})
     data["qhas_path"] = _from_rows(SCHEMA["qhas_path"], path_rows)
-    data["qhas_overall"] = _from_rows(SCHEMA["qhas_overall"], list(q.get("overall") or []))
+    data["qhas_overall"] = _from_rows(SCHEMA["qhas_overall"], _dicts(q.get("overall")))
     phase_rows = []
-    for ex in timing.get("executes") or []:
-        for p in ex.get("phases") or []:
+    for ex in _dicts(timing.get("executes")):
+        for p in _dicts(ex.get("phases")):
             phase_rows.append({**p, "execute": ex.get("index"), "phase": p.get("name")})
     data["runtrace_phases"] = _from_rows(SCHEMA["runtrace_phases"], phase_rows)
-    data["findings"] = _from_rows(
-        SCHEMA["findings"], _finding_rows(list((doc.get("findings") or {}).get("items") or []))
-    )
+    fnd = doc.get("findings") if isinstance(doc.get("findings"), dict) else {}
+    data["findings"] = _from_rows(SCHEMA["findings"], _finding_rows(_dicts(fnd.get("items"))))
     return Tables(run=run, data=_ordered(data, every=True), clock_ghz=ghz)
 
 
