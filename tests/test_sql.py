@@ -638,3 +638,32 @@ def test_runs_tolerate_odd_report_values(tmp_path: Path) -> None:
         "json",
     )
     assert json.loads(walls.stdout) == [{"graph_wall": None, "clock_ghz": None}]
+
+
+def test_big_results_stream(con: Any) -> None:
+    """csv/json/text results are written chunk by chunk, and agree with one another."""
+    import io
+
+    sql = "SELECT a.op AS a, b.op AS b FROM ops a, ops b ORDER BY 1, 2"
+    outs = {}
+    for fmt in ("csv", "json", "text"):
+        names, cur = sqlengine.execute(con, sql)
+        buf = io.StringIO()
+        assert sqlengine.write_result(buf, fmt, names, sqlengine.chunks(cur, size=7)) == 45 * 45
+        outs[fmt] = buf.getvalue()
+    assert len(json.loads(outs["json"])) == 45 * 45
+    assert outs["csv"].splitlines()[1:3] == ["0,0", "0,1"]
+    assert outs["text"].rstrip().endswith("(2025 rows)")
+
+
+def test_missing_duckdb_is_one_line() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['duckdb'] = None\n"
+        "from htptui.cli import main\n"
+        f"sys.argv = ['htptui', 'sql', {CHAIN8!r}, 'SELECT 1']\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [f"htptui: error: {sqlengine.INSTALL_HINT}"]

@@ -14,9 +14,9 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -131,16 +131,77 @@ def guard(con: Any, query: str) -> str:
     return statements[0].query
 
 
-def run(con: Any, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one guarded query; return (column names, rows)."""
+CHUNK_ROWS = 10_000
+
+
+def execute(con: Any, query: str) -> tuple[list[str], Any]:
+    """Run one guarded query; return (column names, the cursor to fetch rows from)."""
     text = guard(con, query)
     try:
         cur = con.execute(text)
         names = [d[0] for d in (cur.description or [])]
-        rows = cur.fetchall() if names else []
     except Exception as exc:  # every duckdb.Error
         raise QueryError(one_line(exc)) from None
+    return names, cur
+
+
+def chunks(cur: Any, size: int = CHUNK_ROWS) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a cursor in chunks (a big result never sits in memory as Python objects)."""
+    while True:
+        try:
+            rows = cur.fetchmany(size)
+        except Exception as exc:
+            raise QueryError(one_line(exc)) from None
+        if not rows:
+            return
+        yield rows
+
+
+def run(con: Any, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one guarded query; return (column names, all rows)."""
+    names, cur = execute(con, query)
+    rows = [r for part in chunks(cur) for r in part] if names else []
     return names, rows
+
+
+def write_result(
+    out: TextIO, fmt: str, names: list[str], parts: Iterable[list[tuple[Any, ...]]]
+) -> int:
+    """Stream a result to ``out`` in ``fmt``, chunk by chunk; return the row count.
+
+    Text aligns columns on the first chunk (later wider cells push their row right).
+    """
+    n = 0
+    if fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(names)
+        for part in parts:
+            w.writerows(["" if (p := _plain(v)) is None else p for v in r] for r in part)
+            n += len(part)
+        return n
+    if fmt == "json":
+        import msgspec
+
+        enc = msgspec.json.Encoder()
+        out.write("[")
+        for part in parts:
+            body = enc.encode([dict(zip(names, map(_plain, r), strict=True)) for r in part])
+            out.write(("," if n else "") + body[1:-1].decode("utf-8"))
+            n += len(part)
+        out.write("]\n")
+        return n
+    layout: _TextLayout | None = None
+    for part in parts:
+        if layout is None:
+            layout = _TextLayout(names, part)
+            out.write(layout.header())
+        out.write(layout.lines(part))
+        n += len(part)
+    if layout is None:
+        layout = _TextLayout(names, [])
+        out.write(layout.header())
+    out.write(f"({n} row{'s' if n != 1 else ''})\n")
+    return n
 
 
 # --- formatting -----------------------------------------------------------------------------------
@@ -185,51 +246,44 @@ def _numeric(v: Any) -> bool:
     return isinstance(_plain(v), int | float) and not isinstance(v, bool)
 
 
-def format_text(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
-    """An aligned text table (numbers right-aligned), NULL shown as NULL, then the row count."""
-    rows = list(rows)
-    cells = [[_cell(v) for v in r] for r in rows]
-    heads = [clean_text(n) for n in names]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
-    right = [
-        any(_numeric(r[i]) for r in rows) and all(_numeric(r[i]) or r[i] is None for r in rows)
-        for i in range(len(names))
-    ]
-    out = [
-        "  ".join(
-            h.rjust(w) if right[i] else h.ljust(w)
-            for i, (h, w) in enumerate(zip(heads, widths, strict=True))
+class _TextLayout:
+    """Column widths and alignment of a text table, fixed from its first rows."""
+
+    def __init__(self, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+        self.heads = [clean_text(n) for n in names]
+        cells = [[_cell(v) for v in r] for r in rows]
+        self.widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(self.heads)]
+        self.right = [
+            any(_numeric(r[i]) for r in rows) and all(_numeric(r[i]) or r[i] is None for r in rows)
+            for i in range(len(names))
+        ]
+
+    def _line(self, cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if right else c.ljust(w)
+            for c, w, right in zip(cells, self.widths, self.right, strict=True)
         ).rstrip()
-    ]
-    out.append("  ".join("-" * w for w in widths))
-    for r in cells:
-        out.append(
-            "  ".join(
-                c.rjust(w) if right[i] else c.ljust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            ).rstrip()
-        )
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
+
+    def header(self) -> str:
+        return self._line(self.heads) + "\n" + "  ".join("-" * w for w in self.widths) + "\n"
+
+    def lines(self, rows: list[tuple[Any, ...]]) -> str:
+        return "".join(self._line([_cell(v) for v in r]) + "\n" for r in rows)
 
 
-def format_csv(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
-    """CSV with a header row; NULL is an empty field."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    for r in rows:
-        w.writerow(["" if (p := _plain(v)) is None else p for v in r])
-    return buf.getvalue()
+def _format(fmt: str) -> Callable[[list[str], Iterable[tuple[Any, ...]]], str]:
+    def render(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
+        buf = io.StringIO()
+        write_result(buf, fmt, names, [list(rows)])
+        return buf.getvalue()
+
+    render.__doc__ = f"The whole result as {fmt} text."
+    return render
 
 
-def format_json(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
-    """A JSON array of row objects (NULL and NaN are null)."""
-    import msgspec
-
-    doc = [{n: _plain(v) for n, v in zip(names, r, strict=True)} for r in rows]
-    return msgspec.json.encode(doc).decode("utf-8") + "\n"
-
+format_text = _format("text")
+format_csv = _format("csv")
+format_json = _format("json")
 
 FORMATTERS = {"text": format_text, "csv": format_csv, "json": format_json}
 

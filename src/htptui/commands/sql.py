@@ -144,11 +144,12 @@ def _interactive(con, fmt: str) -> None:
             click.echo(text, nl=False)
             continue
         try:
-            names, rows = sqlengine.run(con, q)
+            names, cur = sqlengine.execute(con, q)
+            sqlengine.write_result(sys.stdout, fmt, names, sqlengine.chunks(cur) if names else [])
         except sqlengine.QueryError as exc:
             click.echo(f"htptui: error: {exc}", err=True)
             continue
-        click.echo(sqlengine.FORMATTERS[fmt](names, rows), nl=False)
+        sys.stdout.flush()
 
 
 @click.command("sql")
@@ -223,8 +224,11 @@ def command(args: tuple[str, ...], fmt: str, runs: tuple[str, ...], schema: bool
         _interactive(con, fmt)
         return
     try:
-        names, rows = sqlengine.run(con, query)
+        names, cur = sqlengine.execute(con, query)
+        sqlengine.write_result(sys.stdout, fmt, names, sqlengine.chunks(cur) if names else [])
     except sqlengine.QueryError as exc:
         fail(str(exc))
-    sys.stdout.write(sqlengine.FORMATTERS[fmt](names, rows))
+    except BrokenPipeError:  # `htptui sql … | head`
+        sys.stderr.close()
+        return
     sys.stdout.flush()
