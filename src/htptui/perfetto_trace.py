@@ -21,6 +21,8 @@ from htptui import __version__
 from htptui.analysis.tables import Tables
 
 CHUNK = 20_000
+#: the tables the trace is drawn from (build only these: findings alone take seconds on big traces)
+TABLES = frozenset({"ops", "lanes", "qhas_path", "counters"})
 
 
 def _scale(ghz: float | None) -> float:
@@ -162,42 +164,51 @@ def build_events(ts: Tables) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def _op_events(ts: Tables, lo: int, hi: int, scale: float) -> list[dict[str, Any]]:
     ops = ts.data["ops"]
-    start = _us(ops["ts"][lo:hi], scale)
-    end = _us(ops["end_ts"][lo:hi], scale)
-    dpc = ops["dpc"][lo:hi]
-    dpc_ok = _valid(dpc)
-    cpp = ops["cycles_per_packet"][lo:hi]
-    cpp_ok = _valid(cpp)
-    sc = ops["start_cycle"][lo:hi]
-    sc_ok = _valid(sc)
+    start = _us(ops["ts"][lo:hi], scale).tolist()
+    end = _us(ops["end_ts"][lo:hi], scale).tolist()
+
+    def col(name: str) -> list[Any]:
+        return np.asarray(np.ma.getdata(ops[name][lo:hi])).tolist()
+
+    def ok(name: str) -> list[bool]:
+        return _valid(ops[name][lo:hi]).tolist()
+
+    usable = (
+        _valid(ops["ts"][lo:hi]) & _valid(ops["end_ts"][lo:hi]) & _valid(ops["core"][lo:hi])
+        & _valid(ops["tid"][lo:hi])
+    ).tolist()  # fmt: skip
     out = []
-    for k in range(hi - lo):
-        i = lo + k
-        args: dict[str, Any] = {
-            "QNN Op Name": ops["qnn_op"][i],
-            "QNN Op Type": ops["qnn_type"][i],
-            "ID": ops["op_id"][i],
-            "Flags": ops["flags"][i],
-            "cycles": int(ops["dur"][i]),
-            "ts (cycles)": int(ops["ts"][i]),
-        }
-        if sc_ok[k]:
-            args["Start Cycle"] = int(sc[k])
-        if dpc_ok[k]:
-            args["Dominant Path Cycles"] = int(dpc[k])
-            args["dpc_per_tile"] = bool(ops["dpc_per_tile"][i])
-        if cpp_ok[k]:
-            args["Cycles per Packet"] = float(cpp[k])
+    for (use, s, e, pid, tid, kernel, kind, qnn, qtype, oid, flags, dur, t0, sc, sc_ok, dpc, dpc_ok,
+         per_tile, cpp, cpp_ok) in zip(
+        usable, start, end, col("core"), col("tid"), col("kernel"), col("kind"), col("qnn_op"),
+        col("qnn_type"), col("op_id"), col("flags"), col("dur"), col("ts"), col("start_cycle"),
+        ok("start_cycle"), col("dpc"), ok("dpc"), col("dpc_per_tile"), col("cycles_per_packet"),
+        ok("cycles_per_packet"), strict=True,
+    ):  # fmt: skip
+        if not use:
+            continue  # a saved report's row without a time or a lane
+        args: dict[str, Any] = {"cycles": dur, "ts (cycles)": t0}
+        for key, value in (("QNN Op Name", qnn), ("QNN Op Type", qtype), ("ID", oid),
+                           ("Flags", flags)):  # fmt: skip
+            if value is not None:
+                args[key] = value
+        if sc_ok:
+            args["Start Cycle"] = sc
+        if dpc_ok:
+            args["Dominant Path Cycles"] = dpc
+            args["dpc_per_tile"] = bool(per_tile)
+        if cpp_ok:
+            args["Cycles per Packet"] = cpp
         out.append(
             {
                 "ph": "X",
-                "pid": int(ops["core"][i]),
-                "tid": int(ops["tid"][i]),
-                "name": ops["kernel"][i],
-                "cat": ops["kind"][i] or "op",
-                "ts": float(start[k]),
-                "dur": float(round(end[k] - start[k], 3)),
-                "args": {k2: v for k2, v in args.items() if v is not None},
+                "pid": pid,
+                "tid": tid,
+                "name": kernel if kernel is not None else "",
+                "cat": kind or "op",
+                "ts": s,
+                "dur": round(e - s, 3),
+                "args": args,
             }
         )
     return out

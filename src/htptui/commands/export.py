@@ -61,7 +61,12 @@ def command(path: str, fmt: str, outdir: str) -> None:
             sqlengine.duckdb_module()
         except sqlengine.QueryError as exc:
             fail(str(exc))
-    ts = tables_of(path)
+    if fmt == "perfetto":
+        from htptui.perfetto_trace import TABLES
+
+        ts = tables_of(path, only=set(TABLES))
+    else:
+        ts = tables_of(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
