@@ -667,3 +667,28 @@ def test_missing_duckdb_is_one_line() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == [f"htptui: error: {sqlengine.INSTALL_HINT}"]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=IDS)
+def test_document_tables_match_run_tables(path: Path) -> None:
+    """A saved report gives the same rows as the loaded run on the columns a report carries."""
+    opt = load_optrace(path)
+    doc = json.loads(report.to_json_bytes(report.build_report(opt)))
+    full = sqlengine.connect([tbl.build_tables(opt)])
+    saved = sqlengine.connect([tbl.tables_from_document(doc, "x")])
+    for sql in (
+        "SELECT core, lane, unit, tid, ts, dur, end_ts, kernel, qnn_op, dpc FROM ops ORDER BY ALL",
+        "SELECT core, seq, ts, end_ts, dp_cycles, partial, idle, htp_op, op_id FROM qhas_path ORDER BY ALL",
+        "SELECT * EXCLUDE (run) FROM lanes ORDER BY ALL",
+        "SELECT * EXCLUDE (run, graph_wall_us) FROM cores ORDER BY ALL",
+        "SELECT execute, phase, us, ghz, cycles FROM runtrace_phases ORDER BY ALL",
+        "SELECT rank, rule, severity, title, n_ops FROM findings ORDER BY ALL",
+    ):
+        a, b = q(full, sql), q(saved, sql)
+        assert len(a) == len(b), sql
+        for ra, rb in zip(a, b, strict=True):
+            assert (
+                ra == pytest.approx(rb, rel=1e-3)
+                if any(isinstance(v, float) for v in ra)
+                else ra == rb
+            ), sql

@@ -996,6 +996,8 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
     }
     q = doc.get("qhas") if isinstance(doc.get("qhas"), dict) else {}
     paths = q.get("dominant_path") if isinstance(q.get("dominant_path"), dict) else {}
+    trace = doc.get("trace") if isinstance(doc.get("trace"), dict) else {}
+    rebase = _as_int(trace.get("rebase_cycles"))
     path_rows = []
     for core, rows in sorted(paths.items(), key=lambda kv: str(kv[0]).zfill(8)):
         if _as_int(parse_id(core)) is None:
@@ -1004,7 +1006,17 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
             oid = r.get("op_id")
             num = parse_id(oid)
             oid = fmt_id(num) if num is not None else oid
-            path_rows.append({**r, "core": parse_id(core), "seq": seq, "op_id": oid})
+            start, end = _as_int(r.get("start_cycle")), _as_int(r.get("end_cycle"))
+            path_rows.append(
+                {
+                    **r,
+                    "core": parse_id(core),
+                    "seq": seq,
+                    "op_id": oid,
+                    "ts": None if start is None or rebase is None else start - rebase,
+                    "end_ts": None if end is None or rebase is None else end - rebase,
+                }
+            )
     data["qhas_path"] = _from_rows(SCHEMA["qhas_path"], path_rows)
     data["qhas_overall"] = _from_rows(SCHEMA["qhas_overall"], _dicts(q.get("overall")))
     phase_rows = []
@@ -1014,7 +1026,7 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
     data["runtrace_phases"] = _from_rows(SCHEMA["runtrace_phases"], phase_rows)
     fnd = doc.get("findings") if isinstance(doc.get("findings"), dict) else {}
     data["findings"] = _from_rows(SCHEMA["findings"], _finding_rows(_dicts(fnd.get("items"))))
-    return Tables(run=run, data=_ordered(data, every=True), clock_ghz=ghz)
+    return Tables(run=run, data=_ordered(data, every=True), clock_ghz=ghz, rebase=rebase)
 
 
 __all__ = [
