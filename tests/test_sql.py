@@ -138,6 +138,8 @@ def test_figures_equal_qhas(run: tuple[Any, dict[str, Any], Any]) -> None:
         pytest.skip("no QHAS in this sample")
     diffs = doc_q(con, "dpc_vs_qhas")
     assert diffs["diff"] and all(d == 0 for d in diffs["diff"])
+    lanes = doc_q(con, "lanes_vs_qhas")
+    assert lanes["diff"] and all(d == 0 for d in lanes["diff"])
     walls = q(
         con,
         "SELECT o.core, max(o.end_ts) - min(o.ts), any_value(q.timeline_cycles) "
@@ -682,6 +684,8 @@ def test_document_tables_match_run_tables(path: Path) -> None:
         "SELECT * EXCLUDE (run) FROM lanes ORDER BY ALL",
         "SELECT * EXCLUDE (run, graph_wall_us) FROM cores ORDER BY ALL",
         "SELECT execute, phase, us, ghz, cycles FROM runtrace_phases ORDER BY ALL",
+        "SELECT * EXCLUDE (run, start_cycle, end_cycle) FROM qhas_resources ORDER BY ALL",
+        "SELECT * EXCLUDE (run) FROM qhas_overall ORDER BY ALL",
         "SELECT rank, rule, severity, title, n_ops FROM findings ORDER BY ALL",
     ):
         a, b = q(full, sql), q(saved, sql)

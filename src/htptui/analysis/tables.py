@@ -245,6 +245,22 @@ SCHEMA: dict[str, TableSpec] = {
             ("qnn_nodes", BIGINT, "", "QNN ops"),
         ),
         _t(
+            "qhas_resources",
+            "QHAS htp_overall_summary htp_resources: one row per unit thread that ran ops",
+            ("core", INTEGER, "", "HTP core"),
+            ("unit", VARCHAR, "", "HMX | HVX | DMA"),
+            ("tid", BIGINT, "", "thread id (joins ops.tid / lanes.tid)"),
+            ("start_cycle", BIGINT, CYC, "first start, absolute PCYCLE"),
+            ("end_cycle", BIGINT, CYC, "last end, absolute PCYCLE"),
+            ("timeline_cycles", BIGINT, CYC, "end_cycle - start_cycle"),
+            ("cycles_used", BIGINT, CYC, "Σ dur on the thread (= lanes.busy)"),
+            ("utilization_pct", DOUBLE, "%", "cycles_used / overall timeline_cycles × 100"),
+            ("dram_read", BIGINT, B, "DRAM bytes read"),
+            ("dram_write", BIGINT, B, "DRAM bytes written"),
+            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
+            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+        ),
+        _t(
             "graph_nodes",
             "compiled-graph nodes (*_htp.json; graph = 'compiled', or 'before' for "
             "*_htp_graph_before.json); only tensor-producing nodes are listed",
@@ -624,6 +640,7 @@ def _qhas_tables(opt: Any, rebase: int | None) -> dict[str, Columns]:
             "qhas_qnn_op_types",
             "qhas_kernels",
             "qhas_overall",
+            "qhas_resources",
         )
     }
     if q is not None:
@@ -694,6 +711,23 @@ def _qhas_tables(opt: Any, rebase: int | None) -> dict[str, Columns]:
                         row["qnn_op_type"] = r.op_type
                     out[key].append(row)
         for o in q.overall:
+            for r in o.resources:
+                out["qhas_resources"].append(
+                    {
+                        "core": o.core,
+                        "unit": r.unit,
+                        "tid": r.tid,
+                        "start_cycle": r.start_cycle,
+                        "end_cycle": r.end_cycle,
+                        "timeline_cycles": r.timeline_cycles,
+                        "cycles_used": r.cycles_used,
+                        "utilization_pct": r.utilization,
+                        "dram_read": r.dram_read,
+                        "dram_write": r.dram_write,
+                        "vtcm_read": r.vtcm_read,
+                        "vtcm_write": r.vtcm_write,
+                    }
+                )
             out["qhas_overall"].append(
                 {
                     "core": o.core,
@@ -857,6 +891,7 @@ TABLE_BUILDERS: dict[str, tuple[str, ...]] = {
         "qhas_qnn_op_types",
         "qhas_kernels",
         "qhas_overall",
+        "qhas_resources",
     ),
     "graph": ("graph_nodes", "graph_tensors", "graph_edges"),
     "runtrace": ("runtrace_phases",),
@@ -1018,7 +1053,12 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
                 }
             )
     data["qhas_path"] = _from_rows(SCHEMA["qhas_path"], path_rows)
-    data["qhas_overall"] = _from_rows(SCHEMA["qhas_overall"], _dicts(q.get("overall")))
+    overall = _dicts(q.get("overall"))
+    data["qhas_overall"] = _from_rows(SCHEMA["qhas_overall"], overall)
+    data["qhas_resources"] = _from_rows(
+        SCHEMA["qhas_resources"],
+        [{**r, "core": o.get("core")} for o in overall for r in _dicts(o.get("resources"))],
+    )
     phase_rows = []
     for ex in _dicts(timing.get("executes")):
         for p in _dicts(ex.get("phases")):
