@@ -696,3 +696,10 @@ def test_document_tables_match_run_tables(path: Path) -> None:
                 if any(isinstance(v, float) for v in ra)
                 else ra == rb
             ), sql
+
+
+def test_control_characters_are_visible_in_every_format() -> None:
+    sql = "SELECT chr(27) || '[31mred' AS s"
+    for fmt in ("text", "csv", "json"):
+        out = cli("sql", CHAIN8, sql, "--format", fmt).stdout
+        assert "\x1b" not in out and "\\x1b[31mred" in out.replace("\\\\", "\\"), (fmt, out)

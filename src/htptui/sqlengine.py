@@ -208,15 +208,20 @@ def write_result(
 
 
 def _plain(v: Any) -> Any:
-    """A JSON/CSV-friendly value: NaN/inf -> None, Decimal -> float, others -> str."""
-    if v is None or isinstance(v, bool | int | str):
+    """A JSON/CSV-friendly value: NaN/inf -> None, Decimal -> float, others -> str.
+
+    Text is passed through ``clean_text`` (control characters made visible), as everywhere.
+    """
+    if v is None or isinstance(v, bool | int):
         return v
+    if isinstance(v, str):
+        return clean_text(v)
     if isinstance(v, float):
         return None if (math.isnan(v) or math.isinf(v)) else v
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
+        return {clean_text(str(k)): _plain(x) for k, x in v.items()}
     try:
         import decimal
 
@@ -224,7 +229,7 @@ def _plain(v: Any) -> Any:
             return float(v)
     except ImportError:  # pragma: no cover
         pass
-    return str(v)
+    return clean_text(str(v))
 
 
 def _cell(v: Any) -> str:
