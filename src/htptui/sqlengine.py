@@ -2,10 +2,10 @@
 
 Imported only by ``htptui sql`` and ``htptui export`` (DuckDB is the optional ``sql`` extra). The
 tables of :mod:`htptui.analysis.tables` are handed to DuckDB as dicts of numpy arrays (DuckDB scans
-them in place: no pandas, no pyarrow), behind typed views named after the schema. A query connection
-refuses every statement that is not a SELECT (or EXPLAIN), checked on DuckDB's own parse of the
-text, and runs with ``enable_external_access = false`` (no file, no network) and a locked
-configuration, so no query can read or write a file.
+them in place: no pandas, no pyarrow) and copied once into typed tables named after the schema.
+A query connection refuses every statement that is not a SELECT (or EXPLAIN), checked on DuckDB's
+own parse of the text, and runs with ``enable_external_access = false`` (no file, no network) and
+a locked configuration, so no query can read or write a file.
 """
 
 from __future__ import annotations
