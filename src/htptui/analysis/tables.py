@@ -95,6 +95,13 @@ SCHEMA: dict[str, TableSpec] = {
                 "",
                 "dpc is this instance's own figure (false: a tiled op's per-op DPC, shown once per ID)",
             ),
+            (
+                "dpc_source",
+                VARCHAR,
+                "",
+                "where dpc comes from: trace (untiled op) | QHAS | QHAS path (tile) | op-level "
+                "(a tiled op's figure, once per ID) | unknown (its other tiles) | absent",
+            ),
             ("cycles_per_packet", DOUBLE, "cycles/packet", "packet efficiency (NULL: absent)"),
             ("dram_read", BIGINT, B, "DRAM bytes read (QHAS instance; NULL without QHAS)"),
             ("dram_write", BIGINT, B, "DRAM bytes written (QHAS instance)"),
@@ -126,7 +133,12 @@ SCHEMA: dict[str, TableSpec] = {
             ("executed_ops", BIGINT, "", "executed op instances"),
             ("busy_sum", BIGINT, CYC, "Σ busy over lanes: work volume, NOT wall"),
             ("dpc_sum", BIGINT, CYC, "Σ Dominant Path Cycles"),
-            ("accumulated_idle", BIGINT, CYC, "wall - Σ DPC (NULL when Σ DPC > wall)"),
+            (
+                "accumulated_idle",
+                BIGINT,
+                CYC,
+                "wall - Σ DPC (NULL when not derivable: a tiled op's split unknown, Σ DPC > wall)",
+            ),
             ("domain_unit", VARCHAR, "", "busiest unit (its busiest lane)"),
             ("domain_cycles", BIGINT, CYC, "busy of the busiest HMX/HVX lane (max, never sum)"),
             ("hvx_hmx_overlap", BIGINT, CYC, "cycles where HVX and HMX compute both run"),
@@ -434,41 +446,23 @@ def _dims(dims: Any) -> str:
 # --- DPC: the one accessor ------------------------------------------------------------------------
 
 
-def instance_dpc(opt: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Per-instance Dominant Path Cycles of the executed ops and whether each is the instance's own.
+def instance_dpc(opt: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-instance Dominant Path Cycles of the executed ops, whether each is the instance's own,
+    and where it comes from: the model's one resolved figure (``OpTrace.dpc``, :mod:`htptui.model.dpc`).
 
-    Untiled ops: the event's ``Dominant Path Cycles`` (-1 when absent). Tiled ops (one ID on several
-    executed events of a core, spec §1.4b): the event value is a per-op figure copied onto every
-    tile, so the true per-tile DPC is read from QHAS ``htp_op_instances`` joined on (ID, Start
-    Cycle); without a QHAS match the op-level figure is kept once per ID (first tile, the others 0)
-    and flagged ``per_tile = False`` so it never enters a Σ as if it were per tile.
+    Untiled ops: the event's ``Dominant Path Cycles``. Tiled ops (one ID on several tiles, spec
+    §1.4b): the true per-tile DPC from QHAS (joined on ID + Start Cycle, else the path rows inside
+    the tile); without QHAS the op-level figure once per ID (first tile; the other tiles 0), not
+    per tile. Returns (dpc with -1 where none exists, per_tile known mask, source labels).
     """
+    from htptui.model import dpc as dpc_mod
+
     t = opt.trace
-    n = len(t)
-    dpc = t.dpc.astype(np.int64, copy=True)
-    per_tile = np.ones(n, dtype=bool)
-    if n == 0:
-        return dpc, per_tile
-    lane_core = np.array([ln.core for ln in t.lanes] or [0], dtype=np.uint64)
-    key = t.op_id.astype(np.uint64) ^ (lane_core[t.lane] << np.uint64(60))
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    tiled = counts[inverse] > 1
-    if not tiled.any():
-        return dpc, per_tile
-    qidx = opt._qhas_index if opt.qhas is not None else {}
-    first_seen: set[int] = set()
-    for i in np.flatnonzero(tiled):
-        j = qidx.get((int(t.op_id[i]), int(t.start_cycle[i])))
-        if j is not None:
-            dpc[i] = opt.qhas.instances[j].dpc
-            continue
-        per_tile[i] = False
-        g = int(inverse[i])
-        if g in first_seen:
-            dpc[i] = 0
-        else:
-            first_seen.add(g)
-    return dpc, per_tile
+    labels = np.array(
+        [dpc_mod.SHORT_LABELS.get(k, "?") for k in range(max(dpc_mod.SHORT_LABELS) + 1)],
+        dtype=object,
+    )
+    return t.dpc.astype(np.int64), dpc_mod.known_mask(t), labels[t.dpc_source]
 
 
 # --- builders from a loaded run ---------------------------------------------------------------------
@@ -512,7 +506,7 @@ def _ops(opt: Any, ghz: float | None) -> Columns:
     flag_text = np.array([",".join(flag_names(int(f))) for f in uniq_flags] or [""], dtype=object)
     uniq_ids, id_inv = np.unique(t.op_id, return_inverse=True)
     id_text = np.array([fmt_id(int(x)) for x in uniq_ids] or [""], dtype=object)
-    dpc, per_tile = instance_dpc(opt)
+    dpc, per_tile, dpc_source = instance_dpc(opt)
     cpp = t.cpp.astype(np.float64)
     start = t.start_cycle.astype(np.int64)
     cols: Columns = {
@@ -537,6 +531,7 @@ def _ops(opt: Any, ghz: float | None) -> Columns:
         "flags": flag_text[flag_inv] if n else _obj([]),
         "dpc": np.ma.masked_array(dpc, mask=dpc < 0),
         "dpc_per_tile": per_tile,
+        "dpc_source": dpc_source,
         "cycles_per_packet": cpp,
     }
     mem = {
@@ -597,7 +592,7 @@ def _lanes_and_cores(opt: Any, ghz: float | None) -> tuple[Columns, Columns]:
                     "executed_ops": cs.executed_ops,
                     "busy_sum": cs.busy_sum,
                     "dpc_sum": cs.dpc_sum,
-                    "accumulated_idle": cs.idle if cs.dpc_consistent else None,
+                    "accumulated_idle": cs.idle,
                     "domain_unit": cs.domain_unit,
                     "domain_cycles": cs.domain_cycles,
                     "hvx_hmx_overlap": cs.hvx_hmx_overlap,
@@ -981,6 +976,7 @@ def tables_from_document(doc: Mapping[str, Any], run: str) -> Tables:
             lane_info[str(ln.get("label"))] = ln
             lane_rows.append({**ln, "lane": ln.get("label")})
         idle = core.get("accumulated_idle_cycles") if core.get("dpc_consistent", True) else None
+        # (None in the report too when it cannot be derived: a tiled op's unknown split, Σ DPC > wall)
         wall = _as_int(core.get("graph_wall_cycles"))
         core_rows.append(
             {
