@@ -749,3 +749,12 @@ def test_tiled_sample_without_qhas(tmp_path: Path) -> None:
     assert q(con, "SELECT accumulated_idle FROM cores") == [(None,)]
     want = {r["name"]: r["dpc"] for r in doc["compare_basis"]["qnn_ops"]}
     assert dict(q(con, "SELECT qnn_op, sum(dpc) FROM ops GROUP BY 1")) == want
+
+
+def test_query_starting_with_a_comment() -> None:
+    """A query copied from docs/sql.md starts with '-- name: …': it is the query, not an option."""
+    r = cli("sql", CHAIN8, DOC_QUERIES["wall"], "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[1].startswith("0,64829,")
+    typo = cli("sql", CHAIN8, "SELECT 1", "--formt", "csv")
+    assert typo.exit_code == 2 and "too many arguments" in typo.stderr

@@ -152,8 +152,8 @@ def _interactive(con, fmt: str) -> None:
         sys.stdout.flush()
 
 
-@click.command("sql")
-@click.argument("args", nargs=-1)
+@click.command("sql", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1)  # a query may start with a "-- comment": it is no option
 @click.option(
     "--format",
     "fmt",
