@@ -480,3 +480,19 @@ async def test_hostile_graph_names_are_shown_literally(tmp_path: Path) -> None:
         assert cells[0] == "a[red]x"
         assert "\x1b" not in cells[1] and "\\x1b" in cells[1]
         await pilot.press("q")
+
+
+def test_sql_and_export_take_graph(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    q = "SELECT count(*) AS n FROM ops"
+    _listing_ok(run("sql", str(LLM), q))
+    r = run("sql", str(LLM), "--graph", S32, q, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    n32 = json.loads(r.stdout)
+    r = run("sql", str(LLM), "--graph", S1, q, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) != n32  # two different graphs
+    _listing_ok(run("export", str(LLM), "-o", str(tmp_path / "x")))
+    r = run("export", str(LLM), "--graph", S1, "--format", "csv", "-o", str(tmp_path / "y"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "y" / "ops.csv").is_file()
