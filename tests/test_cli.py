@@ -30,20 +30,6 @@ def test_version_and_help_do_not_import_textual() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_model_and_analysis_never_import_textual_or_rich() -> None:
-    code = (
-        "import sys, pkgutil, importlib\nimport htptui.model, htptui.analysis\n"
-        "for pkg in (htptui.model, htptui.analysis):\n"
-        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-        "        importlib.import_module(pkg.__name__ + '.' + m.name)\n"
-        "import htptui.report, htptui.ascii_timeline\n"
-        "print(','.join(m for m in ('textual', 'rich') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == ""
-
-
 def test_report_json_on_real_sample() -> None:
     r = run("report", str(REAL_SAMPLE), "--format", "json")
     assert r.returncode == 0, r.stderr

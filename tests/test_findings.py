@@ -500,14 +500,15 @@ def test_cli_findings_exit_codes(tmp_path: Path) -> None:
 
 
 def test_report_section_all_formats() -> None:
-    import htptui.findings_report  # noqa: F401  (registers the section)
-    from htptui import report
+    from htptui.output.document import build_report
+    from htptui.output.json import to_json_bytes
+    from htptui.output.report import render
 
-    doc = report.build_report(load_optrace(CHAIN8), top=5, options={})
+    doc = build_report(load_optrace(CHAIN8), top=5, options={})
     assert doc["findings"]["count"] == len(run_all(load_optrace(CHAIN8)))
-    assert "Findings: 9" in report.render(doc, "text")
-    assert "### 1. [HIGH]" in report.render(doc, "md")
-    assert json.loads(report.to_json_bytes(doc))["findings"]["items"][0]["rule"] == "boundary_tax"
+    assert "Findings: 9" in render(doc, "text")
+    assert "### 1. [HIGH]" in render(doc, "md")
+    assert json.loads(to_json_bytes(doc))["findings"]["items"][0]["rule"] == "boundary_tax"
 
 
 # --- the real chain8 sample: every number checked against its files -------------------------------

@@ -180,7 +180,9 @@ async def test_sort_and_level_and_drill() -> None:
         await pilot.pause()
         assert app.ranking.level == "instance" and app.ranking.drill
         n_members = app.ranking.grid.n_rows
-        assert n_members == len(app.ranking.drill[-1][2])
+        level, name = app.ranking.drill[-1]
+        assert level == "qnn_op"
+        assert n_members == len(app.analysis.ranking("qnn_op").members_of_name(name))  # type: ignore[union-attr]
         await pilot.press("escape")
         assert app.ranking.level == "qnn_op" and not app.ranking.drill
 
@@ -231,15 +233,17 @@ async def test_export_csv_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         with files[0].open(encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
         rk = rank(app.opt.trace, "qnn_op")  # type: ignore[arg-type, union-attr]
-        assert rows[0][:2] == ["name", "DPC"]
+        # raw numbers under unit-named columns, not display strings
+        assert rows[0][:4] == ["name", "dpc_cycles", "dpc_pct", "busy_cycles"]
         assert [r[0] for r in rows[1:]] == rk.names
-        assert [int(r[1].replace(",", "")) for r in rows[1:]] == [int(v) for v in rk.dpc]
+        assert [int(r[1]) for r in rows[1:]] == [int(v) for v in rk.dpc]
         await pilot.press("E")
         await pilot.pause()
         js = sorted(tmp_path.glob("htptui-export-ranking-*.json"))
         assert len(js) == 1
         doc = json.loads(js[0].read_text(encoding="utf-8"))
         assert [r["name"] for r in doc["rows"]] == rk.names
+        assert [r["dpc_cycles"] for r in doc["rows"]] == [int(v) for v in rk.dpc]
         assert not list(SAMPLE.glob("htptui-export-*"))
 
 
@@ -290,13 +294,13 @@ async def test_extra_pane_mounted_greyed_and_linked(tmp_path: Path) -> None:
     calls: list[str] = []
 
     class Probe(_Static):
-        def show_optrace(self, opt) -> None:  # type: ignore[no-untyped-def]
+        def show_run(self, an) -> None:  # type: ignore[no-untyped-def]
             calls.append("show")
 
         def on_ops_selected(self, ops, primary) -> None:  # type: ignore[no-untyped-def]
             calls.append(f"sel {primary}")
 
-        def on_filter(self, mask) -> None:  # type: ignore[no-untyped-def]
+        def on_filter(self, pattern) -> None:  # type: ignore[no-untyped-def]
             calls.append("filter")
 
     specs = [

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
-from htptui.compare_report import document_of, load_document
 from htptui.model.optrace import load_optrace
-from htptui.report import to_json_bytes
+from htptui.output.baseline import document_of, load_document
+from htptui.output.json import to_json_bytes
 from htptui.tui.compare import CompareApp, DualTimeline, RunLanes
 
 

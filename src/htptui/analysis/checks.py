@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from htptui.analysis.summary import core_summary, cores
 from htptui.model.optrace import Optrace
 
 
@@ -47,11 +46,16 @@ def qnn_op_busy(opt: Optrace) -> dict[str, int]:
 
 def accelerator_cycles(opt: Optrace) -> int:
     """profile.txt's ``Accelerator (execute) time (cycles)`` derived from the trace: Σ busy without SystemService."""
-    return sum(v for k, v in qnn_op_busy(opt).items() if not _is_system_service(k))
+    from htptui.analysis.run import analysis_of
+
+    return sum(v for k, v in analysis_of(opt).qnn_op_busy().items() if not _is_system_service(k))
 
 
 def cross_checks(opt: Optrace) -> list[Check]:
     """All checks that the loaded artifacts allow."""
+    from htptui.analysis.run import analysis_of
+
+    an = analysis_of(opt)
     out: list[Check] = []
     t = opt.trace
     if t is None or not len(t):
@@ -59,8 +63,8 @@ def cross_checks(opt: Optrace) -> list[Check]:
     q = opt.qhas
     if q is not None:
         qsrc = "QHAS"
-        for core in cores(t):
-            cs = core_summary(t, core)
+        for core in an.cores():
+            cs = an.core_summary(core)
             ov = q.overall_for(core)
             if ov is None:
                 continue
@@ -175,7 +179,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                 ):
                     mism += 1
             out.append(Check("joined instances with different cycles or DPC", mism, 0, qsrc))
-        busy = qnn_op_busy(opt)
+        busy = an.qnn_op_busy()
         for row in q.qnn_op_nodes:
             if row.name in busy:
                 out.append(
@@ -193,7 +197,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                     "profile.txt Execute Stat 1",
                 )
             )
-            busy = qnn_op_busy(opt)
+            busy = an.qnn_op_busy()
             by_id = {v: k for k, v in (t.qnn_op_ids.items())}
             for line in ex.ops:
                 name = (

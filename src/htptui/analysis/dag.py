@@ -32,14 +32,24 @@ class QnnDag:
     ops: list[str]  # groupings in first-appearance order
     nodes_of: dict[str, list[int]]  # grouping -> HTP node ids
     edges: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # -> tensor ids
+    _succ: dict[str, list[str]] = field(default_factory=dict)
+    _pred: dict[str, list[str]] = field(default_factory=dict)
+
+    def _adjacency(self) -> None:
+        if not self._succ and not self._pred and self.edges:
+            for a, b in self.edges:
+                self._succ.setdefault(a, []).append(b)
+                self._pred.setdefault(b, []).append(a)
 
     def successors(self, op: str) -> list[str]:
         """Direct successor ops in edge order."""
-        return [b for (a, b) in self.edges if a == op]
+        self._adjacency()
+        return list(self._succ.get(op, ()))
 
     def predecessors(self, op: str) -> list[str]:
         """Direct predecessor ops in edge order."""
-        return [a for (a, b) in self.edges if b == op]
+        self._adjacency()
+        return list(self._pred.get(op, ()))
 
 
 def qnn_dag(graph: HtpGraph) -> QnnDag:

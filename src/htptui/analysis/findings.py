@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from htptui.analysis import intervals, summary
+from htptui.analysis.run import analysis_of
 from htptui.model.chrometrace import (
     FLAG_DMA_SET,
     FLAG_DMA_WAIT,
@@ -132,14 +133,82 @@ def _lane_units(trace: OpTrace) -> np.ndarray:
 def _qnn_groups(trace: OpTrace, mask: np.ndarray) -> dict[str, np.ndarray]:
     """Op indices per QNN op name among the masked ops, in first-start order."""
     idx = np.flatnonzero(mask)
-    out: dict[str, list[int]] = {}
-    for i in idx:
-        out.setdefault(trace.strings[int(trace.qnn_op[i])], []).append(int(i))
-    return {k: np.array(v, dtype=np.int64) for k, v in out.items()}
+    if not idx.size:
+        return {}
+    keys = trace.qnn_op[idx]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    bounds = np.r_[starts, sorted_keys.size]
+    firsts = idx[order[starts]]  # stable sort: a group's first member is its first occurrence
+    names = trace.strings.names
+    return {
+        names[int(sorted_keys[starts[g]])]: idx[order[bounds[g] : bounds[g + 1]]]
+        for g in np.argsort(firsts, kind="stable").tolist()
+    }
+
+
+def _serial_candidates(
+    trace: OpTrace, units: np.ndarray, mask: np.ndarray, wall: int, cfg: FindingsConfig
+) -> set[str]:
+    """QNN ops whose HVX and HMX-compute work might be serialised (one vectorised pass; the rule
+    then checks each candidate exactly)."""
+    idx = np.flatnonzero(mask)
+    if not idx.size or not wall:
+        return set()
+    uniq, inv = np.unique(trace.qnn_op[idx], return_inverse=True)
+    n = uniq.size
+    hv = units[idx] == "HVX"
+    hm = (units[idx] == "HMX") & ((trace.flags[idx] & FLAG_HMX) != 0)
+    ts, end = trace.ts[idx], trace.end[idx]
+    both = hv | hm
+    uv = intervals.grouped_union_length(inv[hv], ts[hv], end[hv], n)
+    um = intervals.grouped_union_length(inv[hm], ts[hm], end[hm], n)
+    ua = intervals.grouped_union_length(inv[both], ts[both], end[both], n)
+    ov = uv + um - ua
+    small = np.minimum(uv, um)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(small > 0, 100.0 * ov / np.maximum(small, 1), 0.0)
+    has = (np.bincount(inv[hv], minlength=n) > 0) & (np.bincount(inv[hm], minlength=n) > 0)
+    keep = has & (pct < cfg.overlap_max_pct) & ((small - ov) / wall >= cfg.serial_min_share)
+    names = trace.strings.names
+    return {names[int(k)] for k in uniq[keep]}
+
+
+def _unit_bound_candidates(
+    trace: OpTrace, mask: np.ndarray, wall: int, cfg: FindingsConfig
+) -> set[str]:
+    """QNN ops whose busiest HVX lane may exceed their HMX lane (vectorised prefilter)."""
+    idx = np.flatnonzero(mask)
+    if not idx.size or not wall:
+        return set()
+    uniq, inv = np.unique(trace.qnn_op[idx], return_inverse=True)
+    n, nl = uniq.size, max(len(trace.lanes), 1)
+    cell = inv.astype(np.int64) * nl + trace.lane[idx].astype(np.int64)
+    busy = np.bincount(cell, weights=trace.dur[idx], minlength=n * nl).reshape(n, nl)
+    count = np.bincount(cell, minlength=n * nl).reshape(n, nl)
+    lane_unit = np.array([ln.unit for ln in trace.lanes] or ["?"])
+    hvx_l, hmx_l = lane_unit == "HVX", lane_unit == "HMX"
+    hv = busy[:, hvx_l].max(axis=1) if hvx_l.any() else np.zeros(n)
+    hm = busy[:, hmx_l].max(axis=1) if hmx_l.any() else np.zeros(n)
+    has = (
+        (np.bincount(inv, weights=(trace.flags[idx] & FLAG_HMX) != 0, minlength=n) > 0)
+        & (count[:, hvx_l].sum(axis=1) > 0)
+        & (count[:, hmx_l].sum(axis=1) > 0)
+    )
+    keep = has & ~(hv <= cfg.unit_bound_ratio * hm) & ((hv - hm) / wall >= cfg.unit_bound_min_share)
+    names = trace.strings.names
+    return {names[int(k)] for k in uniq[keep]}
 
 
 def _names(ops: Iterable[int], trace: OpTrace) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(trace.qnn_op_name(int(i)) for i in ops))
+    """QNN op names of some ops, unique, in the order the ops are given."""
+    idx = np.fromiter(ops, dtype=np.int64) if not isinstance(ops, np.ndarray) else ops
+    if not idx.size:
+        return ()
+    ids, first = np.unique(trace.qnn_op[idx], return_index=True)
+    names = trace.strings.names
+    return tuple(names[int(ids[k])] for k in np.argsort(first, kind="stable"))
 
 
 def _span_end(trace: OpTrace, idx: np.ndarray) -> tuple[int, int]:
@@ -161,7 +230,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     units = _lane_units(t)
     end = t.end
     for core in _cores(t):
-        cs = summary.core_summary(t, core)
+        cs = analysis_of(opt).core_summary(core)
         wall = cs.wall
         cm = summary.core_mask(t, core)
         hvx = cm & (units == "HVX")
@@ -195,7 +264,10 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                     qnn_ops=_names(np.flatnonzero(hvx), t),
                     impact=float(hideable),
                 )
+        candidates = _serial_candidates(t, units, hvx | hmx_c, wall, cfg)
         for name, idx in _qnn_groups(t, hvx | hmx_c).items():
+            if name not in candidates:
+                continue
             hv = idx[units[idx] == "HVX"]
             hm = idx[(units[idx] == "HMX") & ((t.flags[idx] & FLAG_HMX) != 0)]
             if not hv.size or not hm.size:
@@ -242,15 +314,12 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 def _qnn_reachability(opt: Optrace, names: list[str]) -> dict[str, set[str]] | None:
     """QNN op → the QNN ops it (transitively) depends on, from the compiled graph."""
-    g = opt.graph
-    if g is None:
+    dag = analysis_of(opt).qnn_dag()
+    if dag is None:
         return None
     direct: dict[str, set[str]] = {n: set() for n in names}
-    for node in g.nodes.values():
-        for p in g.predecessors(node.id):
-            pg = g.nodes[p].grouping
-            if pg != node.grouping:
-                direct.setdefault(node.grouping, set()).add(pg)
+    for src, dst in dag.edges:
+        direct.setdefault(dst, set()).add(src)
     return _closure(direct)
 
 
@@ -343,7 +412,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     bmask = summary.boundary_kernel_mask(t)[t.kernel]
     wait = (t.flags & FLAG_DMA_WAIT) != 0
     for core in _cores(t):
-        cs = summary.core_summary(t, core)
+        cs = analysis_of(opt).core_summary(core)
         b = cs.boundary
         if not cs.wall or b.total_dpc / cs.wall < cfg.boundary_share:
             continue
@@ -391,13 +460,16 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     units = _lane_units(t)
     for core in _cores(t):
         cm = summary.core_mask(t, core)
-        wall = summary.core_summary(t, core).wall
+        wall = analysis_of(opt).core_summary(core).wall
+        candidates = _unit_bound_candidates(t, cm, wall, cfg)
         for name, idx in _qnn_groups(t, cm).items():
+            if name not in candidates:
+                continue
             if not ((t.flags[idx] & FLAG_HMX) != 0).any():
                 continue
-            busy_by_lane: dict[int, int] = {}
-            for i in idx:
-                busy_by_lane[int(t.lane[i])] = busy_by_lane.get(int(t.lane[i]), 0) + int(t.dur[i])
+            lanes_of, inverse = np.unique(t.lane[idx], return_inverse=True)
+            sums = np.bincount(inverse, weights=t.dur[idx]).astype(np.int64)
+            busy_by_lane = dict(zip(lanes_of.tolist(), sums.tolist(), strict=True))
             hvx = {ln: b for ln, b in busy_by_lane.items() if t.lanes[ln].unit == "HVX"}
             hmx = {ln: b for ln, b in busy_by_lane.items() if t.lanes[ln].unit == "HMX"}
             if not hvx or not hmx:
@@ -736,9 +808,7 @@ def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     """Aggregate cycle figures read as wall, the cold first execute, and single-rep traces."""
-    from htptui.analysis import timing as timing_mod
-
-    tm = timing_mod.timing(opt)
+    tm = analysis_of(opt).timing()
     for c in tm.rate_checks:
         if not c.aggregate:
             continue

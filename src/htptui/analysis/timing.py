@@ -11,7 +11,6 @@ import statistics
 from dataclasses import dataclass, field
 
 from htptui.analysis.checks import accelerator_cycles
-from htptui.analysis.summary import core_summary
 from htptui.model.optrace import Optrace
 
 NOMINAL_MAX_GHZ = 2.0  # no HTP core clock runs faster; used when the runtrace gives no clock
@@ -111,7 +110,10 @@ def timing(opt: Optrace) -> Timing:
         warm = statistics.median(later_ghz) if later_ghz else None
     wall = dpc_sum = busy_sum = None
     if opt.trace is not None and len(opt.trace):
-        cs = core_summary(opt.trace, min(ln.core for ln in opt.trace.lanes))
+        from htptui.analysis.run import analysis_of
+
+        cs = analysis_of(opt).first_core_summary()
+        assert cs is not None
         wall, dpc_sum, busy_sum = cs.wall, cs.dpc_sum, cs.busy_sum
     wall_us = wall / trace_clock / 1000.0 if (wall is not None and trace_clock) else None
 

@@ -103,8 +103,9 @@ def command(
          unknown schema, schema_version newer than supported)
     """
     from htptui.analysis.compare import Limits, check, compare
-    from htptui.compare_report import load_document, render_gates
     from htptui.errors import InputError
+    from htptui.output.baseline import load_document
+    from htptui.output.diff import render_gates
 
     def warn(msg: str) -> None:
         click.echo(f"htptui: {msg}", err=True)
@@ -129,7 +130,7 @@ def command(
     gates, notes = check(cmp, limits)
     regressed = [g for g in gates if g.regressed]
     if fmt == "json":
-        from htptui.report import to_json_bytes
+        from htptui.output.json import to_json_bytes
 
         doc = {
             "schema": "htptui.check",

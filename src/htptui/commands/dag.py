@@ -36,23 +36,30 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
     Edges are marked [ok] (expected and present), [MISSING], [UNEXPECTED] or [added] (to or from an
     op the compiler added); STATIC tensors shared across QNN ops are listed after the DAG.
     """
-    from htptui import graph_diff_report as gdr
-    from htptui.analysis.graph_diff import diff_optrace
+    from htptui.analysis.run import analysis_of
     from htptui.errors import InputError
+    from htptui.output import markdown, text
+    from htptui.output.blocks import Code, Heading, Lines
+    from htptui.output.sections import graph_diff as gd_section
+    from htptui.present import ascii_dag
 
     opt = load_or_exit(path, quiet=True)
     if opt.graph is None:
         fail(opt.missing_sentence("htp_graph"))
+    an = analysis_of(opt)
     try:
-        diff = diff_optrace(opt, expected)
+        diff = an.graph_diff(expected)
     except InputError as exc:
         fail(str(exc))
     assert diff is not None
     has_exp = diff.expected_source is not None
-    rows = (gdr.qnn_dag_lines if level == "qnn" else gdr.htp_dag_lines)(
-        opt.graph, diff if has_exp else None
+    shown = diff if has_exp else None
+    rows = (
+        ascii_dag.qnn_dag_lines(opt.graph, shown, an.qnn_dag())
+        if level == "qnn"
+        else ascii_dag.htp_dag_lines(opt.graph, shown)
     )
-    lines = gdr.format_rows(rows)
+    lines = ascii_dag.format_rows(rows)
     if fmt == "json":
         import json
 
@@ -60,19 +67,12 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
         doc |= {"diff": diff.to_dict()}
         write_output(json.dumps(doc, indent=2) + "\n", output, [path])
         return
-    md = fmt == "md"
-    n_nodes = (
-        len(opt.graph.nodes)
-        if level == "htp"
-        else len({n.grouping for n in opt.graph.nodes.values()})
-    )
+    dag = an.qnn_dag()
+    n_nodes = len(opt.graph.nodes) if level == "htp" else len(dag.ops) if dag else 0
     title = f"{'QNN-op' if level == 'qnn' else 'HTP-node'} DAG of {opt.name} ({n_nodes} nodes)"
-    out = [f"# {title}" if md else title]
-    if has_exp:
-        out.append(f"expected: {diff.expected_source}")
-    out.append("")
-    out += ["```", *lines, "```"] if md else lines
-    sec = gdr.section_of(diff, opt.graph)
+    head = [f"expected: {diff.expected_source}"] if has_exp else []
+    sec = gd_section.section_of(diff, opt.graph, an)
     sec["dag_ascii"] = []  # already printed above
-    out += gdr.render(sec, md)
-    write_output("\n".join(out) + "\n", output, [path])
+    blocks = [Heading(title, 1), Lines([*head, ""]), Code(lines), *gd_section.blocks(sec)]
+    renderer = markdown if fmt == "md" else text
+    write_output(renderer.render_blocks(blocks), output, [path])

@@ -71,8 +71,9 @@ def command(
     """
     from htptui.analysis.compare import Noise, compare
     from htptui.commands._common import _StderrProgress
-    from htptui.compare_report import load_document, render_diff
     from htptui.errors import InputError
+    from htptui.output.baseline import load_document
+    from htptui.output.diff import render_diff
 
     try:
         doc_a = load_document(a, progress=_StderrProgress(), on_warning=warn)
@@ -84,7 +85,7 @@ def command(
     cmp = compare(doc_a, doc_b)
     noise = Noise(rel=min_delta, cycles=min_cycles)
     if fmt == "json":
-        from htptui.report import to_json_bytes
+        from htptui.output.json import to_json_bytes
 
         write_output(to_json_bytes(cmp.to_dict(noise, top)), output, [a, b])
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from htptui.commands._common import (
+    fail,
     format_option,
     load_or_exit,
     output_option,
@@ -50,12 +51,18 @@ def command(
     Every figure is derived from the op trace and checked against the SDK's own QHAS and
     profile.txt values (see the cross-checks section). stdout carries only the report.
     """
-    from htptui import report
+    from htptui.errors import InputError
+    from htptui.output.document import build_report
+    from htptui.output.json import to_json_bytes
+    from htptui.output.report import render
 
     opt = load_or_exit(path, strict=strict)
     options = {"width": width, "expected": expected}
-    doc = report.build_report(opt, top=top, options=options)
+    try:
+        doc = build_report(opt, top=top, options=options, data_sections=fmt == "json")
+    except InputError as exc:
+        fail(str(exc))
     if fmt == "json":
-        write_output(report.to_json_bytes(doc), output, [path])
+        write_output(to_json_bytes(doc), output, [path])
     else:
-        write_output(report.render(doc, fmt), output, [path])
+        write_output(render(doc, fmt), output, [path])

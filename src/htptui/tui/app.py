@@ -1,14 +1,17 @@
 """The explorer app: timeline, DPC ranking, QHAS units, op DAG and details, linked and keyboard first.
 
-Loading runs in a thread worker that only posts messages; handlers here own every widget change.
-Selections travel as :class:`SelectOps` and are broadcast to each pane's ``on_ops_selected``; the
-`/` filter is broadcast as a boolean op mask to each pane's ``on_filter``.
+Loading runs in a thread worker that loads the run, warms its :class:`RunAnalysis` (summaries,
+timing, coverage, rankings, indexes, findings) and only posts messages; handlers here own every
+widget change and read the cached figures. Selections travel as :class:`SelectOps` and are broadcast
+to each pane's ``on_ops_selected``; the `/` filter's regex is broadcast to each pane's ``on_filter``
+after a worker has computed its mask, ranking and coverage on big traces.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import tempfile
 import time
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,19 +31,25 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from htptui.analysis.summary import core_summary, cores
+from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
+from htptui.present.tables import header_parts
 from htptui.tui.commands_palette import HtpCommands
-from htptui.tui.messages import FilterChanged, SelectOps
+from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
+from htptui.tui.panes.dag import DagPane
+from htptui.tui.panes.details import DetailsPane
+from htptui.tui.panes.qhas import QhasPane
+from htptui.tui.panes.ranking import RankingPane
 from htptui.tui.screens import HelpScreen, LoadingScreen
-from htptui.tui.widgets.panes import DagPane, DetailsPane, QhasPane, RankingPane
 from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from htptui.model.discover import Artifacts
     from htptui.model.optrace import Optrace
 
+EXPORT_DIR_ENV = "HTPTUI_EXPORT_DIR"
+FILTER_WORKER_ABOVE_OPS = 100_000  # filters of bigger traces are computed in a thread worker
 REGIONS = ("timeline", "ranking", "qhas", "dag", "details")
 REGION_TITLES = {"timeline": "Timeline", "ranking": "Ranking", "qhas": "QHAS", "dag": "DAG",
                  "details": "Details"}  # fmt: skip
@@ -59,11 +69,21 @@ class LoadProgress(Message):
 
 
 class Loaded(Message):
-    """The load worker finished."""
+    """The load worker finished: the run and its warmed analysis."""
 
-    def __init__(self, opt: Optrace) -> None:
+    def __init__(self, analysis: RunAnalysis) -> None:
         super().__init__()
-        self.opt = opt
+        self.analysis = analysis
+        self.opt = analysis.run
+
+
+class FilterReady(Message):
+    """The filter worker computed a pattern's mask, ranking and coverage (or found it invalid)."""
+
+    def __init__(self, pattern: str, error: str | None = None) -> None:
+        super().__init__()
+        self.pattern = pattern
+        self.error = error
 
 
 class LoadFailed(Message):
@@ -213,19 +233,22 @@ class HtpApp(App[int]):
         artifacts: Artifacts | None = None,
         theme: str | None = None,
         extra_panes: list[PaneSpec] | None = None,
+        export_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.path = str(path)
+        self.export_dir_setting = export_dir
         self.artifacts = artifacts
         if theme:
             self.theme = theme
         self.extra_specs = discover_panes() if extra_panes is None else extra_panes
         self.opt: Optrace | None = None
+        self.analysis: RunAnalysis | None = None
         self.ready = False
         self.load_error: str | None = None
         self.selection: tuple[tuple[int, ...], int | None] = ((), None)
         self.filter_pattern: str | None = None
-        self.filter_mask: np.ndarray | None = None
+        self._pending_filter: str | None = None
         self.current_region = "ranking"
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
@@ -320,6 +343,8 @@ class HtpApp(App[int]):
 
         try:
             opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
+            analysis = analysis_of(opt)
+            analysis.warm(progress=progress)  # every figure the panes show first, off the UI thread
         except _Cancelled:
             return
         except InputError as exc:
@@ -332,7 +357,7 @@ class HtpApp(App[int]):
             self.post_message(LoadFailed(f"{self.path}: {type(exc).__name__}: {exc}"))
             return
         if not worker.is_cancelled:
-            self.post_message(Loaded(opt))
+            self.post_message(Loaded(analysis))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Advance the loading screen's bar."""
@@ -354,18 +379,21 @@ class HtpApp(App[int]):
 
     def on_loaded(self, message: Loaded) -> None:
         """Hand the run to every pane and select the top ranking row."""
-        opt = message.opt
+        an = message.analysis
+        opt = an.run
         self.opt = opt
+        self.analysis = an
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
         self.update_header()
         if opt.trace is not None:
-            self.timeline.load(opt)
+            index = an.coverage() if an.has_ops else None
+            self.timeline.load(opt, index=index, clock_ghz=an.trace_clock_ghz())
         else:
             self.query_one("#timeline-region").add_class("-missing")
             self.query_one("#header-line", Static).update(opt.missing_sentence("op_trace"))
         for _pid, pane in self.linked_panes()[:4]:
-            pane.show_optrace(opt)
+            pane.show_run(an)
         if opt.qhas is None:
             self.query_one("#qhas-region").add_class("-missing")
         if opt.graph is None:
@@ -397,7 +425,8 @@ class HtpApp(App[int]):
             return
         sentence.display = False
         try:
-            widget.show_optrace(opt)  # type: ignore[attr-defined]
+            assert self.analysis is not None
+            widget.show_run(self.analysis)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - one broken plug-in must not take the app down
             widget.display = False
             sentence.display = True
@@ -405,31 +434,22 @@ class HtpApp(App[int]):
 
     def update_header(self) -> None:
         """Graph name, wall cycles (µs when known), domain unit and idle %."""
-        opt = self.opt
-        if opt is None:
+        an = self.analysis
+        if an is None:
             return
-        parts = [opt.name]
-        if opt.trace is not None and len(opt.trace):
-            from htptui.analysis.timing import timing
-
-            cs = core_summary(opt.trace, cores(opt.trace)[0])
-            wall = f"wall {cs.wall:,} cyc"
-            try:
-                us = timing(opt).graph_wall_us
-            except Exception:  # noqa: BLE001 - µs is optional
-                us = None
-            if us:
-                wall += f" ({us:,.1f} µs)"
-            parts += [
-                wall,
-                f"idle {cs.idle_pct:.2f} %" if cs.dpc_consistent else "idle n/a (Σ DPC > wall)",
-                f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
-                f"{len(opt.trace):,} ops",
-            ]
+        parts = header_parts(an)
+        mask = self.filter_mask
         if self.filter_pattern is not None:
-            count = int(self.filter_mask.sum()) if self.filter_mask is not None else 0
+            count = int(mask.sum()) if mask is not None else 0
             parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
-        self.query_one("#header-line", Static).update(" · ".join(parts))
+        self.query_one("#header-line", Static).update(Text(" · ".join(parts)))
+
+    @property
+    def filter_mask(self) -> np.ndarray | None:
+        """The applied `/` filter as an op mask (None = no filter)."""
+        if self.analysis is None or self.filter_pattern is None or not self.analysis.has_ops:
+            return None
+        return self.analysis.filter_mask(self.filter_pattern)
 
     def update_panebar(self) -> None:
         """At narrow widths, a line naming the panes with the current one marked."""
@@ -644,38 +664,76 @@ class HtpApp(App[int]):
         self.apply_filter(value or None)
 
     def filter_mask_for(self, pattern: str) -> np.ndarray:
-        """Ops whose kernel, QNN op name or unit (lane) matches the regex."""
-        assert self.opt is not None and self.opt.trace is not None
-        t = self.opt.trace
-        rx = re.compile(pattern, re.IGNORECASE)
-        names = list(t.strings.names)
-        hit = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
-        lane_hit = np.array(
-            [bool(rx.search(ln.unit)) or bool(rx.search(ln.label)) for ln in t.lanes] or [False]
-        )
-        return hit[t.kernel] | hit[t.qnn_op] | lane_hit[t.lane]
+        """Ops whose kernel, QNN op name or unit (lane) matches the regex (cached per pattern)."""
+        assert self.analysis is not None
+        return self.analysis.filter_mask(pattern)
 
     def apply_filter(self, pattern: str | None) -> None:
-        """Rescope every pane to the ops matching ``pattern`` (None clears)."""
-        if self.opt is None or self.opt.trace is None:
+        """Rescope every pane to the ops matching ``pattern`` (None clears).
+
+        On big traces the mask, the ranking at the current level and the filtered coverage are
+        computed by a worker first; panes then only read cached figures.
+        """
+        an = self.analysis
+        if an is None or an.trace is None:
             return
-        if pattern is None:
-            mask = None
-        else:
+        if pattern is not None:
             try:
-                mask = self.filter_mask_for(pattern)
+                re.compile(pattern)
             except re.error as exc:
                 self.notify(f"bad regex /{pattern}/: {exc}", severity="error")
                 return
+            if len(an.trace) > FILTER_WORKER_ABOVE_OPS and not self._filter_cached(pattern):
+                self._pending_filter = pattern
+                self._filter_worker(pattern, self.ranking.level)
+                return
+        self._install_filter(pattern)
+
+    def _filter_cached(self, pattern: str) -> bool:
+        an = self.analysis
+        assert an is not None
+        return an.cached(("ranking", self.ranking.level, Scope(pattern))) and an.cached(
+            ("coverage", pattern)
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="filter")
+    def _filter_worker(self, pattern: str, level: str) -> None:
+        """Compute a filter's mask, ranking, coverage and match order off the UI thread."""
+        an = self.analysis
+        assert an is not None
+        try:
+            an.filter_mask(pattern)
+            an.ranking(level, Scope(pattern))
+            an.coverage(pattern)
+            an.ops_in_time_order(pattern)
+        except re.error as exc:
+            self.post_message(FilterReady(pattern, str(exc)))
+            return
+        self.post_message(FilterReady(pattern))
+
+    def on_filter_ready(self, message: FilterReady) -> None:
+        """The worker finished: apply the filter unless a newer one was asked for meanwhile."""
+        if message.pattern != self._pending_filter:
+            return
+        self._pending_filter = None
+        if message.error is not None:
+            self.notify(f"bad regex /{message.pattern}/: {message.error}", severity="error")
+            return
+        self._install_filter(message.pattern)
+
+    def _install_filter(self, pattern: str | None) -> None:
+        an = self.analysis
+        assert an is not None
+        self._pending_filter = None
         self.filter_pattern = pattern
-        self.filter_mask = mask
-        self.timeline.set_filter(mask)
+        mask = self.filter_mask
+        index = an.coverage(pattern) if pattern is not None and an.has_ops else None
+        self.timeline.set_filter(mask, index=index)
         for pane_id, pane in self.linked_panes():
             try:
-                pane.on_filter(mask)
+                pane.on_filter(pattern)
             except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
                 self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
-        self.post_message(FilterChanged(pattern))
         self.update_header()
         if mask is not None:
             count = int(mask.sum())
@@ -689,26 +747,28 @@ class HtpApp(App[int]):
 
     def action_next_match(self, delta: int) -> None:
         """`n`/`N`: the next/previous op (in time order) matching the filter."""
-        if self.opt is None or self.opt.trace is None:
+        an = self.analysis
+        if an is None or an.trace is None:
             return
-        t = self.opt.trace
-        mask = self.filter_mask if self.filter_mask is not None else np.ones(len(t), dtype=bool)
-        matches = np.flatnonzero(mask)
+        t = an.trace
+        matches = an.ops_in_time_order(self.filter_pattern)
         if not matches.size:
             return
-        matches = matches[np.lexsort((matches, t.ts[matches]))]
         primary = self.selection[1]
         if primary is None:
             nxt = matches[0] if delta > 0 else matches[-1]
         else:
-            keys = list(zip(t.ts[matches].tolist(), matches.tolist(), strict=True))
-            cur = (int(t.ts[primary]), primary)
+            # matches are sorted by (ts, index): find the current op's place by that key
+            ts = t.ts[matches]
+            cur_ts = int(t.ts[primary])
+            lo = int(np.searchsorted(ts, cur_ts, side="left"))
+            hi = int(np.searchsorted(ts, cur_ts, side="right"))
+            same = matches[lo:hi]
             if delta > 0:
-                later = [k for k in keys if k > cur]
-                nxt = (later[0] if later else keys[0])[1]
+                pos = lo + int(np.searchsorted(same, primary, side="right"))
             else:
-                earlier = [k for k in keys if k < cur]
-                nxt = (earlier[-1] if earlier else keys[-1])[1]
+                pos = lo + int(np.searchsorted(same, primary, side="left")) - 1
+            nxt = matches[pos % matches.size]
         self.select_op(int(nxt))
 
     # ------------------------------------------------------------ palette helpers
@@ -756,18 +816,32 @@ class HtpApp(App[int]):
             return "qhas", self.qhas_pane
         if region == "details":
             return "details", self.details
+        if region == "timeline":
+            return "timeline", self.timeline
         return "ranking", self.ranking
 
     def export_dir(self) -> Path:
-        """The current directory, unless that is the trace directory (then the temp dir)."""
-        cwd = Path.cwd().resolve()
+        """Where `e`/`E` write: ``--export-dir`` or ``$HTPTUI_EXPORT_DIR``, else the current directory;
+        a choice inside the trace directory falls back to the next (finally the temp dir)."""
         root = Path(self.opt.source).resolve() if self.opt is not None else None
-        if root is not None and (cwd == root or (root.is_file() and cwd == root.parent)):
-            return Path(tempfile.gettempdir())
-        return cwd
+        trace_dir = None
+        if root is not None and root.exists():
+            trace_dir = root if root.is_dir() else root.parent
+        chosen = self.export_dir_setting or os.environ.get(EXPORT_DIR_ENV) or None
+        candidates = [Path(chosen).expanduser()] if chosen else []
+        candidates += [Path.cwd(), Path(tempfile.gettempdir())]
+        for k, cand in enumerate(candidates):
+            d = cand.resolve()
+            if trace_dir is not None and (d == trace_dir or trace_dir in d.parents):
+                if chosen and k == 0:
+                    self.notify(f"{d} is inside the trace directory; exporting elsewhere",
+                                severity="warning")  # fmt: skip
+                continue
+            return d
+        return Path(tempfile.gettempdir())
 
     def action_export(self, fmt: str = "csv") -> Path | None:
-        """`e`/`E`: write the focused pane's table to CSV/JSON and say where."""
+        """`e`/`E`: write what the focused pane shows, raw numbers with units, to CSV/JSON."""
         if not self.ready:
             return None
         name, pane = self.focused_pane()
@@ -780,7 +854,7 @@ class HtpApp(App[int]):
             dest = Path(f"{base}-{n}.{fmt}")
             n += 1
         try:
-            with dest.open("w", encoding="utf-8", newline="") as fh:
+            with dest.open("x", encoding="utf-8", newline="") as fh:
                 if fmt == "csv":
                     writer = csv.writer(fh)
                     writer.writerow(headers)
@@ -788,7 +862,8 @@ class HtpApp(App[int]):
                 else:
                     records = [dict(zip(headers, row, strict=False)) for row in rows]
                     json.dump({"pane": name, "source": self.opt.source if self.opt else "",
-                               "rows": records}, fh, indent=1, default=str)  # fmt: skip
+                               "columns": headers, "rows": records}, fh, indent=1,
+                              default=str)  # fmt: skip
         except OSError as exc:
             self.notify(f"cannot write {dest}: {exc.strerror or exc}", severity="error")
             return None

@@ -19,7 +19,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from htptui.analysis.compare import Comparison, Noise, RowChange, compare
-from htptui.compare_report import fmt_delta, fmt_rel, fmt_value
+from htptui.present.format import fmt_delta, fmt_rel
+from htptui.present.format import fmt_unit_value as fmt_value
 
 MODES = ("diff", "A", "B")
 LEVELS = ("qnn_op", "kernel")
@@ -157,7 +158,7 @@ class CompareApp(App[int]):
     @classmethod
     def from_paths(cls, a: str, b: str) -> CompareApp:
         """Load two runs (optrace inputs or saved JSON reports); raises InputError on bad input."""
-        from htptui.compare_report import load_document
+        from htptui.output.baseline import load_document
 
         return cls(load_document(a), load_document(b))
 

@@ -29,6 +29,7 @@ from htptui.analysis.buckets import (
     kind_coverage,
     step_max,
 )
+from htptui.analysis.run import analysis_of
 from htptui.analysis.summary import (
     KIND_BOUNDARY,
     KIND_DMA,
@@ -37,9 +38,10 @@ from htptui.analysis.summary import (
     KIND_OTHER,
     KIND_WAIT,
 )
-from htptui.analysis.timing import timing
 from htptui.model.chrometrace import UNIT_ORDER, OpTrace
 from htptui.model.optrace import Optrace
+from htptui.present.format import fmt_cycles_compact as _fmt_cycles
+from htptui.present.format import fmt_us_compact as _fmt_us
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 VTCM_COUNTER = "VTCM alloc"
@@ -81,31 +83,9 @@ class TimelineRow:
     lane: int = -1  # lane index for "lane" rows
 
 
-def _fmt_cycles(value: float) -> str:
-    """Compact cycle count: 950, 12.5k, 3.2M."""
-    a = abs(value)
-    if a >= 1e9:
-        return f"{value / 1e9:.3g}G"
-    if a >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.0f}"
-
-
-def _fmt_us(us: float) -> str:
-    """Compact microseconds: 0.52µs, 24.8µs, 1.2ms."""
-    if us >= 1000:
-        return f"{us / 1000:.3g}ms"
-    return f"{us:.3g}µs"
-
-
 def _trace_clock(opt: Optrace) -> float | None:
     """Clock (GHz) of the execute the op trace shows, or None when unknown."""
-    try:
-        return timing(opt).trace_clock_ghz
-    except Exception:  # the clock is a nicety; a partial run must still draw
-        return None
+    return analysis_of(opt).trace_clock_ghz()
 
 
 def _nice_step(raw: float) -> float:
@@ -380,8 +360,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data in
 
-    def load(self, opt: Optrace, index: CoverageIndex | None = None) -> None:
-        """Show a loaded run (UI thread); pass ``index`` if it was built in a worker."""
+    def load(
+        self,
+        opt: Optrace,
+        index: CoverageIndex | None = None,
+        clock_ghz: float | None = None,
+    ) -> None:
+        """Show a loaded run (UI thread); pass ``index`` and ``clock_ghz`` if a worker found them."""
         self.opt = opt
         self.trace = opt.trace
         trace = self.trace
@@ -398,8 +383,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         if self.t1 <= self.t0:
             self.t1 = self.t0 + 1
         self.view_lo, self.view_hi = self.t0, self.t1
-        self._clock_ghz = None
-        if opt.runtrace is not None:  # the trace clock comes from the runtrace's first execute
+        self._clock_ghz = clock_ghz
+        if clock_ghz is None and opt.runtrace is not None:  # the runtrace's first execute
             if len(trace) > CLOCK_WORKER_THRESHOLD and self.is_mounted:
                 self._find_clock(opt)
             else:
@@ -479,12 +464,17 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._scroll_to_cursor_lane()
         self._after_change()
 
-    def set_filter(self, mask: np.ndarray | None) -> None:
-        """Dim the ops outside ``mask`` (None shows every op normally)."""
+    def set_filter(self, mask: np.ndarray | None, index: CoverageIndex | None = None) -> None:
+        """Dim the ops outside ``mask`` (None shows every op normally); ``index`` if prebuilt."""
         self.filter_mask = mask
         self._filter_index = None
         self._filter_gen += 1
         if mask is None or self.trace is None or self.index is None:
+            self._after_change()
+            return
+        if index is not None:
+            self._filter_index = index
+            self._cache.clear()
             self._after_change()
             return
         if len(self.trace) > FILTER_WORKER_THRESHOLD and self.is_mounted:
@@ -522,6 +512,23 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_gen += 1
         self._cache.clear()
         self.refresh()
+
+    def ops_in_view(self) -> np.ndarray:
+        """Trace op indices that overlap the visible time window, in trace order."""
+        t = self.trace
+        if t is None or not len(t):
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = self.view_lo, self.view_hi
+        return np.flatnonzero((t.ts < hi) & (t.end > lo))
+
+    def export_table(self) -> tuple[list[str], list[list[object]]]:
+        """The ops in view: IDs, kernel, QNN op, lane, ts, duration, DPC, cycles/packet, kind."""
+        from htptui.present.columns import OP_COLUMNS
+        from htptui.present.tables import export_rows, op_records
+
+        if self.opt is None:
+            return [], []
+        return export_rows(OP_COLUMNS, op_records(analysis_of(self.opt), self.ops_in_view()))
 
     # ------------------------------------------------------------------ geometry
 

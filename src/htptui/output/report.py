@@ -1,0 +1,188 @@
+"""The report's layout: a document → blocks (core figures, lanes, timeline, rankings, timing,
+cross-checks, then the sections), and ``render(doc, "text"|"md")`` through the format renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from htptui.output import markdown, text
+from htptui.output.blocks import Block, Code, Heading, Lines, Table, table_of
+from htptui.present import ascii_timeline
+from htptui.present.columns import (
+    FIGURE_COLUMNS,
+    LANE_COLUMNS,
+    LANE_REPORT_VIEW,
+    RANKING_COLUMNS,
+    RANKING_GROUP_VIEW,
+    RANKING_INSTANCE_VIEW,
+    select,
+)
+
+LEVEL_TITLES = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
+
+
+def _figures(rows: list[list[Any]]) -> Table:
+    return Table(FIGURE_COLUMNS, [{"figure": a, "value": b} for a, b in rows])
+
+
+def core_blocks(core: dict[str, Any], ascii_rows: list[str] | None) -> list[Block]:
+    """Summary figures, the lane table and the ASCII timeline of one core."""
+    c = core["core"]
+    bt = core["boundary_tax"]
+    out: list[Block] = [Heading(f"Core {c} summary")]
+    out.append(
+        _figures(
+            [
+                ["graph wall (cycles, span of executed ops)", core["graph_wall_cycles"]],
+                ["executed op instances", core["executed_ops"]],
+                ["domain unit (busiest lane)", f"{core['domain_unit']} {core['domain_cycles']:,}"],
+                ["Σ Dominant Path Cycles", core["dpc_sum"]],
+                [
+                    "accumulated idle (wall − Σ DPC)",
+                    f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)"
+                    if core.get("dpc_consistent", True)
+                    else "n/a (Σ DPC > wall: see warnings)",
+                ],
+                ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
+                ["average lanes busy (Σ busy / wall)", core["parallelism"]],
+                [
+                    "HVX∥HMX overlap (cycles, % of smaller unit)",
+                    f"{core['hvx_hmx_overlap_cycles']:,} ({core['hvx_hmx_overlap_pct']:.1f} %)",
+                ],
+                [
+                    "boundary tax busy (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
+                    f"{bt['total_busy']:,} ({bt['total_busy_pct_of_wall']:.1f} % of wall)",
+                ],
+                [
+                    "boundary tax on the dominant path",
+                    f"{bt['total_dpc']:,} ({bt['total_dpc_pct_of_wall']:.1f} % of wall)",
+                ],
+            ]
+        )
+    )
+    out.append(Heading(f"Core {c} lanes (util % = busy / graph wall)", 3))
+    out.append(Table(select(LANE_COLUMNS, LANE_REPORT_VIEW), core["lanes"]))
+    if ascii_rows:
+        out.append(Heading(f"Core {c} timeline (time → in cycles; one row per lane)", 3))
+        out.append(Code([*ascii_rows, "", ascii_timeline.legend()]))
+    return out
+
+
+def ranking_blocks(ranking: dict[str, list[dict[str, Any]]]) -> list[Block]:
+    """The top rows per QNN op, HTP kernel and instance."""
+    out: list[Block] = []
+    for lv in ("qnn_op", "kernel", "instance"):
+        rows = ranking.get(lv, [])
+        if not rows:
+            continue
+        out.append(Heading(f"Top {len(rows)} {LEVEL_TITLES[lv]} by Dominant Path Cycles", 3))
+        view = RANKING_INSTANCE_VIEW if lv == "instance" else RANKING_GROUP_VIEW
+        out.append(Table(select(RANKING_COLUMNS, view), rows))
+    return out
+
+
+def timing_blocks(tm: dict[str, Any]) -> list[Block]:
+    """Coarse µs beside fine cycles, the clock sanity checks and the runtrace phases."""
+    if not (tm.get("executes") or tm.get("coarse")):
+        return []
+    out: list[Block] = [Heading("Coarse (µs) beside fine (cycles)")]
+    rows = [[k, v] for k, v in tm.get("coarse", {}).items()]
+    if tm.get("graph_wall_cycles") is not None:
+        rows.append(["graph wall (cycles)", tm["graph_wall_cycles"]])
+    if tm.get("graph_wall_us_at_trace_clock"):
+        rows.append(
+            [
+                f"graph wall at the trace execute's {tm['trace_execute_clock_ghz']} GHz (µs)",
+                tm["graph_wall_us_at_trace_clock"],
+            ]
+        )
+    if tm.get("dpc_sum") is not None:
+        rows.append(["Σ DPC (cycles)", tm["dpc_sum"]])
+    out.append(_figures(rows))
+    if tm.get("rate_checks"):
+        out.append(Heading("Clock sanity (cycles ÷ µs against the core clock)", 3))
+        out.append(
+            table_of(
+                ["ratio", "GHz", "clock GHz", "verdict"],
+                [
+                    [
+                        c["label"],
+                        c["ghz"],
+                        c["clock_ghz"],
+                        "AGGREGATE, not wall" if c["aggregate"] else "plausible wall",
+                    ]
+                    for c in tm["rate_checks"]
+                ],  # fmt: skip
+            )
+        )
+    if tm.get("executes"):
+        out.append(Heading("Runtrace phases per execute (µs at each phase's own clock)", 3))
+        phase_rows = [
+            [f"execute {e['index']}", p["name"], p["us"], p["ghz"], p["cycles"]]
+            for e in tm["executes"]
+            for p in e["phases"]
+        ]
+        out.append(table_of(["execute", "phase", "µs", "GHz", "cycles"], phase_rows))
+    notes = [f"note: {n}" for n in tm.get("notes", [])]
+    if notes:
+        out.append(Lines(notes))
+    return out
+
+
+def checks_blocks(cks: list[dict[str, Any]]) -> list[Block]:
+    """The derived-vs-SDK cross-check table."""
+    if not cks:
+        return []
+    bad = [c for c in cks if not c["ok"]]
+    return [
+        Heading(f"Cross-checks against the SDK's figures: {len(cks) - len(bad)}/{len(cks)} agree"),
+        table_of(
+            ["check", "htptui", "SDK", "source", "ok"],
+            [
+                [
+                    c["name"],
+                    c["derived"],
+                    c["reported"],
+                    c["source"],
+                    "yes" if c["ok"] else "MISMATCH",
+                ]
+                for c in cks
+            ],  # fmt: skip
+        ),
+    ]
+
+
+def report_blocks(doc: dict[str, Any]) -> list[Block]:
+    """The whole report as blocks, sections included (findings right after the header)."""
+    from htptui.output.sections import SECTIONS
+
+    out: list[Block] = [Heading(f"htptui report: {doc.get('name', '')}", 1)]
+    head = [f"source: {doc.get('source')}"]
+    arts = doc.get("artifacts", {})
+    head.append("artifacts found: " + ", ".join(sorted(arts.get("found", {}))))
+    if arts.get("missing"):
+        head.append("missing: " + ", ".join(arts["missing"]))
+    for kind, problem in arts.get("errors", {}).items():
+        head.append(f"unreadable {kind}: {problem}")
+    out.append(Lines(head))
+    for section in SECTIONS:
+        if section.at_top and section.name in doc:
+            out += section.blocks(doc[section.name])
+    for core in doc.get("cores", []):
+        out += core_blocks(core, doc.get("timeline_ascii", {}).get(str(core["core"])))
+    out += ranking_blocks(doc.get("ranking") or {})
+    out += timing_blocks(doc.get("timing") or {})
+    out += checks_blocks(doc.get("checks") or [])
+    for section in SECTIONS:
+        if not section.at_top and section.name in doc:
+            out += section.blocks(doc[section.name])
+    if doc.get("warnings"):
+        out.append(Heading("Warnings", 3))
+        out.append(Lines([f"- {w}" for w in doc["warnings"]]))
+    return out
+
+
+def render(doc: dict[str, Any], fmt: str = "text") -> str:
+    """Render a report document as ``text`` or ``md``."""
+    blocks = report_blocks(doc)
+    return markdown.render_blocks(blocks) if fmt == "md" else text.render_blocks(blocks)
