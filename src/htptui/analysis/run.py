@@ -281,12 +281,21 @@ class RunAnalysis:
 
         return self._memo("checks", lambda: cross_checks(self.run))
 
-    def findings(self, expected: Any = None) -> list[Finding]:
-        """Every findings rule, most severe first (``expected`` QNN-op deps as in ``run_all``)."""
+    def findings(
+        self, expected: Any = None, expected_path: str | Path | None = None
+    ) -> list[Finding]:
+        """Every findings rule, most severe first (``expected`` QNN-op deps and ``expected_path``
+        an expected graph file, as in ``run_all``); raises InputError for a bad expected file."""
         from htptui.analysis.findings import run_all
 
-        key = ("findings", None if expected is None else _freeze(expected))
-        return self._memo(key, lambda: run_all(self.run, expected=expected))
+        key = (
+            "findings",
+            None if expected is None else _freeze(expected),
+            None if expected_path is None else str(expected_path),
+        )
+        return self._memo(
+            key, lambda: run_all(self.run, expected=expected, expected_path=expected_path)
+        )
 
     def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
         """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""
@@ -318,6 +327,7 @@ class RunAnalysis:
             ]
         if self.run.graph is not None:
             steps.append(("QNN-op DAG", self.qnn_dag))
+        steps.append(("cross-checks", self.cross_checks))  # the header warns when they disagree
         for k, (label, step) in enumerate(steps):
             if progress is not None:
                 progress(k / len(steps), f"analysing: {label}")
