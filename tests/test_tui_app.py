@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Static
 
 from htptui.analysis.ranking import rank
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.tui.app import HtpApp
 from htptui.tui.screens import HelpScreen, LoadingScreen
 
@@ -271,7 +271,7 @@ async def test_missing_artifacts_grey_out(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, run)
     (run / "chrometrace_qnn_htp_analysis_summary.json").unlink()
     (run / "chrometrace_htp.json").unlink()
-    opt = load_optrace(run)
+    opt = load_run(run)
     assert opt.qhas is None and opt.graph is None
     app = HtpApp(str(run), extra_panes=[])
     async with app.run_test(size=SIZE) as pilot:

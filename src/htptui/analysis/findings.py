@@ -1,7 +1,7 @@
 """Findings: rules that tell the engineer what is wrong with a run, each with the numbers behind it.
 
 Every rule is a pure function ``rule(opt, config) -> Iterator[Finding]`` over a loaded
-:class:`~htptui.model.optrace.Optrace`; :func:`run_all` runs them all and sorts the result most severe
+:class:`~htptui.model.run.Run`; :func:`run_all` runs them all and sorts the result most severe
 first, then by impact (cycles of graph wall at stake). Conventions follow the profiling guide: the
 graph wall is the span of the executed ops, a unit's real time is its busiest lane (domain = max, never
 the sum), summed busy cycles are work volume, and a single cold trace is read for structure only.
@@ -30,7 +30,7 @@ from htptui.model.chrometrace import (
     OpTrace,
 )
 from htptui.model.htp_graph import HtpGraph
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 SEVERITIES = ("high", "medium", "low", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -239,7 +239,7 @@ def _cores(trace: OpTrace) -> list[int]:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HVX and HMX (per core and within each QNN op), or independent branches, that ran back to back."""
     t = opt.trace
     if t is None or not len(t):
@@ -329,7 +329,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         yield from _serial_branches(opt, cfg, core, cm, wall)
 
 
-def _qnn_reachability(opt: Optrace, names: list[str]) -> dict[str, set[str]] | None:
+def _qnn_reachability(opt: Run, names: list[str]) -> dict[str, set[str]] | None:
     """QNN op → the QNN ops it (transitively) depends on, from the compiled graph."""
     dag = analysis_of(opt).qnn_dag()
     if dag is None:
@@ -363,7 +363,7 @@ def _closure(direct: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
 
 
 def _serial_branches(
-    opt: Optrace, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
+    opt: Run, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
 ) -> Iterator[Finding]:
     """Independent QNN ops (no path between them in the compiled graph) whose busy times never overlap."""
     t = opt.trace
@@ -421,7 +421,7 @@ def _serial_branches(
     )
 
 
-def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def boundary_tax(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Spill/Fill/Concat/ForceFormat and DMA-wait cycles on the dominant path above a share of the wall."""
     t = opt.trace
     if t is None or not len(t):
@@ -469,7 +469,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HMX ops whose HVX glue domain (busiest HVX lane within the op) exceeds their HMX domain."""
     t = opt.trace
     if t is None or not len(t):
@@ -535,7 +535,7 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             )
 
 
-def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Kernels with instances whose cycles per packet are far above the kernel's (or native) median.
 
     One finding per kernel (the worst instance's numbers, plus how many instances and how many
@@ -637,7 +637,7 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def dispatch_overhead(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def dispatch_overhead(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Full-graph wall (QNN accelerator µs) far above compute (Accelerator µs): per-op dispatch overhead."""
     prof = opt.profile
     ex = prof.first_execute if prof is not None else None
@@ -682,7 +682,7 @@ def _trace_index_by_key(t: OpTrace) -> dict[tuple[int, int], int]:
     return {(int(t.op_id[i]), int(t.start_cycle[i])): i for i in range(len(t))}
 
 
-def idle_bubbles(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def idle_bubbles(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Accumulated idle on the dominant path above a share of the wall, naming the longest bubbles."""
     t, q = opt.trace, opt.qhas
     if q is None:
@@ -755,7 +755,7 @@ class MemoryVerdict:
     ops: tuple[int, ...]
 
 
-def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
+def memory_verdicts(opt: Run, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
     """Memory- vs compute-bound verdict per QNN op from QHAS DRAM/VTCM bytes against working cycles."""
     cfg = cfg or FindingsConfig()
     t = opt.trace
@@ -794,7 +794,7 @@ def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[Mem
     return out
 
 
-def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def memory_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """QNN ops moving more DRAM/VTCM bytes per working cycle than the documented thresholds."""
     verdicts = memory_verdicts(opt, cfg)
     mem = sorted((v for v in verdicts if v.memory_bound), key=lambda v: -v.dram_per_cycle)
@@ -829,7 +829,7 @@ def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def clock_traps(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Aggregate cycle figures read as wall, the cold first execute, and single-rep traces."""
     tm = analysis_of(opt).timing()
     for c in tm.rate_checks:
@@ -896,7 +896,7 @@ def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 
 def shared_static_tensors(
-    opt: Optrace, cfg: FindingsConfig | None = None
+    opt: Run, cfg: FindingsConfig | None = None
 ) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
     """STATIC tensors (not shape/scalar constants) consumed by nodes of ≥ 2 QNN ops: (tensor, QNN ops, nodes).
 
@@ -943,7 +943,7 @@ def _shared_static_tensors_basic(
 
 
 def shared_constants(
-    opt: Optrace,
+    opt: Run,
     cfg: FindingsConfig,
     expected: Mapping[str, Iterable[str]] | None = None,
 ) -> Iterator[Finding]:
@@ -1008,7 +1008,7 @@ def shared_constants(
             )
 
 
-def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> list[Any]:
+def _suspected_false_dependencies(opt: Run, expected_path: Any = None) -> list[Any]:
     """graph_diff's shared STATIC tensors that join ops the expected graph keeps independent."""
     if opt.graph is None:
         return []
@@ -1016,7 +1016,7 @@ def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> li
     from htptui.errors import InputError
 
     try:
-        diff = graph_diff.diff_optrace(opt, expected_path)
+        diff = graph_diff.diff_run(opt, expected_path)
     except InputError:
         return []  # a bad expected graph is reported (exit 1) by the graph-diff section and `dag`
     if diff is None or diff.expected_source is None:
@@ -1024,9 +1024,7 @@ def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> li
     return [(diff, s) for s in diff.shared.suspected]
 
 
-def false_dependency(
-    opt: Optrace, cfg: FindingsConfig, expected_path: Any = None
-) -> Iterator[Finding]:
+def false_dependency(opt: Run, cfg: FindingsConfig, expected_path: Any = None) -> Iterator[Finding]:
     """A constant deduplicated across ops the expected graph keeps independent: always HIGH.
 
     Uses the expected graph given (``--expected``) or ``expected.dag`` beside the trace.
@@ -1074,7 +1072,7 @@ def false_dependency(
         )
 
 
-def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def dsp_heap(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """The DSP heap left behind between context creation and free, when a heap profile is present."""
     h = opt.heap
     if h is None or h.delta is None:
@@ -1103,7 +1101,7 @@ def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-RuleFn = Callable[[Optrace, FindingsConfig], Iterator[Finding]]
+RuleFn = Callable[[Run, FindingsConfig], Iterator[Finding]]
 RULES: dict[str, RuleFn] = {
     "serialisation": serialisation,
     "boundary_tax": boundary_tax,
@@ -1134,7 +1132,7 @@ def at_least(findings: Iterable[Finding], min_severity: str) -> list[Finding]:
 
 
 def run_all(
-    opt: Optrace,
+    opt: Run,
     config: FindingsConfig | None = None,
     expected: Mapping[str, Iterable[str]] | None = None,
     expected_path: Any = None,

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from htptui.analysis.graph_diff import GraphDiff
     from htptui.analysis.timing import Timing
     from htptui.model.chrometrace import OpTrace
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 T = TypeVar("T")
 EMPTY = np.zeros(0, dtype=np.int64)
@@ -52,10 +52,6 @@ class Scope:
     pattern: str | None = None
     drill: tuple[tuple[str, str], ...] = ()
 
-    def filtered(self, pattern: str | None) -> Scope:
-        """The same drill with another filter (a new filter clears the drill)."""
-        return Scope(pattern, ())
-
     def into(self, level: str, name: str) -> Scope:
         """One drill step deeper."""
         return Scope(self.pattern, (*self.drill, (level, name)))
@@ -71,7 +67,7 @@ ALL = Scope()
 class RunAnalysis:
     """Lazily computed, cached figures of one loaded run."""
 
-    def __init__(self, run: Optrace) -> None:
+    def __init__(self, run: Run) -> None:
         self.run = run
         self._lock = threading.Lock()  # guards _locks only
         self._locks: dict[Hashable, threading.Lock] = {}
@@ -299,11 +295,11 @@ class RunAnalysis:
 
     def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
         """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""
-        from htptui.analysis.graph_diff import diff_optrace
+        from htptui.analysis.graph_diff import diff_run
 
         return self._memo(
             ("graph_diff", None if expected is None else str(expected)),
-            lambda: diff_optrace(self.run, expected),
+            lambda: diff_run(self.run, expected),
         )
 
     def compare_basis(self) -> dict[str, Any] | None:
@@ -359,7 +355,7 @@ _ANALYSES: weakref.WeakKeyDictionary[Any, RunAnalysis] = weakref.WeakKeyDictiona
 _ANALYSES_LOCK = threading.Lock()
 
 
-def analysis_of(run: Optrace) -> RunAnalysis:
+def analysis_of(run: Run) -> RunAnalysis:
     """The one :class:`RunAnalysis` of a loaded run (created on first use)."""
     with _ANALYSES_LOCK:
         an = _ANALYSES.get(run)

@@ -345,13 +345,3 @@ def graph_wall(trace: OpTrace) -> int:
     if not len(trace):
         return 0
     return int(trace.end.max() - trace.ts.min())
-
-
-def lane_gaps(
-    trace: OpTrace, lane_index: int, lo: int | None = None, hi: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Idle gaps of one lane inside [lo, hi) (defaults: the graph span)."""
-    m = trace.lane == lane_index
-    lo = int(trace.ts.min()) if lo is None and len(trace) else (lo or 0)
-    hi = int(trace.end.max()) if hi is None and len(trace) else (hi or 0)
-    return intervals.gaps(trace.ts[m], trace.end[m], lo, hi)

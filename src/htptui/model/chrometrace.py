@@ -51,14 +51,6 @@ FLAG_BITS: dict[str, int] = {
 }
 
 
-def flag_names(bits: int) -> list[str]:
-    """Turn a flag bitmask back into the SDK's flag names."""
-    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
-    if bits & FLAG_OTHER:
-        names.append("other")
-    return names
-
-
 # --- decoding structs (only the fields we use; unknown keys are skipped by msgspec) ------------
 
 Num = int | float
@@ -230,7 +222,7 @@ class OpTrace:
     _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
     # The true per-instance Dominant Path Cycles (int64, -1 when unknown) and where each value comes
     # from (uint8 ``htptui.model.dpc.DPC_*``); ``tiled`` marks ops whose ID repeats (spec §1.4b).
-    # Set from the trace alone here, then again with the QHAS join by ``load_optrace``.
+    # Set from the trace alone here, then again with the QHAS join by ``load_run``.
     dpc: np.ndarray = field(init=False, repr=False)
     dpc_source: np.ndarray = field(init=False, repr=False)
     tiled: np.ndarray = field(init=False, repr=False)
@@ -1368,14 +1360,6 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
         duplicate_events=duplicates,
         warnings=warnings,
     )
-
-
-def sniff(head: bytes) -> bool:
-    """Tell whether the first bytes look like a Chrome trace (object with traceEvents or array)."""
-    text = head.lstrip()
-    if text[:1] == b"[":
-        return True
-    return b'"traceEvents"' in head or b'"artifact_type": "OP_TRACE"' in head
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check

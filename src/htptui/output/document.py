@@ -12,7 +12,7 @@ from typing import Any
 from htptui import __version__
 from htptui.analysis.ranking import LEVELS
 from htptui.analysis.run import RunAnalysis, analysis_of
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 from htptui.present import ascii_timeline
 from htptui.present.format import round_or_none as _f
 from htptui.present.tables import SHOWN_DECIMALS, lane_records, ranking_records
@@ -23,7 +23,7 @@ DOC_LANE_KEYS = ("label", "unit", "core", "tid", "thread_name", "ops", "busy", "
                  "span", "utilization_pct")  # fmt: skip
 
 
-def _analysis(run: Optrace | RunAnalysis) -> RunAnalysis:
+def _analysis(run: Run | RunAnalysis) -> RunAnalysis:
     return run if isinstance(run, RunAnalysis) else analysis_of(run)
 
 
@@ -209,7 +209,7 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
 
 
 def build_report(
-    run: Optrace | RunAnalysis,
+    run: Run | RunAnalysis,
     top: int = 15,
     options: dict[str, Any] | None = None,
     *,

@@ -85,10 +85,6 @@ def _f2(v: Any) -> str:
     return fmt_float(v, 2)
 
 
-def _f3(v: Any) -> str:
-    return fmt_float(v, 3)
-
-
 # --- the DPC ranking (per QNN op, per HTP kernel, per instance) ------------------------------------
 
 RANKING_COLUMNS: tuple[Column, ...] = (

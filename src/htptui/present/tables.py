@@ -126,13 +126,6 @@ def lane_records(an: RunAnalysis) -> list[dict[str, Any]]:
 # --- header and core figures ---------------------------------------------------------------------
 
 
-def idle_text(cs: CoreSummary) -> str:
-    """Accumulated idle with its percentage, or why it cannot be derived."""
-    if not cs.dpc_consistent:
-        return "n/a (Σ DPC > wall)"
-    return f"{cs.idle:,} ({cs.idle_pct:.2f} %)"
-
-
 def header_parts(an: RunAnalysis) -> list[str]:
     """The explorer's header line: name, wall (µs), idle, domain, op count."""
     parts = [an.run.name]

@@ -2,7 +2,7 @@
 
 Trace instance <-> QHAS instance (by op ID and Start Cycle) <-> graph node (by op ID) <-> QNN op
 (by name; its id is the low 32 bits of the op ID = profile ``OpId_N``). A missing or unreadable
-artifact is recorded in :attr:`Optrace.errors` and removes only what depends on it.
+artifact is recorded in :attr:`Run.errors` and removes only what depends on it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(eq=False)
-class Optrace:
+class Run:
     """One profiled run: the op trace plus whatever companion artifacts were found."""
 
     source: str
@@ -116,19 +116,19 @@ _ATTR = {"htp_graph": "graph", "graph_before": "graph_before", "qhas": "qhas", "
          "profile": "profile", "heap": "heap"}  # fmt: skip
 
 
-def load_optrace(
+def load_run(
     target: str | Path,
     *,
     progress: ProgressFn | None = None,
     artifacts: Artifacts | None = None,
-) -> Optrace:
+) -> Run:
     """Discover and load every artifact of an optrace directory, file, or ``-``.
 
     Raises InputError only when nothing usable was found or the op trace given explicitly is bad;
     other artifact errors are recorded in ``errors`` and the rest still loads.
     """
     arts = artifacts if artifacts is not None else discover(target)
-    result = Optrace(source=arts.root, artifacts=arts)
+    result = Run(source=arts.root, artifacts=arts)
     result.warnings.extend(arts.notes)
 
     def sub(lo: float, hi: float) -> ProgressFn | None:
