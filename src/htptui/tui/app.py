@@ -262,7 +262,7 @@ class HtpApp(App[int]):
 
     def compose(self) -> ComposeResult:
         """Header line, timeline, the 2×2 pane grid, the filter input and the footer."""
-        yield Static("htptui", id="header-line")
+        yield Static("htptui", id="header-line", markup=False)
         yield Static("", id="panebar")
         with Vertical(id="timeline-region", classes="region"):
             yield Timeline(id="timeline")
@@ -279,7 +279,9 @@ class HtpApp(App[int]):
                         widget = spec.factory()
                         self._extra_widgets[spec.id] = widget
                         yield widget
-                        yield Static("", id=f"missing-{spec.id}", classes="missing-sentence")
+                        yield Static(
+                            "", id=f"missing-{spec.id}", classes="missing-sentence", markup=False
+                        )
             with Vertical(id="details-region", classes="region"):
                 yield DetailsPane(id="details")
         yield Input(placeholder="filter regex over kernel, QNN op, unit (Enter applies, Esc cancels)",

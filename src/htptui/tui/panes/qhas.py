@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 ExportTable = tuple[list[str], list[list[Any]]]
 QHAS_INSTANCE_ROWS = 60
+QHAS_LANE_ROWS = 256  # lanes listed in the pane (a table of 30k lanes would take minutes to draw)
 
 
 class QhasPane(VerticalScroll, can_focus=True):
@@ -49,8 +50,8 @@ class QhasPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """One Static holding the tables."""
-        yield Static("QHAS units", classes="pane-title")
-        yield Static("", id="qhas-body")
+        yield Static("QHAS units", classes="pane-title", markup=False)
+        yield Static("", id="qhas-body", markup=False)
 
     def show_run(self, an: RunAnalysis) -> None:
         """Lay out every core's lanes and the QHAS tables once."""
@@ -85,7 +86,10 @@ class QhasPane(VerticalScroll, can_focus=True):
             for rec in records:
                 rec["unit"] = ("★" if rec["domain"] else " ") + rec["unit"]
             keys = LANE_TUI_VIEW + (LANE_TUI_MEMORY if opt.qhas is not None else ())
-            parts.append(records_table(select(LANE_COLUMNS, keys), records))
+            parts.append(records_table(select(LANE_COLUMNS, keys), records[:QHAS_LANE_ROWS]))
+            if len(records) > QHAS_LANE_ROWS:
+                more = len(records) - QHAS_LANE_ROWS
+                parts.append(Text(f"… {more:,} more lanes (e exports all)"))
             parts.append(
                 Text(
                     "sources: busy, span, util %, domain, idle, wall from the trace"
