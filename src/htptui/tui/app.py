@@ -497,14 +497,15 @@ class HtpApp(App[int]):
         if (ops, primary) == self.selection:
             return
         self.selection = (ops, primary)
-        self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
-        for pane_id, pane in self.linked_panes():
-            if pane_id == origin:
-                continue
-            try:
-                pane.on_ops_selected(ops, primary)
-            except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
-                self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
+        with self.batch_update():  # every linked pane repaints in one frame
+            self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+            for pane_id, pane in self.linked_panes():
+                if pane_id == origin:
+                    continue
+                try:
+                    pane.on_ops_selected(ops, primary)
+                except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
+                    self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
 
     def group_of(self, op_index: int) -> tuple[int, ...]:
         """All ops of the ranking row (instance / QNN op / kernel) holding ``op_index``."""

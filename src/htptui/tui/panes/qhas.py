@@ -47,16 +47,19 @@ class QhasPane(VerticalScroll, can_focus=True):
         self._head: list[RenderableType] = []
         self._instances: list[dict[str, Any]] = []
         self._shown_keys: set[tuple[int, int]] = set()
+        self._head_drawn = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         """One Static holding the tables."""
         yield Static("QHAS units", classes="pane-title", markup=False)
-        yield Static("", id="qhas-body", markup=False)
+        yield Static("", id="qhas-body", markup=False)  # lanes and op types: drawn once
+        yield Static("", id="qhas-instances", markup=False)  # redrawn when the marks move
 
     def show_run(self, an: RunAnalysis) -> None:
         """Lay out every core's lanes and the QHAS tables once."""
         self.analysis = an
         self._head = self._build_head(an)
+        self._head_drawn = False
         self._instances = self._instance_records(an)
         self.render_body()
 
@@ -162,15 +165,16 @@ class QhasPane(VerticalScroll, can_focus=True):
         return table
 
     def render_body(self) -> None:
-        """Rebuild the body: the cached head, then the instance table with the selection marked."""
+        """Draw the head once; redraw only the instance table when the selection marks move."""
         if self.analysis is None:
             return
         keys = self._selected_keys()
         self._shown_keys = keys
-        parts = list(self._head)
+        if not self._head_drawn:
+            self.query_one("#qhas-body", Static).update(Group(*self._head))
+            self._head_drawn = True
         if self.analysis.run.qhas is not None:
-            parts.append(self._instance_table(keys))
-        self.query_one("#qhas-body", Static).update(Group(*parts))
+            self.query_one("#qhas-instances", Static).update(self._instance_table(keys))
 
     def export_table(self) -> ExportTable:
         """The per-lane table."""
