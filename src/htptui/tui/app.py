@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
+from htptui.present.format import fmt_int
 from htptui.present.tables import header_parts
 from htptui.tui.commands_palette import HtpCommands
 from htptui.tui.messages import SelectOps
@@ -462,7 +463,7 @@ class HtpApp(App[int]):
         mask = self.filter_mask
         if self.filter_pattern is not None:
             count = int(mask.sum()) if mask is not None else 0
-            parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
+            parts.append(f"filter /{self.filter_pattern}/ ({fmt_int(count)} ops)")
         # one line high: no layout pass; plain Text, since names come from files
         self.query_one("#header-line", Static).update(Text(" · ".join(parts)), layout=False)
 
@@ -758,7 +759,7 @@ class HtpApp(App[int]):
             if count == 0:
                 self.notify(f"no op matches /{pattern}/", severity="warning")
             else:
-                self.notify(f"/{pattern}/ matches {count:,} ops · n/N step · Esc clears")
+                self.notify(f"/{pattern}/ matches {fmt_int(count)} ops · n/N step · Esc clears")
                 primary = self.selection[1]
                 if primary is None or not mask[primary]:
                     self.action_next_match(1)

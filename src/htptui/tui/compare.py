@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from htptui.analysis.compare import Comparison, Noise, RowChange, compare
-from htptui.present.format import fmt_delta, fmt_rel
+from htptui.present.format import fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 
 MODES = ("diff", "A", "B")
@@ -118,7 +118,9 @@ class DualTimeline(Widget):
             out.append(label.ljust(label_w) + " │", style=style)
             out.append_text(_cells(cov, hot, style))
             out.append("\n")
-        axis = f"{self.lo:,}".ljust(width // 2) + f"{self.hi:,} cycles".rjust(width - width // 2)
+        axis = f"{fmt_int(self.lo)}".ljust(width // 2) + f"{fmt_int(self.hi)} cycles".rjust(
+            width - width // 2
+        )
         out.append(" " * (label_w + 2) + axis, style="dim")
         return out
 

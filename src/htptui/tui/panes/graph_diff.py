@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ListItem, ListView, Static
 
+from htptui.present.format import fmt_int
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
 
@@ -55,7 +56,7 @@ def diff_items(diff: GraphDiff) -> list[DiffItem]:
         )
         items.append(
             DiffItem(
-                f"dedup false dep? {t.key} ({t.nbytes or 0:,} B) shared by "
+                f"dedup false dep? {t.key} ({fmt_int(t.nbytes or 0)} B) shared by "
                 f"{' & '.join(s.ops)}{ov_txt}",
                 "error",
                 s.ops,

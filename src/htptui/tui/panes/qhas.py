@@ -26,6 +26,7 @@ from htptui.present.columns import (
     QHAS_OP_TYPE_TUI_VIEW,
     select,
 )
+from htptui.present.format import fmt_int
 from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
 from htptui.tui.panes._common import missing_text, records_table
 
@@ -92,7 +93,7 @@ class QhasPane(VerticalScroll, can_focus=True):
             parts.append(records_table(select(LANE_COLUMNS, keys), records[:QHAS_LANE_ROWS]))
             if len(records) > QHAS_LANE_ROWS:
                 more = len(records) - QHAS_LANE_ROWS
-                parts.append(Text(f"… {more:,} more lanes (e exports all)"))
+                parts.append(Text(f"… {fmt_int(more)} more lanes (e exports all)"))
             parts.append(
                 Text(
                     "sources: busy, span, util %, domain, idle, wall from the trace"
