@@ -299,6 +299,11 @@ def decode_json(data: bytes, label: str, type: type[T] | Any = Any) -> T:  # noq
         raise InputError(label, describe_decode_error(exc, data)) from None
 
 
+def load_json(path: str | Path, type: type[T] | Any = Any, kind: str = "json") -> T:  # noqa: A002
+    """Read (gzip-aware, bounded) and decode a JSON artifact with one-line errors."""
+    return decode_json(read_bytes(path, kind), str(path), type)
+
+
 def check_artifact_type(obj: Any, expected: str, label: str) -> None:
     """Refuse a JSON object whose header names another artifact type (absent header is tolerated)."""
     if not isinstance(obj, dict):

@@ -54,6 +54,14 @@ FLAG_BITS: dict[str, int] = {
 }
 
 
+def flag_names(bits: int) -> list[str]:
+    """Turn a flag bitmask back into the SDK's flag names."""
+    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
+    if bits & FLAG_OTHER:
+        names.append("other")
+    return names
+
+
 # --- decoding structs (only the fields we use; unknown keys are skipped by msgspec) ------------
 
 Num = int | float

@@ -165,9 +165,7 @@ def validate_document(obj: Any, label: str) -> dict[str, Any]:
     if "schema" not in obj:
         raise InputError(label, "not an htptui report: no 'schema' key")
     if obj["schema"] != SCHEMA_NAME:
-        raise InputError(
-            label, f"unknown schema {obj['schema']!r} (expected {SCHEMA_NAME!r})"
-        )
+        raise InputError(label, f"unknown schema {obj['schema']!r} (expected {SCHEMA_NAME!r})")
     version = obj.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise InputError(label, f"bad schema_version {version!r} (expected an integer ≥ 1)")
