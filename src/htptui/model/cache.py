@@ -68,6 +68,14 @@ def entry_dir(path: str | Path) -> Path | None:
     return None if key is None else cache_root() / key
 
 
+def exists(path: str | Path) -> bool:
+    """Whether a cache entry for this exact file is present (not whether it is readable)."""
+    if not enabled():
+        return False
+    d = entry_dir(path)
+    return d is not None and (d / "meta.msgpack").is_file()
+
+
 def load(path: str | Path) -> Any | None:
     """Return the cached OpTrace of ``path`` or None (missing, stale, unreadable, disabled)."""
     from htptui.model.chrometrace import Counters, Flows, Lane, NonExecuted, OpTrace, StringTable

@@ -13,6 +13,8 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +230,7 @@ class OpTrace:
     warnings: list[str] = field(default_factory=list)
     _raw: bytes | None = None  # kept only for small traces, for lazy args decoding
     _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
+    extent_hint: tuple[int, int] | None = None  # a partial trace: the whole trace's time range
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -308,7 +311,7 @@ class OpTrace:
 
 # --- loading -----------------------------------------------------------------------------------
 
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
 KEEP_RAW_BELOW = 64 * 1024 * 1024
 PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
 MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped
@@ -685,7 +688,7 @@ def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chun
 def _process_range(
     path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
 ) -> _Chunk:
-    """Worker entry: read one byte range of the file and decode it."""
+    """Read one byte range of the file and decode it (the previous loader's way)."""
     import gc
 
     gc.disable()
@@ -693,6 +696,268 @@ def _process_range(
         fh.seek(start)
         blob = fh.read(end - start)
     return _process_blob(_strip_chunk(blob), keep_pids)
+
+
+def _process_range_lean(
+    path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
+) -> _Chunk:
+    """Read one byte range of the file into a buffer and decode it the lean way."""
+    with open(path, "rb", buffering=0) as fh:
+        return _process_view(
+            _read_range_into(fh, bytearray(end - start + 2), start, end), keep_pids
+        )
+
+
+# --- lean decode (big files): one pass, args decoded in batches for kept ops only ---------------
+
+
+def _raw_empty() -> msgspec.Raw:
+    return msgspec.Raw(b"{}")
+
+
+class _TagEvent(msgspec.Struct, gc=False, tag_field="ph"):
+    """The strict event fields of :class:`_StrictEvent`, with ``ph`` as the union's tag."""
+
+    name: str = ""
+    pid: int = 0
+    tid: int = 0
+    ts: int = 0
+    dur: int = 0
+    id: int | None = None
+    cat: str = ""
+
+
+class _XEv(_TagEvent, tag="X", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)  # decoded for kept pids only
+
+
+class _CounterArgs(msgspec.Struct, gc=False):
+    """A counter's args: only the value under the empty key (a one-field struct is cheapest)."""
+
+    counter: float | None = msgspec.field(name="", default=None)
+
+
+class _CEv(_TagEvent, tag="C", gc=False):
+    args: _CounterArgs = msgspec.field(default_factory=_CounterArgs)
+
+
+class _MEv(_TagEvent, tag="M", gc=False):
+    args: _FastArgs = msgspec.field(default_factory=_FastArgs)
+
+
+class _SEv(_TagEvent, tag="s", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)
+
+
+class _FEv(_TagEvent, tag="f", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)
+
+
+# One decoder call sorts events by phase into typed structs; another phase (or a missing ph) is a
+# ValidationError and the chunk takes the previous path.
+_TAGGED_DECODER = msgspec.json.Decoder(list[_XEv | _CEv | _MEv | _SEv | _FEv])
+_GET_PID = attrgetter("pid")
+_GET_TID = attrgetter("tid")
+_GET_TS = attrgetter("ts")
+_GET_DUR = attrgetter("dur")
+_GET_ARGS = attrgetter("args")
+_GET_NAME = attrgetter("name")
+_GET_COUNTER = attrgetter("args.counter")
+_GET_HTP = attrgetter("htp_op_type")
+_GET_QNN = attrgetter("qnn_op_name")
+_GET_QTYPE = attrgetter("qnn_op_type")
+_GET_ID = attrgetter("ID")
+_GET_FLAGS = attrgetter("flags")
+_GET_DPC = attrgetter("dpc")
+_GET_CPP = attrgetter("cpp")
+_GET_START = attrgetter("start_cycle")
+
+
+def _int_column(values: list[int | None]) -> np.ndarray:
+    """int64 column with -1 for None."""
+    if None in values:
+        return np.fromiter((-1 if v is None else v for v in values), np.int64, len(values))
+    return np.array(values, dtype=np.int64)
+
+
+def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk:
+    """Columns of one chunk decoded by ``_TAGGED_DECODER``: the same result as :func:`_extract`.
+
+    One pass over the events sorts them by phase; X events of other pids than ``keep_pids`` are
+    counted and dropped before any args work, and only the kept X events' raw args are decoded.
+    Raises msgspec.ValidationError when an args object does not fit the strict types (the caller
+    then uses the previous path).
+    """
+    types = list(map(type, events))
+    is_x = [t is _XEv for t in types]
+    x_all = list(compress(events, is_x))
+    n_x = len(x_all)
+    x_pos = np.flatnonzero(np.fromiter(is_x, bool, len(is_x)))
+    if keep_pids is None:
+        xs, x_index = x_all, x_pos
+    else:
+        pids = np.fromiter(map(_GET_PID, x_all), np.int64, n_x)
+        if len(keep_pids) == 1:
+            kept = pids == next(iter(keep_pids))
+        else:
+            kept = np.isin(pids, np.fromiter(keep_pids, np.int64, len(keep_pids)))
+        xs = x_all if kept.all() else list(compress(x_all, kept.tolist()))
+        x_index = x_pos[kept]
+    del x_all
+    cs: list[Any] = []
+    ms: list[Any] = []
+    fl: list[Any] = []
+    if n_x < len(events):
+        for e in compress(events, [not x for x in is_x]):
+            t = type(e)
+            if t is _CEv:
+                cs.append(e)
+            elif t is _MEv:
+                ms.append(e)
+            else:
+                fl.append(e)
+    n = len(xs)
+    ar = list(map(_FAST_ARGS_DECODER.decode, map(_GET_ARGS, xs)))
+    htp = list(map(_GET_HTP, ar))
+    if None in htp or "" in htp:
+        htp = [a.htp_op_type or e.name for e, a in zip(xs, ar, strict=True)]
+    qnn_names = list(map(_GET_QNN, ar))
+    qnn_types = list(map(_GET_QTYPE, ar))
+    local: dict[Any, int] = {"": 0}
+    for seq in (htp, qnn_names, qnn_types):  # ids in order of first appearance, as before
+        for key in dict.fromkeys(seq):
+            if key is not None and key not in local:
+                local[key] = len(local)
+    strings = list(local)
+    local[None] = 0
+    lookup = local.__getitem__
+    ids, bad = _hex_ids(list(map(_GET_ID, ar)))
+    flag_vals = list(map(_GET_FLAGS, ar))
+    bits = {f: _flag_bits_of(f) for f in dict.fromkeys(flag_vals)}
+    x = {
+        "pid": np.fromiter(map(_GET_PID, xs), np.int64, n),
+        "tid": np.fromiter(map(_GET_TID, xs), np.int64, n),
+        "ts": np.fromiter(map(_GET_TS, xs), np.int64, n),
+        "dur": np.fromiter(map(_GET_DUR, xs), np.int64, n),
+        "kernel": np.fromiter(map(lookup, htp), np.int32, n),
+        "qnn": np.fromiter(map(lookup, qnn_names), np.int32, n),
+        "qtype": np.fromiter(map(lookup, qnn_types), np.int32, n),
+        "op_id": np.array(ids, dtype=np.uint64),
+        "flags": np.fromiter(map(bits.__getitem__, flag_vals), np.uint16, n),
+        "dpc": _int_column(list(map(_GET_DPC, ar))),
+        "cpp": np.array(list(map(_GET_CPP, ar)), dtype=np.float32),  # None -> nan
+        "start": _int_column(list(map(_GET_START, ar))),
+        "ordinal": np.asarray(x_index, dtype=np.int64),
+    }
+    del ar, htp, qnn_names, qnn_types, flag_vals
+    # counters grouped by (pid, name) in order of first appearance, each in event order
+    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+    values = list(map(_GET_COUNTER, cs))
+    if None in values:
+        have = [e for e, v in zip(cs, values, strict=True) if v is not None]
+        values = [v for v in values if v is not None]
+    else:
+        have = cs
+    if have:
+        m = len(have)
+        cts = np.fromiter(map(_GET_TS, have), np.int64, m)
+        cval = np.array(values, dtype=np.float64)
+        cpid = np.fromiter(map(_GET_PID, have), np.int64, m)
+        if (cpid == cpid[0]).all():  # one pid (the usual case): key by name alone
+            names = list(map(_GET_NAME, have))
+        else:
+            names = list(zip(cpid.tolist(), map(_GET_NAME, have), strict=True))
+        codes = {key: k for k, key in enumerate(dict.fromkeys(names))}
+        keys = (
+            [(int(cpid[0]), nm) for nm in codes] if not isinstance(names[0], tuple) else list(codes)
+        )
+        if len(keys) == 1:
+            counters[keys[0]] = (cts, cval)
+        else:
+            code = np.fromiter(map(codes.__getitem__, names), np.int64, m)
+            order = np.argsort(code, kind="stable")
+            bounds = np.cumsum(np.bincount(code, minlength=len(keys))).tolist()
+            lo = 0
+            for key, hi in zip(keys, bounds, strict=True):
+                sel = order[lo:hi]
+                counters[key] = (cts[sel], cval[sel])
+                lo = hi
+    fids = []
+    for e in fl:
+        fid = parse_id(e.id) if e.id is not None else None
+        fids.append(fid if fid is not None else -1)
+    flows = (
+        np.array(fids, dtype=np.int64),
+        np.array([type(e) is _SEv for e in fl], dtype=bool),
+        np.array([e.ts for e in fl], dtype=np.int64),
+        np.array([e.tid for e in fl], dtype=np.int64),
+        [e.cat for e in fl],
+    )
+    thread_names: dict[tuple[int, int], str] = {}
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    for e in ms:
+        a = e.args
+        if a.name is None:
+            continue
+        if e.name == "thread_name":
+            thread_names[(e.pid, e.tid)] = clean_text(a.name)
+        elif e.name == "process_name":
+            process_names[e.pid] = clean_text(a.name)
+            opid = parse_id(a.opid) if a.opid is not None else None
+            if opid is not None:
+                process_opids[e.pid] = opid
+    return _Chunk(
+        n_events=len(events),
+        strings=strings,
+        x=x,
+        counters=counters,
+        flows=flows,
+        thread_names=thread_names,
+        process_names=process_names,
+        process_opids=process_opids,
+        other_ph=0,
+        bad_ids=bad,
+        skipped=n_x - n if keep_pids is not None else 0,
+    )
+
+
+_WS = b" \t\r\n"
+
+
+def _read_range_into(fh: Any, buf: bytearray, start: int, end: int) -> memoryview:
+    """Read [start, end) of ``fh`` into the reused ``buf`` as ``[<events>]`` (no fresh copy).
+
+    Mirrors :func:`_strip_chunk`: surrounding whitespace and one trailing comma are dropped.
+    """
+    n = end - start
+    mv = memoryview(buf)
+    fh.seek(start)
+    got = 0
+    while got < n:
+        k = fh.readinto(mv[1 + got : 1 + n])
+        if not k:
+            break
+        got += k
+    e = got  # index of the last byte read (bytes sit at 1..got)
+    while e >= 1 and buf[e] in _WS:
+        e -= 1
+    if e >= 1 and buf[e] == 0x2C:  # one trailing comma
+        e -= 1
+    buf[0] = 0x5B  # [
+    buf[e + 1] = 0x5D  # ]
+    return mv[: e + 2]
+
+
+def _process_view(view: memoryview, keep_pids: frozenset[int] | None) -> _Chunk:
+    """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit."""
+    try:
+        return _extract_lean(_TAGGED_DECODER.decode(view), keep_pids)
+    except msgspec.ValidationError:
+        pass
+    except msgspec.DecodeError as exc:
+        raise _ChunkError(str(exc)) from None
+    return _process_blob(_strip_chunk(bytes(view[1:-1])), keep_pids)
 
 
 def _scan_overview_pids(path: str) -> frozenset[int] | None:
@@ -739,20 +1004,39 @@ _WORKER_CODE = "from htptui.model.chrometrace import _worker_main; _worker_main(
 
 
 def _worker_main() -> None:
-    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results."""
+    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results.
+
+    One read buffer serves every chunk (``readinto``; no fresh copy per chunk). After the last
+    chunk the worker sends ``("stats", peak RSS in KiB)``.
+    """
     import gc
     import pickle
+    import resource
 
     gc.disable()
-    path, ranges, keep = pickle.load(sys.stdin.buffer)
+    path, ranges, keep, *legacy = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
-    for a, b in ranges:
-        try:
-            result: Any = _process_range(path, a, b, keep)
-        except _ChunkError as exc:
-            result = ("chunk-error", str(exc))
-        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
-        out.flush()
+    if legacy:  # the previous loader, for the equality tests
+        for a, b in ranges:
+            try:
+                old: Any = _process_range(path, a, b, keep)
+            except _ChunkError as exc:
+                old = ("chunk-error", str(exc))
+            pickle.dump(old, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        return
+    buf = bytearray(max((b - a for a, b in ranges), default=0) + 2)
+    with open(path, "rb", buffering=0) as fh:
+        for a, b in ranges:
+            try:
+                result: Any = _process_view(_read_range_into(fh, buf, a, b), keep)
+            except _ChunkError as exc:
+                result = ("chunk-error", str(exc))
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+            del result
+    pickle.dump(("stats", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), out)
+    out.flush()
 
 
 class _Builder:
@@ -791,6 +1075,20 @@ class _Builder:
         self.bad_ids += chunk.bad_ids
         self.skipped += chunk.skipped
         self.total += chunk.n_events
+
+    def snapshot(self) -> _Builder:
+        """A builder sharing this one's arrays and strings (for a partial trace)."""
+        b = _Builder()
+        b.strings = self.strings
+        b.parts = {k: list(v) for k, v in self.parts.items()}
+        b.counter_parts = {k: (list(v[0]), list(v[1])) for k, v in self.counter_parts.items()}
+        b.flow_parts = list(self.flow_parts)
+        b.thread_names = dict(self.thread_names)
+        b.process_names = dict(self.process_names)
+        b.process_opids = dict(self.process_opids)
+        b.other_ph, b.total, b.bad_ids, b.skipped = (
+            self.other_ph, self.total, self.bad_ids, self.skipped)  # fmt: skip
+        return b
 
     def column(self, key: str, dtype: Any) -> np.ndarray:
         parts = self.parts.get(key)
@@ -920,7 +1218,7 @@ def _chunks_parallel(
             keep_pids = _scan_overview_pids(path)
         for w, proc in enumerate(procs):
             assert proc.stdin is not None
-            pickle.dump((path, ranges[w::workers], keep_pids), proc.stdin)
+            pickle.dump((path, ranges[w::workers], keep_pids, True), proc.stdin)
             proc.stdin.close()
         for k in range(len(ranges)):
             proc = procs[k % workers]
@@ -942,14 +1240,338 @@ def _chunks_parallel(
             proc.wait()
 
 
+# --- the big-file pipeline: tail layout, worker subprocesses, verified keep-set ------------------
+
+TAIL_BYTES = 1 << 20  # the pid layout (process_name metadata) and the last counters sit here
+# glibc malloc tunables for the decode workers: keep freed memory for reuse instead of returning it
+# to the kernel and faulting fresh pages in again for the next chunk (legal only in a new process)
+WORKER_MALLOC_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(256 * 1024 * 1024),
+    "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),
+}
+LEGACY = False  # True: the previous loader (full-file pid pre-scan); kept for the equality tests
+LAST_LOAD: dict[str, Any] = {}  # how the last big load ran: "layout", "workers", "worker_peak_kb"
+
+PartialFn = Callable[["OpTrace", float], None]
+
+
+@dataclass
+class TailLayout:
+    """What the file's last bytes say: Core Overview pids, metadata, and the last event's time."""
+
+    overview_pids: frozenset[int]
+    process_names: dict[int, str]
+    process_opids: dict[int, int]
+    thread_names: dict[tuple[int, int], str]
+    ts_max: int | None  # largest ts + dur among the tail's events (counters close the timeline)
+
+
+def read_tail(path: str, size: int, nbytes: int = TAIL_BYTES) -> TailLayout | None:
+    """Decode the whole lines of the file's last ``nbytes`` bytes (one event per line, SDK layout).
+
+    Returns None when the tail names no ``Core N Overview`` process: the caller then scans the
+    whole file. What it returns is a hint, checked against the full metadata after the decode.
+    """
+    offset = max(0, size - nbytes)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            tail = fh.read(nbytes)
+    except OSError:
+        return None
+    lines = tail.split(b"\n")
+    if offset:
+        lines = lines[1:]  # a partial line
+    pids: set[int] = set()
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    thread_names: dict[tuple[int, int], str] = {}
+    ts_max: int | None = None
+    decode = _TAIL_DECODER.decode
+    for line in lines:
+        line = line.strip()
+        if line[:1] != b"{":
+            continue
+        if line.endswith(b","):
+            line = line[:-1]
+        elif line.endswith(b"]}"):  # the last event, closing the array and the object
+            line = line[:-2].rstrip()
+        elif line.endswith(b"]"):  # the last event of a bare list
+            line = line[:-1].rstrip()
+        try:
+            ev = decode(line)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        try:
+            end = int(ev.ts) + int(ev.dur)
+        except (TypeError, ValueError, OverflowError):
+            end = None
+        if end is not None and (ts_max is None or end > ts_max):
+            ts_max = end
+        if ev.ph != "M" or ev.args is None or ev.args.name is None:
+            continue
+        p = _as_int(ev.pid)
+        if ev.name == "process_name":
+            name = clean_text(ev.args.name)
+            process_names[p] = name
+            if _PROCESS_CORE_RE.match(name.strip()):
+                pids.add(p)
+            opid = parse_id(ev.args.opid) if ev.args.opid is not None else None
+            if opid is not None:
+                process_opids[p] = opid
+        elif ev.name == "thread_name":
+            thread_names[(p, _as_int(ev.tid))] = clean_text(ev.args.name)
+    if not pids:
+        return None
+    return TailLayout(frozenset(pids), process_names, process_opids, thread_names, ts_max)
+
+
+_TAIL_DECODER = msgspec.json.Decoder(_Event)
+
+
+def _overview_pids_of(process_names: dict[int, str]) -> frozenset[int] | None:
+    pids = frozenset(p for p, n in process_names.items() if _PROCESS_CORE_RE.match(n.strip()))
+    return pids or None
+
+
+class _ParallelDecode:
+    """Worker subprocesses decoding the chunks of one file; a reader thread per worker.
+
+    The readers drain the pipes as results arrive, so the workers never stall on a full pipe while
+    the caller is busy (importing Textual, say). Chunk k is decoded by worker k mod n.
+    """
+
+    def __init__(self, path: str, ranges: list[tuple[int, int]], workers: int) -> None:
+        import subprocess
+        import threading
+
+        import htptui
+
+        self.path = path
+        self.ranges = ranges
+        self.n = workers
+        self.results: list[Any] = [None] * len(ranges)
+        self.ready = [False] * len(ranges)
+        self.peaks_kb: list[int] = []
+        self.cond = threading.Condition()
+        env = dict(os.environ, **WORKER_MALLOC_ENV)
+        src_root = str(Path(htptui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = src_root + (
+            os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+        )
+        self.procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for _ in range(workers):
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", _WORKER_CODE],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        env=env,
+                    )
+                )
+        except OSError:
+            self.close()
+            raise
+        self.threads: list[Any] = []
+
+    def start(self, keep_pids: frozenset[int] | None) -> None:
+        """Hand every worker its chunks and the keep-set; start draining their output."""
+        import pickle
+        import threading
+
+        for w, proc in enumerate(self.procs):
+            assert proc.stdin is not None
+            try:
+                pickle.dump((self.path, self.ranges[w :: self.n], keep_pids), proc.stdin)
+                proc.stdin.close()
+            except OSError:
+                pass  # the reader sees the dead worker and the caller finishes serially
+            t = threading.Thread(target=self._drain, args=(w,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _drain(self, w: int) -> None:
+        import pickle
+
+        proc = self.procs[w]
+        ks = range(w, len(self.ranges), self.n)
+        for k in ks:
+            try:
+                result = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - a dead worker: the caller decodes the rest itself
+                result = None
+            with self.cond:
+                self.results[k] = result
+                self.ready[k] = True
+                self.cond.notify_all()
+            if result is None:
+                return
+        try:
+            stats = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            with self.cond:
+                self.peaks_kb.append(int(stats[1]))
+        except Exception:  # noqa: BLE001 - stats are informational
+            pass
+
+    def chunk(self, k: int) -> _Chunk | None:
+        """Wait for chunk ``k``; None when its worker died (decode it in this process then)."""
+        with self.cond:
+            while not self.ready[k]:
+                self.cond.wait()
+            result, self.results[k] = self.results[k], None
+        if isinstance(result, tuple):
+            raise _ChunkError(str(result[1]))
+        return result
+
+    def close(self) -> None:
+        """Stop and reap every worker (after letting finished ones send their stats)."""
+        for t in self.threads:
+            t.join(timeout=0.5)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for t in self.threads:
+            t.join(timeout=1)
+
+
+class _BigLoad:
+    """A started decode of a big plain file: ranges, the tail layout and the running workers."""
+
+    def __init__(
+        self,
+        path: str,
+        size: int,
+        ranges: list[tuple[int, int]],
+        keep: frozenset[int] | None | bool = False,
+    ) -> None:
+        self.path = path
+        self.size = size
+        self.ranges = ranges
+        workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
+        self.decode = _ParallelDecode(path, ranges, workers) if workers > 1 else None
+        self.keep: frozenset[int] | None
+        # the workers import numpy and msgspec meanwhile
+        self.tail = read_tail(path, size)
+        if keep is not False:  # a keep-set verified against the metadata of an earlier decode
+            self.keep = keep  # type: ignore[assignment]
+            self.layout = "metadata"
+        elif self.tail is not None:
+            self.keep = self.tail.overview_pids
+            self.layout = "tail"
+        else:  # the tail named no Core Overview process: scan every process_name line
+            self.keep = _scan_overview_pids(path)
+            self.layout = "full scan"
+        if self.decode is not None:
+            self.decode.start(self.keep)
+
+    def chunks(self, progress: ProgressFn | None) -> Iterator[_Chunk]:
+        """Yield the decoded chunks in file order (serially in this process after a worker dies)."""
+        n = len(self.ranges)
+        try:
+            for k in range(n):
+                ch = self.decode.chunk(k) if self.decode is not None else None
+                if ch is None:
+                    ch = _process_range_lean(self.path, *self.ranges[k], self.keep)
+                if progress:
+                    progress((k + 1) / n * 0.85, "decoding events")
+                yield ch
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (idempotent)."""
+        if self.decode is not None:
+            self.decode.close()
+            LAST_LOAD["worker_peak_kb"] = list(self.decode.peaks_kb)
+            LAST_LOAD["workers"] = self.decode.n
+            self.decode = None
+
+
+_PREFETCHED: dict[str, _BigLoad] = {}
+
+
+def _big_candidate(path: str | Path) -> tuple[str, int, list[tuple[int, int]]] | None:
+    """(path, size, chunk ranges) when ``path`` takes the parallel path, else None."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            magic = fh.read(2)
+    except OSError:
+        return None
+    if size <= PARALLEL_ABOVE or is_gzip(magic):
+        return None
+    ranges = _file_chunks(str(path), size)
+    if ranges is None or len(ranges) < 2:
+        return None
+    return str(path), size, ranges
+
+
+def prefetch(path: str | Path) -> bool:
+    """Start decoding a big plain trace now (worker subprocesses), for a later :func:`load`.
+
+    The CLI calls this before importing Textual, so the decode runs while the UI starts. Nothing is
+    started for small, gzip or cached traces. Returns whether a decode was started.
+    """
+    from htptui.model import cache
+
+    cand = _big_candidate(path)
+    if cand is None or cache.exists(path):
+        return False
+    key = str(Path(path).resolve())
+    if key in _PREFETCHED:
+        return True
+    try:
+        _PREFETCHED[key] = _BigLoad(*cand)
+    except OSError:
+        return False
+    import atexit
+
+    atexit.register(_close_prefetched)
+    return True
+
+
+def _close_prefetched() -> None:
+    for job in list(_PREFETCHED.values()):
+        job.close()
+    _PREFETCHED.clear()
+
+
+def _take_prefetched(path: str | Path) -> _BigLoad | None:
+    try:
+        key = str(Path(path).resolve())
+    except OSError:
+        return None
+    job = _PREFETCHED.pop(key, None)
+    if job is None:
+        return None
+    try:
+        if os.path.getsize(path) != job.size:
+            job.close()
+            return None
+    except OSError:
+        job.close()
+        return None
+    return job
+
+
 def load(
     path: str | Path | None = None,
     *,
     data: bytes | None = None,
     label: str | None = None,
     progress: ProgressFn | None = None,
+    partial: PartialFn | None = None,
 ) -> OpTrace:
-    """Load an op trace from a path (plain or gzip) or from bytes, into an :class:`OpTrace`."""
+    """Load an op trace from a path (plain or gzip) or from bytes, into an :class:`OpTrace`.
+
+    ``partial(trace, fraction)``, when given, is called from the loading thread with the ops decoded
+    so far while a big file is still decoding (first after its first chunk); those partial traces
+    carry ``extent_hint``, the time range the whole trace covers, read from the file's tail.
+    """
     import gc
 
     from htptui.model import cache
@@ -971,7 +1593,7 @@ def load(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects: the cyclic GC only costs time here
     try:
-        trace = _load(path, data, label, progress)
+        trace = _load(path, data, label, progress, partial)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -982,10 +1604,81 @@ def load(
     return trace
 
 
+PARTIAL_EVERY_S = 1.5  # at most one partial trace per this many seconds after the first
+
+
+def _decode_big(
+    path: str,
+    label: str,
+    progress: ProgressFn | None,
+    partial: PartialFn | None,
+    shape: str,
+) -> tuple[_Builder, list[tuple[int, int, int]]] | None:
+    """Decode a big plain file with the worker pipeline; None when it is not chunkable."""
+    import time
+
+    job = _take_prefetched(path)
+    if job is None:
+        cand = _big_candidate(path)
+        if cand is None:
+            return None
+        job = _BigLoad(*cand)
+    LAST_LOAD.clear()
+    LAST_LOAD["layout"] = job.layout
+    for attempt in range(2):
+        builder = _Builder()
+        spans: list[tuple[int, int, int]] = []
+        last_partial = 0.0
+        n = len(job.ranges)
+        try:
+            for k, ch in enumerate(job.chunks(progress)):
+                spans.append((builder.total, *job.ranges[k]))
+                builder.add_chunk(ch)
+                del ch
+                now = time.perf_counter()
+                if (
+                    partial is not None
+                    and k + 1 < n
+                    and (k == 0 or now - last_partial >= PARTIAL_EVERY_S)
+                ):
+                    partial(_partial_trace(builder, job, label, shape), (k + 1) / n)
+                    last_partial = time.perf_counter()
+        finally:
+            job.close()
+        verified = _overview_pids_of(builder.process_names)
+        if verified == job.keep:
+            return builder, spans
+        # the pid layout read from the tail (or the scan) disagrees with the file's metadata:
+        # decode again keeping exactly the pids the metadata names
+        LAST_LOAD["layout"] = f"{job.layout} disagreed with the metadata: decoded again"
+        if attempt == 0:
+            job = _BigLoad(job.path, job.size, job.ranges, keep=verified)
+    raise _ChunkError("the Core Overview pids changed between two decodes")
+
+
+def _partial_trace(builder: _Builder, job: _BigLoad, label: str, shape: str) -> OpTrace:
+    """An OpTrace of the chunks decoded so far (the tail's metadata fills in what comes later)."""
+    snap = builder.snapshot()
+    if job.tail is not None:
+        for name in ("process_names", "process_opids", "thread_names"):
+            merged = dict(getattr(job.tail, name))
+            merged.update(getattr(snap, name))
+            setattr(snap, name, merged)
+    trace = _finish(snap, label, shape, False)
+    if len(trace) and job.tail is not None and job.tail.ts_max is not None:
+        trace.extent_hint = (int(trace.ts[0]), max(job.tail.ts_max, int(trace.end.max())))
+    return trace
+
+
 def _load(
-    path: str | Path | None, data: bytes | None, label: str, progress: ProgressFn | None
+    path: str | Path | None,
+    data: bytes | None,
+    label: str,
+    progress: ProgressFn | None,
+    partial: PartialFn | None = None,
 ) -> OpTrace:
     chunks: list[_Chunk] | None = None
+    builder: _Builder | None = None
     spans: list[tuple[int, int, int]] = []
     gzipped = False
     keep_raw: bytes | None = None
@@ -1003,28 +1696,36 @@ def _load(
         except OSError as exc:
             raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
         if size > PARALLEL_ABOVE and not is_gzip(magic):
-            ranges = _file_chunks(str(path), size)
-            if ranges is not None and len(ranges) > 1:
-                with open(path, "rb") as fh:
-                    head = fh.read(4096)
-                _check_header(head, label)
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            _check_header(head, label)
+            shape = "bare-list" if _first_byte(head)[1] == b"[" else "object"
+            if LEGACY:
+                ranges = _file_chunks(str(path), size)
+                if ranges is not None and len(ranges) > 1:
+                    try:
+                        chunks = _chunks_parallel(str(path), ranges, progress, scan=True)
+                        first = 0
+                        for (a, b), ch in zip(ranges, chunks, strict=True):
+                            spans.append((first, a, b))
+                            first += ch.n_events
+                    except _ChunkError:
+                        chunks = None
+                        spans = []
+            else:
                 try:
-                    chunks = _chunks_parallel(str(path), ranges, progress, scan=True)
-                    first = 0
-                    for (a, b), ch in zip(ranges, chunks, strict=True):
-                        spans.append((first, a, b))
-                        first += ch.n_events
-                    shape = "bare-list" if _first_byte(head)[1] == b"[" else "object"
+                    got = _decode_big(str(path), label, progress, partial, shape)
                 except _ChunkError:
-                    chunks = None
-                    spans = []
-        if chunks is None:
+                    got = None
+                if got is not None:
+                    builder, spans = got
+        if chunks is None and builder is None:
             try:
                 with open(path, "rb") as fh:
                     data = fh.read()
             except OSError as exc:
                 raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
-    if chunks is None:
+    if chunks is None and builder is None:
         assert data is not None
         gzipped = is_gzip(data)
         if gzipped:
@@ -1038,10 +1739,12 @@ def _load(
         chunks, spans = _chunks_in_memory(data, label, progress)
         if len(data) < KEEP_RAW_BELOW:
             keep_raw = data
-    builder = _Builder()
-    for ch in chunks:
-        builder.add_chunk(ch)
-    del chunks
+    if builder is None:
+        assert chunks is not None
+        builder = _Builder()
+        for ch in chunks:
+            builder.add_chunk(ch)
+        del chunks
     if progress:
         progress(0.9, "building columns")
     trace = _finish(builder, label, shape, gzipped)
