@@ -1,9 +1,11 @@
 """Column cache for big op traces, in the user cache directory (never the trace directory).
 
 A decoded :class:`OpTrace` is saved as one ``.npy`` file per column plus a small msgpack file of the
-rest (names, lanes, counters, flows). Reloading memory-maps the columns, so reopening a
-multi-gigabyte trace takes milliseconds. Entries are keyed by the trace's absolute path, size and
-modification time, so an edited trace is never served stale. Set ``HTPTUI_NO_CACHE=1`` to disable it.
+rest (names, lanes, counters, flows). Reloading reads the columns into plain in-memory arrays (a
+few hundred MB/s; no memmap indexing on the UI path). Entries are keyed by the trace's absolute
+path, size and modification time, so an edited trace is never served stale, and checked cheaply on
+load: every column's dtype and length must match what the metadata recorded, or the entry is
+ignored (and the trace decoded again). Set ``HTPTUI_NO_CACHE=1`` to disable it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
@@ -89,8 +91,16 @@ def load(path: str | Path) -> Any | None:
         meta = msgspec.msgpack.decode((d / "meta.msgpack").read_bytes())
         if meta.get("format") != CACHE_FORMAT:
             return None
-        cols = {name: np.load(d / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
-        extra = np.load(d / "extra.npz")
+        n_ops = int(meta["n_ops"])
+        dtypes = meta["dtypes"]
+        cols = {}
+        for name in _COLUMNS:
+            col = np.load(d / f"{name}.npy", allow_pickle=False)
+            if col.shape != (n_ops,) or col.dtype.str != dtypes[name]:
+                return None  # truncated, replaced or from another layout: decode again
+            col.flags.writeable = False  # shared by every reader; never mutated in place
+            cols[name] = col
+        extra = np.load(d / "extra.npz", allow_pickle=False)
         strings = StringTable()
         for s in meta["strings"][1:]:
             strings.intern(s)
@@ -163,6 +173,8 @@ def save(path: str | Path, trace: Any) -> Path | None:
         np.savez(tmp / "extra.npz", **arrays)
         meta = {
             "format": CACHE_FORMAT,
+            "n_ops": len(trace),
+            "dtypes": {name: np.asarray(getattr(trace, name)).dtype.str for name in _COLUMNS},
             "strings": trace.strings.names,
             "lanes": [
                 {
