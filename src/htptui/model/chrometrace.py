@@ -1604,7 +1604,7 @@ def load(
     return trace
 
 
-PARTIAL_EVERY_S = 1.5  # at most one partial trace per this many seconds after the first
+PARTIAL_EVERY_S = 2.5  # at most one partial trace per this many seconds after the first
 
 
 def _decode_big(

@@ -119,11 +119,13 @@ def load_optrace(
     *,
     progress: ProgressFn | None = None,
     artifacts: Artifacts | None = None,
+    partial: Callable[[Optrace, float], None] | None = None,
 ) -> Optrace:
     """Discover and load every artifact of an optrace directory, file, or ``-``.
 
     Raises InputError only when nothing usable was found or the op trace given explicitly is bad;
-    other artifact errors are recorded in ``errors`` and the rest still loads.
+    other artifact errors are recorded in ``errors`` and the rest still loads. ``partial(opt,
+    fraction)`` receives runs holding only the op-trace ops decoded so far (big files only).
     """
     arts = artifacts if artifacts is not None else discover(target)
     result = Optrace(source=arts.root, artifacts=arts)
@@ -139,8 +141,13 @@ def load_optrace(
             data=arts.stdin_bytes, label="<stdin>", progress=sub(0, 0.9)
         )
     elif arts.op_trace is not None:
+        on_partial = None
+        if partial is not None:
+            on_partial = lambda t, f: partial(  # noqa: E731
+                Optrace(source=arts.root, artifacts=arts, trace=t), f
+            )
         try:
-            result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9))
+            result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9), partial=on_partial)
         except InputError as exc:
             if Path(str(target)).is_file():
                 raise

@@ -66,6 +66,20 @@ class Loaded(Message):
         self.opt = opt
 
 
+class PartialLoaded(Message):
+    """The ops decoded so far of a big trace (progressive load), with their coverage index."""
+
+    def __init__(self, opt: Optrace, index: Any, fraction: float) -> None:
+        super().__init__()
+        self.opt = opt
+        self.index = index
+        self.fraction = fraction
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer partial supersedes an older one."""
+        return isinstance(message, PartialLoaded)
+
+
 class LoadFailed(Message):
     """The load worker failed with a one-line reason."""
 
@@ -230,6 +244,7 @@ class HtpApp(App[int]):
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
         self._before_filter: Widget | None = None
+        self._partial_ops = 0
 
     # ------------------------------------------------------------ layout
 
@@ -318,8 +333,18 @@ class HtpApp(App[int]):
                 raise _Cancelled()
             self.post_message(LoadProgress(fraction, text))
 
+        def partial(part: Optrace, fraction: float) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled()
+            from htptui.analysis.buckets import CoverageIndex
+
+            assert part.trace is not None
+            self.post_message(PartialLoaded(part, CoverageIndex(part.trace), fraction))
+
         try:
-            opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
+            opt = load_optrace(
+                self.path, progress=progress, artifacts=self.artifacts, partial=partial
+            )
         except _Cancelled:
             return
         except InputError as exc:
@@ -335,9 +360,50 @@ class HtpApp(App[int]):
             self.post_message(Loaded(opt))
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        """Advance the loading screen's bar."""
+        """Advance the loading screen's bar (or the progressive-load bar under the header)."""
+        if not self.screen_stack:  # shutting down
+            return
         if isinstance(self.screen, LoadingScreen):
             self.screen.set_progress(message.fraction, message.text)
+        elif not self.ready:
+            self._set_partial_progress(message.fraction)
+
+    def on_partial_loaded(self, message: PartialLoaded) -> None:
+        """Show the ops decoded so far: header, lanes at the whole trace's time scale, progress."""
+        if self.ready or message.opt.trace is None or not len(message.opt.trace):
+            return
+        if not self.screen_stack:
+            return
+        first = isinstance(self.screen, LoadingScreen)
+        if first:
+            self.pop_screen()
+        tl = self.timeline
+        view = None if first or not tl.index_ready else (tl.view_lo, tl.view_hi)
+        tl.load(message.opt, index=message.index)
+        hint = message.opt.trace.extent_hint
+        tl.stretch_to(hint[1] if hint is not None else tl.t1, view)
+        self._partial_ops = len(message.opt.trace)
+        self._set_partial_progress(message.fraction)
+        if first:  # the timeline is the pane with something in it: keys go there
+            self._set_current("timeline")
+            tl.focus()
+
+    def _set_partial_progress(self, fraction: float) -> None:
+        from textual.widgets import ProgressBar
+
+        try:
+            bar = self.query_one("#partial-bar", ProgressBar)
+        except NoMatches:
+            if not getattr(self, "_partial_ops", 0):
+                return
+            bar = ProgressBar(total=1.0, show_eta=False, id="partial-bar")
+            self.mount(bar, after=self.query_one("#header-line"))
+        bar.update(progress=max(0.0, min(1.0, fraction)))
+        name = Path(self.path).name or self.path
+        self.query_one("#header-line", Static).update(
+            f"{name} · loading {fraction * 100:.0f} % · {self._partial_ops:,} ops so far"
+            " (the panes fill in when the whole trace is read)"
+        )
 
     def on_load_failed(self, message: LoadFailed) -> None:
         """Turn the loading screen into a one-line error."""
@@ -358,6 +424,8 @@ class HtpApp(App[int]):
         self.opt = opt
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
+        for bar in self.query("#partial-bar"):
+            bar.remove()
         self.update_header()
         if opt.trace is not None:
             self.timeline.load(opt)
@@ -381,7 +449,9 @@ class HtpApp(App[int]):
         if members.size and opt.trace is not None:
             primary = int(members[np.argmax(opt.trace.dpc[members])])
             self.select_ops(tuple(int(i) for i in members), primary, origin="")
-        self.action_focus_region("ranking")
+        # after a progressive load the user may be working in the timeline: leave them there
+        keep_timeline = self._partial_ops and self.focused is self.timeline
+        self.action_focus_region("timeline" if keep_timeline else "ranking")
 
     def _extra_available(self, spec: PaneSpec) -> bool:
         return self.opt is not None and all(self.opt.has(kind) for kind in spec.requires)
