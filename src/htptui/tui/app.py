@@ -7,10 +7,7 @@ Selections travel as :class:`SelectOps` and are broadcast to each pane's ``on_op
 
 from __future__ import annotations
 
-import csv
-import json
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -833,6 +830,8 @@ class HtpApp(App[int]):
         cwd = Path.cwd().resolve()
         root = Path(self.opt.source).resolve() if self.opt is not None else None
         if root is not None and (cwd == root or (root.is_file() and cwd == root.parent)):
+            import tempfile
+
             return Path(tempfile.gettempdir())
         return cwd
 
@@ -840,6 +839,9 @@ class HtpApp(App[int]):
         """`e`/`E`: write the focused pane's table to CSV/JSON and say where."""
         if not self.ready:
             return None
+        import csv
+        import json
+
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
         stamp = time.strftime("%Y%m%d-%H%M%S")
