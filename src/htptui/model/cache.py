@@ -70,6 +70,52 @@ def entry_dir(path: str | Path) -> Path | None:
     return None if key is None else cache_root() / key
 
 
+def load_or_decode(
+    decode: Any,
+    path: str | Path | None,
+    *,
+    data: bytes | None = None,
+    label: str | None = None,
+    progress: Any = None,
+    partial: Any = None,
+    background_save: bool = False,
+) -> Any:
+    """The cached columns of a big trace, or ``decode(...)`` of it (then saved for next time).
+
+    This wraps the decoder from above (htptui.model.chrometrace.load calls it with its decoder),
+    so the decoder knows nothing of the cache. With ``background_save`` the entry is written by a
+    (non-daemon) thread after the trace is returned; the process waits for it before exiting.
+    """
+    label = label or (str(path) if path is not None else "<stdin>")
+    size = 0
+    if data is None and path is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+    big = size > CACHE_ABOVE
+    if big:
+        assert path is not None
+        cached = load(path)  # the columns of an earlier decode of this exact file
+        if cached is not None:
+            cached.source = label
+            if progress:
+                progress(1.0, "loaded from the column cache")
+            return cached
+    trace = decode(path, data=data, label=label, progress=progress, partial=partial)
+    if big:
+        assert path is not None
+        if background_save:
+            import threading
+
+            threading.Thread(target=save, args=(path, trace), name="htptui-cache-save").start()
+        else:
+            if progress:
+                progress(1.0, "saving the column cache")
+            save(path, trace)
+    return trace
+
+
 def exists(path: str | Path) -> bool:
     """Whether a cache entry for this exact file is present (not whether it is readable)."""
     if not enabled():
@@ -80,7 +126,14 @@ def exists(path: str | Path) -> bool:
 
 def load(path: str | Path) -> Any | None:
     """Return the cached OpTrace of ``path`` or None (missing, stale, unreadable, disabled)."""
-    from htptui.model.chrometrace import Counters, Flows, Lane, NonExecuted, OpTrace, StringTable
+    from htptui.model.chrometrace.columns import (
+        Counters,
+        Flows,
+        Lane,
+        NonExecuted,
+        OpTrace,
+        StringTable,
+    )
 
     if not enabled():
         return None

@@ -1,0 +1,266 @@
+"""The loaded op trace as columns: :class:`OpTrace`, its string table, lanes, counters and flows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from htptui.model._io import (
+    clean_text,
+    fmt_id,
+)
+from htptui.model.chrometrace.chunking import (
+    _array_bytes,
+    _strip_chunk,
+)
+from htptui.model.chrometrace.wire import (
+    _RAW_LIST_DECODER,
+)
+
+FLAG_DMA = 1 << 0
+
+
+FLAG_DMA_SET = 1 << 1
+
+
+FLAG_DMA_WAIT = 1 << 2
+
+
+FLAG_HMX = 1 << 3
+
+
+FLAG_HVX = 1 << 4
+
+
+FLAG_SYNC = 1 << 5
+
+
+FLAG_NULL_EXEC = 1 << 6
+
+
+FLAG_OTHER = 1 << 7
+
+
+FLAG_BITS: dict[str, int] = {
+    "dma": FLAG_DMA,
+    "dma_set": FLAG_DMA_SET,
+    "dma_wait": FLAG_DMA_WAIT,
+    "uses_hmx": FLAG_HMX,
+    "uses_hvx": FLAG_HVX,
+    "sync": FLAG_SYNC,
+    "null_exec": FLAG_NULL_EXEC,
+}
+
+
+def flag_names(bits: int) -> list[str]:
+    """Turn a flag bitmask back into the SDK's flag names."""
+    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
+    if bits & FLAG_OTHER:
+        names.append("other")
+    return names
+
+
+UNIT_ORDER = {"HMX": 0, "HVX": 1, "DMA": 2, "?": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One hardware unit thread (a row of the timeline)."""
+
+    index: int
+    core: int
+    tid: int
+    unit: str  # "HMX" | "HVX" | "DMA" | "?" (thread_name gave no unit)
+    thread_name: str
+
+    @property
+    def label(self) -> str:
+        """Short label such as ``HMX``, ``HVX 512`` or ``c1 HVX 513``."""
+        core = f"c{self.core} " if self.core else ""
+        if self.unit in ("HMX", "DMA"):
+            return f"{core}{self.unit} {self.tid}"
+        return f"{core}{self.unit} {self.tid}"
+
+
+class StringTable:
+    """Interned strings: a list of names and the reverse mapping."""
+
+    __slots__ = ("names", "_index")
+
+    def __init__(self) -> None:
+        self.names: list[str] = [""]
+        self._index: dict[str, int] = {"": 0}
+
+    def intern(self, text: str | None) -> int:
+        """Return the id of ``text`` (adding it if new); None maps to the empty string."""
+        if not text:
+            return 0
+        idx = self._index.get(text)
+        if idx is None:
+            shown = clean_text(text)  # control characters never reach a terminal
+            idx = self._index.get(shown)
+            if idx is None:
+                idx = len(self.names)
+                self._index[shown] = idx
+                self.names.append(shown)
+            self._index[text] = idx
+        return idx
+
+    def lookup(self, text: str) -> int | None:
+        """Return the id of ``text`` or None if it never occurred."""
+        return self._index.get(text)
+
+    def __getitem__(self, idx: int) -> str:
+        return self.names[idx]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass(eq=False)
+class Counters:
+    """One counter series (``ph: "C"``): step values in bytes at cycle timestamps."""
+
+    name: str
+    ts: np.ndarray  # int64 cycles
+    value: np.ndarray  # float64 bytes
+
+
+@dataclass(eq=False)
+class Flows:
+    """Flow arrows (``s`` -> ``f`` pairs sharing an id)."""
+
+    flow_id: np.ndarray  # int64
+    is_start: np.ndarray  # bool
+    ts: np.ndarray  # int64
+    tid: np.ndarray  # int64
+    category: list[str]
+
+
+@dataclass(eq=False)
+class NonExecuted:
+    """Non-executed tensors (tid 1): their ``dur`` of 5 is a placeholder, never busy time."""
+
+    ts: np.ndarray
+    name: np.ndarray  # string ids
+    op_id: np.ndarray  # uint64
+    flags: np.ndarray  # uint16
+
+
+@dataclass(eq=False)
+class OpTrace:
+    """The executed HTP ops of one op trace, as parallel numpy columns sorted by (ts, -dur)."""
+
+    source: str
+    strings: StringTable
+    lanes: tuple[Lane, ...]
+    ts: np.ndarray  # int64 cycles (rebased)
+    dur: np.ndarray  # int64 cycles
+    lane: np.ndarray  # int16 index into lanes
+    kernel: np.ndarray  # int32 string id (HTP Op Type / event name)
+    qnn_op: np.ndarray  # int32 string id (QNN Op Name)
+    qnn_type: np.ndarray  # int32 string id (QNN Op Type)
+    op_id: np.ndarray  # uint64 (args.ID)
+    flags: np.ndarray  # uint16 bitmask
+    dpc: np.ndarray  # int64 Dominant Path Cycles (-1 when absent)
+    cpp: np.ndarray  # float32 cycles per packet (nan when absent)
+    start_cycle: np.ndarray  # int64 absolute PCYCLE (-1 when absent)
+    ordinal: np.ndarray  # int64 position of the event in traceEvents
+    non_executed: NonExecuted
+    counters: dict[str, Counters]  # the first core's series (core 0 on single-core traces)
+    core_counters: dict[int, dict[str, Counters]]
+    flows: Flows
+    process_names: dict[int, str]
+    qnn_op_ids: dict[str, int]  # QNN op name -> QNN op id (from process metadata or args.ID)
+    shape: str  # "object" | "bare-list"
+    gzipped: bool
+    total_events: int
+    duplicate_events: int
+    warnings: list[str] = field(default_factory=list)
+    _raw: bytes | None = None  # kept only for small traces, for lazy args decoding
+    _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
+    extent_hint: tuple[int, int] | None = None  # a partial trace: the whole trace's time range
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    @property
+    def end(self) -> np.ndarray:
+        """End cycle of every op (ts + dur)."""
+        return self.ts + self.dur
+
+    @property
+    def rebase(self) -> int | None:
+        """The per-file constant ``Start Cycle - ts`` (None when Start Cycle is absent)."""
+        have = np.flatnonzero(self.start_cycle >= 0)
+        if have.size == 0:
+            return None
+        i = int(have[0])
+        return int(self.start_cycle[i] - self.ts[i])
+
+    def kernel_name(self, i: int) -> str:
+        """HTP kernel name of op ``i``."""
+        return self.strings[int(self.kernel[i])]
+
+    def qnn_op_name(self, i: int) -> str:
+        """QNN op name of op ``i``."""
+        return self.strings[int(self.qnn_op[i])]
+
+    def lane_of(self, i: int) -> Lane:
+        """Lane of op ``i``."""
+        return self.lanes[int(self.lane[i])]
+
+    def op_id_str(self, i: int) -> str:
+        """``args.ID`` of op ``i`` as the file writes it."""
+        return fmt_id(int(self.op_id[i]))
+
+    def event_args(self, i: int) -> dict[str, Any]:
+        """Decode the full ``args`` of op ``i`` on demand (re-reading its chunk from the file)."""
+        ordinal = int(self.ordinal[i])
+        raw_events = self._raw_events_around(ordinal)
+        if raw_events is None:
+            return {}
+        events, first = raw_events
+        try:
+            event = msgspec.json.decode(events[ordinal - first])
+        except (msgspec.DecodeError, IndexError):
+            return {}
+        args = event.get("args") if isinstance(event, dict) else None
+        return args if isinstance(args, dict) else {}
+
+    def _raw_events_around(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:
+        if self._raw is not None:
+            data = self._raw
+            cached = getattr(self, "_raw_cache", None)
+            if cached is None:
+                cached = (_RAW_LIST_DECODER.decode(_array_bytes(data)), 0)
+                object.__setattr__(self, "_raw_cache", cached)
+            return cached
+        chosen = None
+        for first, start, end in self._chunks:
+            if ordinal < first:
+                break
+            chosen = (first, start, end)
+        if chosen is None:
+            return None
+        first, start, end = chosen
+        cache = getattr(self, "_chunk_cache", None)
+        if cache is not None and cache[0] == first:
+            return cache[1], first
+        try:
+            with open(self.source, "rb") as fh:
+                fh.seek(start)
+                blob = fh.read(end - start)
+        except OSError:
+            return None
+        events = _RAW_LIST_DECODER.decode(b"[" + _strip_chunk(blob) + b"]")
+        object.__setattr__(self, "_chunk_cache", (first, events))
+        return events, first
+
+
+ProgressFn = Callable[[float, str], None]
+PartialFn = Callable[[OpTrace, float], None]
