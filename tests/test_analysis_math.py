@@ -91,7 +91,9 @@ def test_ranking_groups_small_trace(tmp_path) -> None:
     inst = ranking.rank(t, "instance")
     assert inst.dpc.tolist() == sorted(inst.dpc.tolist(), reverse=True)
     k = ranking.rank(t, "kernel", mask=np.array([False, False, True, True]))
-    assert k.names == ["q::Tanh"] and k.dpc_total == 70
+    # % path always has the graph's path as denominator; the filtered share is separate
+    assert k.names == ["q::Tanh"] and k.dpc_total == 220 and k.dpc_filtered_total == 70
+    assert round(k.dpc_pct(0), 2) == round(100 * 70 / 220, 2) and k.filtered_pct(0) == 100.0
 
 
 def test_summary_small_trace(tmp_path) -> None:

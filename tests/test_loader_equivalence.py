@@ -18,7 +18,7 @@ from htptui.model import chrometrace
 from htptui.synth import write_big_trace
 from tests.conftest import meta_process, meta_thread, sample_dirs, write_trace, x_event
 
-COLUMNS = ("ts", "dur", "lane", "kernel", "qnn_op", "qnn_type", "op_id", "flags", "dpc", "cpp",
+COLUMNS = ("ts", "dur", "lane", "kernel", "qnn_op", "qnn_type", "op_id", "flags", "dpc_event", "dpc", "dpc_source", "tiled", "cpp",
            "start_cycle", "ordinal")  # fmt: skip
 
 
@@ -143,11 +143,11 @@ def test_no_overview_in_the_tail_falls_back_to_the_full_scan(tmp_path, monkeypat
 def test_a_wrong_tail_hint_is_caught_and_decoded_again(tmp_path, monkeypatch) -> None:
     """Core 1 Overview is named only near the head: the tail's keep-set {0} would drop core 1's
     ops silently; the check against the full metadata catches it and the file is decoded again."""
-    ev = _tiled_events()
-    ev.insert(0, meta_process(7, "Core 1 Overview"))
-    ev.insert(1, meta_thread(7, 256, "Type: HMX"))
+    ev = _tiled_events()  # its first X event (kept, pid 0) stays in the first chunk
+    ev.insert(3, meta_process(7, "Core 1 Overview"))
+    ev.insert(4, meta_thread(7, 256, "Type: HMX"))
     for k in range(5):
-        ev.insert(2, x_event("q::Core1Op", 256, 5000 + 100 * k, 50, flags=["uses_hmx"], pid=7,
+        ev.insert(5, x_event("q::Core1Op", 256, 5000 + 100 * k, 50, flags=["uses_hmx"], pid=7,
                              op_id=0x30_0000_0012 + (k << 32)))  # fmt: skip
     path = write_trace(tmp_path / "t.json", ev)
     tail = chrometrace.read_tail(str(path), path.stat().st_size, nbytes=2048)
@@ -187,3 +187,25 @@ def test_partial_traces_arrive_before_the_whole(tmp_path, monkeypatch) -> None:
     assert lo == int(whole.ts[0]) and hi <= int(whole.end.max())
     # the tail's last counters sit at the last ops: the hint spans (almost) the whole timeline
     assert hi - lo >= 0.99 * (int(whole.end.max()) - lo)
+
+
+def test_a_tail_that_explains_no_op_of_the_first_chunk_triggers_the_full_scan(
+    tmp_path, monkeypatch
+) -> None:
+    """The tail names only an empty Core 5 Overview; the real one is named at the head."""
+    ev = _tiled_events()
+    ev.remove(meta_process(0, "Core 0 Overview"))
+    ev.insert(0, meta_process(0, "Core 0 Overview"))
+    ev.append(meta_process(9, "Core 5 Overview"))
+    path = write_trace(tmp_path / "t.json", ev)
+    text = path.read_text().replace('"traceEvents": [', '"traceEvents": [\n', 1)
+    path.write_text(text)  # every event on its own line, so the full scan can read them
+    monkeypatch.setattr(chrometrace, "TAIL_BYTES", 300)
+    tail = chrometrace.read_tail(str(path), path.stat().st_size)
+    assert tail is not None and tail.overview_pids == frozenset({9})
+    chrometrace.LAST_LOAD.clear()
+    lean = _load(path, monkeypatch, legacy=False, chunk=2000)
+    fallbacks = chrometrace.LAST_LOAD["fallbacks"]
+    assert fallbacks[0] == "tail explained no op of the first chunk: full scan"
+    assert len(lean) == 7
+    assert_same_model(lean, _load(path, monkeypatch, legacy=True, chunk=2000))

@@ -113,6 +113,10 @@ def test_chain8_headline_numbers() -> None:
     assert cs.executed_ops == 45
     assert checks.accelerator_cycles(opt) == 68365
     assert cs.domain_unit == "HMX" and cs.domain_cycles == 38764
+    # trap 20: the HMX thread also carries the DMA ops (v2.45): two named figures
+    assert cs.hmx_thread_busy == 38764 and cs.hmx_compute == 12312 and cs.dma_on_hmx_thread
+    results = checks.cross_checks(opt)
+    assert len(results) == 61 and all(c.ok for c in results)  # incl. per-QNN-op/kernel DPC
     assert cs.hvx_hmx_overlap == 0  # the ForceFormat on HVX ran serially with the HMX matmuls
     assert opt.trace.duplicate_events == 45
     assert opt.trace.non_executed.ts.size == 22

@@ -73,6 +73,7 @@ def build_basis(opt: Optrace, options: dict[str, Any]) -> dict[str, Any] | None:
                 "ts": int(t.ts[i]),
                 "dur": int(t.dur[i]),
                 "dpc": max(int(t.dpc[i]), 0),
+                "op_id": t.op_id_str(i),
             }
         )
         seen[(qnn, kernel)] += 1
@@ -253,6 +254,10 @@ def fmt_rel(r: float | None) -> str:
 
 
 def _change_cells(c: cmp_mod.Change) -> list[str]:
+    if c.status == "n/a":
+        a = f"n/a ({c.na_a})" if c.na_a else fmt_value(c.a, c.unit)
+        b = f"n/a ({c.na_b})" if c.na_b else fmt_value(c.b, c.unit)
+        return [a, b, "n/a", ""]
     if c.status == "added":
         return ["-", fmt_value(c.b, c.unit), "added", ""]
     if c.status == "removed":

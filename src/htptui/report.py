@@ -28,6 +28,13 @@ SECTION_RENDERERS: dict[str, Callable[[dict[str, Any], bool], list[str]]] = {}
 # feature modules that register sections when imported (imported lazily: they import this module)
 SECTION_MODULES = ("htptui.findings_report", "htptui.graph_diff_report", "htptui.compare_report")
 SECTIONS_AT_TOP = ("findings",)  # rendered right after the header, where an engineer looks first
+# sections appear in this order whatever order their modules were imported in (deterministic output)
+SECTION_ORDER = ("findings", "graph_diff", "compare_basis")
+
+
+def _ordered(names: Any) -> list[str]:
+    rank = {n: i for i, n in enumerate(SECTION_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 def _ensure_sections() -> None:
@@ -54,30 +61,48 @@ def _f(x: float, nd: int = 4) -> float | None:
     return round(float(x), nd)
 
 
+# Every displayed fraction is rounded ONCE, here, to the digits the text/md/TUI show (2 decimals),
+# so every format prints the same digits.
+SHOWN_DECIMALS = 2
+DPC_OP_LEVEL_NOTE = (
+    "op-level DPC of a tiled op, counted once per ID: its per-tile split is unknown without QHAS"
+)
+DPC_ABSENT_NOTE = "some instances carry no Dominant Path Cycles (counted as 0)"
+
+
 def ranking_rows(r: ranking.Ranking, trace: Any, top: int | None) -> list[dict[str, Any]]:
-    """Top rows of a ranking as plain dicts."""
+    """Top rows of a ranking as plain dicts ("dpc_pct": share of the graph's path)."""
+    from htptui.model import dpc as dpc_mod
+
     rows = []
     n = len(r) if top is None else min(top, len(r))
     par = r.parallelism
+    nd = SHOWN_DECIMALS
     for i in range(n):
         row: dict[str, Any] = {
             "name": r.names[i],
             "dpc": int(r.dpc[i]),
-            "dpc_pct": _f(r.dpc_pct(i), 3),
+            "dpc_pct": _f(r.dpc_pct(i), nd),
+            "dpc_exact": r.row_dpc_exact(i),
             "busy": int(r.busy[i]),
             "instances": int(r.instances[i]),
             "span": int(r.span[i]),
-            "busy_over_span": _f(par[i], 3),
+            "busy_over_span": _f(par[i], nd),
             "max_concurrency": int(r.concurrency[i]),
-            "cycles_per_packet": _f(r.cpp[i], 3),
+            "cycles_per_packet": _f(r.cpp[i], nd),
             "units": ranking.units_text(int(r.units[i])),
         }
+        if not row["dpc_exact"]:
+            src = trace.dpc_source[r.members(i)]
+            tiled = bool(np.isin(src, (dpc_mod.DPC_OP_LEVEL, dpc_mod.DPC_SPLIT_UNKNOWN)).any())
+            row["dpc_note"] = DPC_OP_LEVEL_NOTE if tiled else DPC_ABSENT_NOTE
         if r.level == "instance":
             op = int(r.members(i)[0])
             row["op_id"] = trace.op_id_str(op)
             row["qnn_op"] = trace.qnn_op_name(op)
             row["lane"] = trace.lane_of(op).label
             row["ts"] = int(trace.ts[op])
+            row["dpc_source"] = dpc_mod.SHORT_LABELS.get(int(trace.dpc_source[op]), "?")
         rows.append(row)
     return rows
 
@@ -123,16 +148,22 @@ def build_report(
                     "executed_ops": cs.executed_ops,
                     "busy_sum_cycles": cs.busy_sum,
                     "busy_sum_note": "summed over parallel lanes: work volume, not wall time",
-                    "parallelism": _f(cs.parallelism, 3),
+                    "parallelism": _f(cs.parallelism, SHOWN_DECIMALS),
                     "dpc_sum": cs.dpc_sum,
                     "dpc_consistent": cs.dpc_consistent,
+                    "dpc_exact": cs.dpc_exact,
                     "accumulated_idle_cycles": cs.idle,
-                    "accumulated_idle_pct": _f(cs.idle_pct, 4),
+                    "accumulated_idle_pct": _f(cs.idle_pct, SHOWN_DECIMALS),
+                    "accumulated_idle_note": cs.idle_note or None,
                     "unit_busy": dict(cs.unit_busy),
                     "domain_unit": cs.domain_unit,
                     "domain_cycles": cs.domain_cycles,
+                    "domain_note": "max(HMX thread busy, busiest HVX thread busy); DMA is never a domain",
+                    "hmx_thread_busy_cycles": cs.hmx_thread_busy,
+                    "hmx_compute_cycles": cs.hmx_compute,
+                    "dma_on_hmx_thread": cs.dma_on_hmx_thread,
                     "hvx_hmx_overlap_cycles": cs.hvx_hmx_overlap,
-                    "hvx_hmx_overlap_pct": _f(cs.overlap_pct, 2),
+                    "hvx_hmx_overlap_pct": _f(cs.overlap_pct, SHOWN_DECIMALS),
                     "lanes": [
                         {
                             "label": ls.lane.label,
@@ -145,7 +176,7 @@ def build_report(
                             "start": ls.start,
                             "end": ls.end,
                             "span": ls.span,
-                            "utilization_pct": _f(ls.utilization, 4),
+                            "utilization_pct": _f(ls.utilization, SHOWN_DECIMALS),
                         }
                         for ls in cs.lanes
                     ],
@@ -160,19 +191,23 @@ def build_report(
                             "dpc": b.dma_wait_dpc,
                         },
                         "total_busy": b.total_busy,
-                        "total_busy_pct_of_wall": _f(b.pct(b.total_busy), 3),
+                        "total_busy_note": "summed over lanes: work volume, not a share of wall",
+                        "total_busy_pct_of_work_volume": _f(
+                            100.0 * b.total_busy / cs.busy_sum if cs.busy_sum else 0.0,
+                            SHOWN_DECIMALS,
+                        ),
                         "total_dpc": b.total_dpc,
-                        "total_dpc_pct_of_wall": _f(b.pct(b.total_dpc), 3),
+                        "total_dpc_pct_of_wall": _f(b.pct(b.total_dpc), SHOWN_DECIMALS),
                     },
                 }
             )
         doc["cores"] = cores
         for core in cores:
-            if not core["dpc_consistent"]:
+            if core["dpc_exact"] and not core["dpc_consistent"]:
                 doc["warnings"].append(
                     f"core {core['core']}: Σ Dominant Path Cycles ({core['dpc_sum']:,}) exceeds the graph wall "
-                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split "
-                    "(not SDK output?), so accumulated idle cannot be derived"
+                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split, "
+                    "so accumulated idle cannot be derived"
                 )
         doc["ranking"] = {lv: ranking_rows(ranking.rank(t, lv), t, top) for lv in ranking.LEVELS}
         from htptui import ascii_timeline
@@ -305,11 +340,14 @@ def build_report(
             "reported": c.reported,
             "source": c.source,
             "ok": c.ok,
+            **({"note": c.note} if c.note else {}),
         }
         for c in cks
     ]
     doc["checks_ok"] = all(c.ok for c in cks)
-    for name, build in SECTION_BUILDERS.items():
+    doc["checks_failed"] = sum(1 for c in cks if not c.ok)
+    for name in _ordered(SECTION_BUILDERS):
+        build = SECTION_BUILDERS[name]
         section = build(opt, options)
         if section is not None:
             doc[name] = section
@@ -375,36 +413,64 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
         out.append("missing: " + ", ".join(arts["missing"]))
     for kind, problem in arts.get("errors", {}).items():
         out.append(f"unreadable {kind}: {problem}")
+    out += disagreement_banner(doc)
     for name in SECTIONS_AT_TOP:
         if name in doc and name in SECTION_RENDERERS:
             out += SECTION_RENDERERS[name](doc[name], md)
     for core in doc.get("cores", []):
         c = core["core"]
         out += _heading(f"Core {c} summary", md)
+        bt = core["boundary_tax"]
         rows = [
             ["graph wall (cycles, span of executed ops)", core["graph_wall_cycles"]],
             ["executed op instances", core["executed_ops"]],
-            ["domain unit (busiest lane)", f"{core['domain_unit']} {core['domain_cycles']:,}"],
-            ["Σ Dominant Path Cycles", core["dpc_sum"]],
+            [
+                "domain (max of HMX thread busy, busiest HVX thread; never DMA)",
+                f"{core['domain_unit']} {core['domain_cycles']:,}",
+            ],
+        ]
+        if core.get("hmx_thread_busy_cycles"):
+            rows.append(
+                [
+                    "HMX thread busy (= QHAS HMX cycles_used"
+                    + (
+                        ", incl. DMA ops on the HMX thread)"
+                        if core.get("dma_on_hmx_thread")
+                        else ")"
+                    ),
+                    core["hmx_thread_busy_cycles"],
+                ]
+            )
+            rows.append(["HMX compute (uses_hmx ops only)", core["hmx_compute_cycles"]])
+        rows += [
+            [
+                "Σ Dominant Path Cycles"
+                + (
+                    ""
+                    if core.get("dpc_exact", True)
+                    else " (op-level DPC of tiled ops once per ID)"
+                ),
+                core["dpc_sum"],
+            ],
             [
                 "accumulated idle (wall − Σ DPC)",
-                f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)"
-                if core.get("dpc_consistent", True)
-                else "n/a (Σ DPC > wall: see warnings)",
+                f"{core['accumulated_idle_cycles']:,} ({_num(core['accumulated_idle_pct'])} %)"
+                if core.get("accumulated_idle_cycles") is not None
+                else f"n/a ({core.get('accumulated_idle_note') or 'cannot be derived'})",
             ],
             ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
             ["average lanes busy (Σ busy / wall)", core["parallelism"]],
             [
-                "HVX∥HMX overlap (cycles, % of smaller unit)",
-                f"{core['hvx_hmx_overlap_cycles']:,} ({core['hvx_hmx_overlap_pct']:.1f} %)",
+                "HVX∥HMX-compute overlap (cycles, % of smaller unit)",
+                f"{core['hvx_hmx_overlap_cycles']:,} ({_num(core['hvx_hmx_overlap_pct'])} %)",
             ],
             [
-                "boundary tax busy (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
-                f"{core['boundary_tax']['total_busy']:,} ({core['boundary_tax']['total_busy_pct_of_wall']:.1f} % of wall)",
+                "boundary tax busy, work volume (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
+                f"{bt['total_busy']:,} ({_num(bt['total_busy_pct_of_work_volume'])} % of Σ busy)",
             ],
             [
                 "boundary tax on the dominant path",
-                f"{core['boundary_tax']['total_dpc']:,} ({core['boundary_tax']['total_dpc_pct_of_wall']:.1f} % of wall)",
+                f"{bt['total_dpc']:,} ({_num(bt['total_dpc_pct_of_wall'])} % of wall)",
             ],
         ]
         out += _table(["figure", "value"], rows, md)
@@ -455,7 +521,7 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
             body = [
                 [
                     r["name"],
-                    r["dpc"],
+                    _dpc_cell(r),
                     r["dpc_pct"],
                     r["busy"],
                     r["instances"],
@@ -474,7 +540,7 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
                         r["name"],
                         r["qnn_op"],
                         r["lane"],
-                        r["dpc"],
+                        _dpc_cell(r),
                         r["dpc_pct"],
                         r["busy"],
                         r["cycles_per_packet"],
@@ -483,6 +549,8 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
                     for r in rows
                 ]
             out += _table(headers, body, md)
+            for note in dict.fromkeys(r["dpc_note"] for r in rows if r.get("dpc_note")):
+                out.append(f"* {note}")
     tm = doc.get("timing")
     if tm and (tm.get("executes") or tm.get("coarse")):
         out += _heading("Coarse (µs) beside fine (cycles)", md)
@@ -497,7 +565,11 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
                 ]
             )
         if tm.get("dpc_sum") is not None:
-            rows.append(["Σ DPC (cycles)", tm["dpc_sum"]])
+            exact = all(c.get("dpc_exact", True) for c in doc.get("cores", []))
+            label = (
+                "Σ DPC (cycles)" if exact else "Σ DPC (cycles; tiled ops' op-level DPC once per ID)"
+            )
+            rows.append([label, tm["dpc_sum"]])
         out += _table(["figure", "value"], rows, md)
         if tm.get("rate_checks"):
             out += _heading("Clock sanity (cycles ÷ µs against the core clock)", md, 3)
@@ -536,7 +608,7 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
             [
                 [
                     c["name"],
-                    c["derived"],
+                    c["derived"] if c["derived"] is not None else "n/a",
                     c["reported"],
                     c["source"],
                     "yes" if c["ok"] else "MISMATCH",
@@ -545,13 +617,37 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
             ],
             md,
         )
-    for name, render_section in SECTION_RENDERERS.items():
+        for c in cks:
+            if c.get("note"):
+                out.append(f"note: {c['name']}: {c['note']}")
+    for name in _ordered(SECTION_RENDERERS):
+        render_section = SECTION_RENDERERS[name]
         if name in doc and name not in SECTIONS_AT_TOP:
             out += render_section(doc[name], md)
     if doc.get("warnings"):
         out += _heading("Warnings", md, 3)
         out += [f"- {w}" for w in doc["warnings"]]
     return "\n".join(out) + "\n"
+
+
+def _dpc_cell(row: dict[str, Any]) -> str:
+    """A ranking DPC cell; op-level (tiled, no QHAS) values carry a '*' pointing at the note."""
+    text = _num(row["dpc"])
+    return text if row.get("dpc_exact", True) else text + "*"
+
+
+def disagreement_banner(doc: dict[str, Any]) -> list[str]:
+    """The loud line at the top of a report when the trace and the SDK's figures disagree."""
+    cks = doc.get("checks") or []
+    bad = [c for c in cks if not c.get("ok")]
+    if not bad:
+        return []
+    names = "; ".join(c["name"] for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    return [
+        "",
+        f"WARNING: the trace and the SDK's own figures DISAGREE: {len(bad)} of {len(cks)} "
+        f"cross-checks fail ({names}). Figures below may be wrong; see the cross-checks section.",
+    ]
 
 
 def to_json_bytes(doc: dict[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from htptui.analysis.summary import core_summary, cores
+from htptui.model import dpc as dpc_mod
 from htptui.model.optrace import Optrace
 
 
@@ -20,14 +21,17 @@ class Check:
     """One derived-vs-reported comparison."""
 
     name: str
-    derived: float
+    derived: float | None  # None: htptui cannot derive it (the reason is in ``note``)
     reported: float
     source: str  # which file the reported value comes from
     tolerance: float = 0.0  # absolute
+    note: str = ""
 
     @property
     def ok(self) -> bool:
-        """Whether derived and reported agree within tolerance."""
+        """Whether derived and reported agree within tolerance (an underivable figure never agrees)."""
+        if self.derived is None:
+            return False
         return abs(self.derived - self.reported) <= self.tolerance
 
 
@@ -43,6 +47,25 @@ def qnn_op_busy(opt: Optrace) -> dict[str, int]:
     uniq, inv = np.unique(t.qnn_op, return_inverse=True)
     sums = np.bincount(inv, weights=t.dur, minlength=uniq.size)
     return {t.strings[int(u)]: int(s) for u, s in zip(uniq, sums, strict=True)}
+
+
+def _dpc_by(t, key_col: np.ndarray) -> dict[str, int]:
+    """Σ resolved per-instance DPC (OpTrace.dpc) per name of a string-id column."""
+    uniq, inv = np.unique(key_col, return_inverse=True)
+    sums = np.bincount(inv, weights=np.maximum(t.dpc, 0), minlength=uniq.size)
+    return {t.strings[int(u)]: int(s) for u, s in zip(uniq, sums, strict=True)}
+
+
+def qnn_op_dpc(opt: Optrace) -> dict[str, int]:
+    """Σ per-instance DPC per QNN op name (= QHAS ``num_dominant_path_cycles_htp_<n>``)."""
+    t = opt.trace
+    return _dpc_by(t, t.qnn_op) if t is not None and len(t) else {}
+
+
+def kernel_dpc(opt: Optrace) -> dict[str, int]:
+    """Σ per-instance DPC per HTP kernel (= QHAS htp_op_types ``num_dominant_path_cycles_htp_<n>``)."""
+    t = opt.trace
+    return _dpc_by(t, t.kernel) if t is not None and len(t) else {}
 
 
 def accelerator_cycles(opt: Optrace) -> int:
@@ -117,6 +140,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                         cs.idle,
                         idle,
                         qsrc + " dominant path",
+                        note=cs.idle_note,
                     )
                 )
                 out.append(
@@ -138,10 +162,11 @@ def cross_checks(opt: Optrace) -> list[Check]:
             out.append(
                 Check(
                     f"core {core} idle %",
-                    round(cs.idle_pct, 6),
+                    None if cs.idle_pct is None else round(cs.idle_pct, 6),
                     round(ov.percent_idle, 6),
                     qsrc,
                     tolerance=1e-4,
+                    note=cs.idle_note,
                 )
             )
             out.append(
@@ -170,16 +195,57 @@ def cross_checks(opt: Optrace) -> list[Check]:
             mism = 0
             for i in range(len(t)):
                 inst = opt.qhas_instance(i)
-                if inst is not None and (
-                    inst.cycles != int(t.dur[i]) or (t.dpc[i] >= 0 and inst.dpc != int(t.dpc[i]))
-                ):
+                if inst is None:
+                    continue
+                # an untiled op's event DPC is per instance; a tile's is a per-op copy (§1.4b)
+                ev = int(t.dpc_event[i])
+                if inst.cycles != int(t.dur[i]) or (not t.tiled[i] and ev >= 0 and inst.dpc != ev):
                     mism += 1
             out.append(Check("joined instances with different cycles or DPC", mism, 0, qsrc))
+            if t.tiled.any():
+                tiles = np.flatnonzero(t.tiled)
+                via_path = dpc_mod.path_dpc_per_tile(t, q)
+                joined = [i for i in tiles.tolist() if opt.qhas_instance(i) is not None]
+                if via_path and joined:
+                    bad = sum(
+                        1
+                        for i in joined
+                        if i in via_path and via_path[i] != opt.qhas_instance(i).dpc
+                    )
+                    out.append(
+                        Check(
+                            "tiles whose QHAS instance DPC ≠ Σ dominant-path rows in the tile",
+                            bad,
+                            0,
+                            qsrc + " htp_op_instances vs dominant path",
+                        )
+                    )
         busy = qnn_op_busy(opt)
+        qdpc = qnn_op_dpc(opt)
         for row in q.qnn_op_nodes:
             if row.name in busy:
                 out.append(
                     Check(f"QNN op {row.name} busy = QHAS cycles", busy[row.name], row.cycles, qsrc)
+                )
+            if row.name in qdpc and row.dpc:
+                out.append(
+                    Check(
+                        f"QNN op {row.name} DPC = QHAS num_dominant_path_cycles",
+                        qdpc[row.name],
+                        sum(row.dpc.values()),
+                        qsrc,
+                    )
+                )
+        kdpc = kernel_dpc(opt)
+        for row in q.htp_op_types:
+            if row.name in kdpc and row.dpc:
+                out.append(
+                    Check(
+                        f"kernel {row.name} DPC = QHAS num_dominant_path_cycles",
+                        kdpc[row.name],
+                        sum(row.dpc.values()),
+                        qsrc,
+                    )
                 )
     p = opt.profile
     if p is not None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 2: the raw DPC column is "dpc_event" (OpTrace.dpc is resolved); 3: n_ops/dtypes
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
@@ -36,7 +36,7 @@ _COLUMNS = (
     "qnn_type",
     "op_id",
     "flags",
-    "dpc",
+    "dpc_event",
     "cpp",
     "start_cycle",
     "ordinal",

@@ -58,7 +58,9 @@ class Optrace:
         if self.qhas is None or self.trace is None:
             return None
         t = self.trace
-        idx = self._qhas_index.get((int(t.op_id[i]), int(t.start_cycle[i])))
+        idx = self.qhas.instance_of(
+            self._qhas_index, int(t.op_id[i]), int(t.start_cycle[i]), t.lanes[int(t.lane[i])].tid
+        )
         return self.qhas.instances[idx] if idx is not None else None
 
     def graph_node(self, i: int) -> Node | None:
@@ -147,7 +149,9 @@ def load_optrace(
                 Optrace(source=arts.root, artifacts=arts, trace=t), f
             )
         try:
-            result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9), partial=on_partial)
+            result.trace = chrometrace.load(
+                arts.op_trace, progress=sub(0, 0.9), partial=on_partial, background_save=True
+            )
         except InputError as exc:
             if Path(str(target)).is_file():
                 raise
@@ -163,7 +167,17 @@ def load_optrace(
         except InputError as exc:
             result.errors[kind] = exc.problem
     if result.trace is not None:
+        from htptui.model import dpc as dpc_mod
+
+        # the one true per-instance DPC (tiled ops: from the QHAS join, spec §1.4b)
+        dpc_mod.resolve(result.trace, result.qhas)
         result.warnings.extend(result.trace.warnings)
+        unknown = int((result.trace.dpc_source == dpc_mod.DPC_OP_LEVEL).sum())
+        if unknown:
+            result.warnings.append(
+                f"{unknown} tiled op {'ID' if unknown == 1 else 'IDs'} (repeated on several tiles, "
+                f"or DPC > dur) and no QHAS row to split them: {dpc_mod.TILED_NOTE}"
+            )
     if result.qhas is not None:
         result.warnings.extend(result.qhas.warnings)
     loaded = [

@@ -58,9 +58,10 @@ class LoadProgress(Message):
 class Loaded(Message):
     """The load worker finished."""
 
-    def __init__(self, opt: Optrace) -> None:
+    def __init__(self, opt: Optrace, checks_failed: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.opt = opt
+        self.checks_failed = checks_failed  # names of the cross-checks that disagree with the SDK
 
 
 class PartialLoaded(Message):
@@ -353,8 +354,15 @@ class HtpApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - shown as one line, never a traceback
             self.post_message(LoadFailed(f"{self.path}: {type(exc).__name__}: {exc}"))
             return
+        failed: tuple[str, ...] = ()
+        try:
+            from htptui.analysis.checks import cross_checks
+
+            failed = tuple(c.name for c in cross_checks(opt) if not c.ok)
+        except Exception:  # noqa: BLE001 - the warning is optional, the run still opens
+            failed = ()
         if not worker.is_cancelled:
-            self.post_message(Loaded(opt))
+            self.post_message(Loaded(opt, failed))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Advance the loading screen's bar (or the progressive-load bar under the header)."""
@@ -419,6 +427,7 @@ class HtpApp(App[int]):
         """Hand the run to every pane and select the top ranking row."""
         opt = message.opt
         self.opt = opt
+        self.checks_failed = message.checks_failed
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
         for bar in self.query("#partial-bar"):
@@ -476,6 +485,9 @@ class HtpApp(App[int]):
         if opt is None:
             return
         parts = [opt.name]
+        failed = getattr(self, "checks_failed", ())
+        if failed:
+            parts.insert(0, f"⚠ {len(failed)} cross-check(s) DISAGREE with the SDK (see report)")
         if opt.trace is not None and len(opt.trace):
             from htptui.analysis.timing import timing
 
@@ -489,7 +501,9 @@ class HtpApp(App[int]):
                 wall += f" ({us:,.1f} µs)"
             parts += [
                 wall,
-                f"idle {cs.idle_pct:.2f} %" if cs.dpc_consistent else "idle n/a (Σ DPC > wall)",
+                f"idle {cs.idle_pct:.2f} %"
+                if cs.idle_pct is not None
+                else f"idle n/a ({cs.idle_note})",
                 f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
                 f"{len(opt.trace):,} ops",
             ]

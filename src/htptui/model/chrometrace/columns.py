@@ -166,7 +166,7 @@ class OpTrace:
     qnn_type: np.ndarray  # int32 string id (QNN Op Type)
     op_id: np.ndarray  # uint64 (args.ID)
     flags: np.ndarray  # uint16 bitmask
-    dpc: np.ndarray  # int64 Dominant Path Cycles (-1 when absent)
+    dpc_event: np.ndarray  # int64 the event's own Dominant Path Cycles arg (-1 when absent)
     cpp: np.ndarray  # float32 cycles per packet (nan when absent)
     start_cycle: np.ndarray  # int64 absolute PCYCLE (-1 when absent)
     ordinal: np.ndarray  # int64 position of the event in traceEvents
@@ -184,6 +184,19 @@ class OpTrace:
     _raw: bytes | None = None  # kept only for small traces, for lazy args decoding
     _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
     extent_hint: tuple[int, int] | None = None  # a partial trace: the whole trace's time range
+    # The true per-instance Dominant Path Cycles (int64, -1 when unknown) and where each value comes
+    # from (uint8 ``htptui.model.dpc.DPC_*``); ``tiled`` marks ops whose ID repeats (spec §1.4b).
+    # Set from the trace alone here, then again with the QHAS join by ``load_optrace``.
+    dpc: np.ndarray = field(init=False, repr=False)
+    dpc_source: np.ndarray = field(init=False, repr=False)
+    tiled: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from htptui.model import dpc as dpc_mod
+
+        self.dpc, self.dpc_source, self.tiled = dpc_mod.trace_only(
+            self.op_id, self.dur, self.dpc_event
+        )
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])

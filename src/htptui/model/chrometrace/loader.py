@@ -23,6 +23,7 @@ from htptui.model.chrometrace.chunking import (
     _first_byte,
     _iter_chunks,
     _overview_pids_of,
+    _scan_overview_pids,
     _strip_chunk,
 )
 from htptui.model.chrometrace.columns import (
@@ -136,13 +137,17 @@ def _decode_big(
         job = _BigLoad(*cand)
     _pkg.LAST_LOAD.clear()
     _pkg.LAST_LOAD["layout"] = job.layout
-    for attempt in range(2):
+    for attempt in range(3):
         builder = _Builder()
         spans: list[tuple[int, int, int]] = []
         last_partial = 0.0
         n = len(job.ranges)
+        doubt = False
         try:
             for k, ch in enumerate(job.chunks(progress)):
+                if k == 0 and job.layout == "tail" and ch.skipped and not ch.x["ts"].size:
+                    doubt = True  # the tail's pids explain none of the first chunk's ops
+                    break
                 spans.append((builder.total, *job.ranges[k]))
                 builder.add_chunk(ch)
                 del ch
@@ -156,13 +161,20 @@ def _decode_big(
                     last_partial = time.perf_counter()
         finally:
             job.close()
+        if doubt:
+            _pkg.LAST_LOAD["layout"] = "tail explained no op of the first chunk: full scan"
+            _pkg.LAST_LOAD.setdefault("fallbacks", []).append(_pkg.LAST_LOAD["layout"])
+            keep = _scan_overview_pids(job.path)
+            job = _BigLoad(job.path, job.size, job.ranges, keep=keep)
+            continue
         verified = _overview_pids_of(builder.process_names)
         if verified == job.keep:
             return builder, spans
         # the pid layout read from the tail (or the scan) disagrees with the file's metadata:
         # decode again keeping exactly the pids the metadata names
         _pkg.LAST_LOAD["layout"] = f"{job.layout} disagreed with the metadata: decoded again"
-        if attempt == 0:
+        _pkg.LAST_LOAD.setdefault("fallbacks", []).append(_pkg.LAST_LOAD["layout"])
+        if attempt < 2:
             job = _BigLoad(job.path, job.size, job.ranges, keep=verified)
     raise _ChunkError("the Core Overview pids changed between two decodes")
 

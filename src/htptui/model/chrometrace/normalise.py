@@ -103,6 +103,48 @@ class _Builder:
         return [c for p in self.flow_parts for c in p[4]]
 
 
+def _drop_exact_duplicates(
+    keep: np.ndarray,
+    pid: np.ndarray,
+    op_id: np.ndarray,
+    tid: np.ndarray,
+    ts: np.ndarray,
+    dur: np.ndarray,
+) -> int:
+    """Clear ``keep`` on every repeat of a kept event with the same (pid, ID, tid, ts, dur).
+
+    A doubled event inside one Core Overview process would count its op twice (a lane above 100 %
+    utilisation). A 1-D hash sort finds candidates fast; candidates are confirmed on the exact key.
+    Events without an ID are left alone. Returns how many were dropped.
+    """
+    idx = np.flatnonzero(keep & (op_id != 0))
+    if idx.size < 2:
+        return 0
+    with np.errstate(over="ignore"):
+        h = op_id[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
+    hs = np.sort(h)
+    if not (hs[1:] == hs[:-1]).any():
+        return 0  # the common case: one sort, no repeats
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = np.flatnonzero(hs[1:] == hs[:-1])
+    dropped = 0
+    seen: set[tuple[int, int, int, int, int]] = set()
+    cand = np.unique(np.concatenate([order[same], order[same + 1]]))
+    for j in np.sort(cand).tolist():  # original order: the first copy is kept
+        i = int(idx[j])
+        key = (int(pid[i]), int(op_id[i]), int(tid[i]), int(ts[i]), int(dur[i]))
+        if key in seen:
+            keep[i] = False
+            dropped += 1
+        else:
+            seen.add(key)
+    return dropped
+
+
 def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     warnings: list[str] = []
     pid = b.column("pid", np.int64)
@@ -129,6 +171,12 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     # which X events are the canonical copy of an executed op
     if overview_core:
         keep = np.isin(pid, np.fromiter(overview_core, dtype=np.int64))
+        doubled = _drop_exact_duplicates(keep, pid, op_id, tid, ts, dur)
+        if doubled:
+            warnings.append(
+                f"{doubled} exact duplicate events inside a Core Overview process (same ID, lane, "
+                "ts, dur) dropped: each op counts once"
+            )
         duplicates = int(pid.size - keep.sum()) + b.skipped
     else:
         # no "Core N Overview" process: de-duplicate by (ID, tid, ts, dur)
@@ -279,7 +327,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     del op_id
     cols["flags"] = flags[order]
     del flags
-    cols["dpc"] = dpc[order]
+    cols["dpc_event"] = dpc[order]
     del dpc
     cols["cpp"] = cpp[order]
     del cpp

@@ -32,7 +32,7 @@ def _fmt(v: float | int | str) -> str:
     return str(v)
 
 
-def detail_markup(f: Finding) -> str:
+def detail_markup(f: Finding, trace: object = None) -> str:
     """Rich markup for one finding: title, advice, then the evidence table and the ops."""
     style = SEVERITY_STYLE.get(f.severity, "")
     lines = [
@@ -47,8 +47,14 @@ def detail_markup(f: Finding) -> str:
     if f.qnn_ops:
         lines += ["", f"[b]QNN ops[/b] {escape(', '.join(f.qnn_ops[:12]))}"]
     if f.ops:
-        shown = ", ".join(str(i) for i in f.ops[:24]) + (" ..." if len(f.ops) > 24 else "")
-        lines.append(f"[b]trace ops[/b] ({len(f.ops)}) {shown}  [dim]enter: select them[/dim]")
+        refs = f.op_refs(trace, 8)  # type: ignore[arg-type]
+        lines.append(f"[b]ops[/b] ({len(f.ops)})  [dim]enter: select them[/dim]")
+        lines += [
+            f"  {escape(r['id'])} {escape(r['kernel'])} ({escape(r['qnn_op'])}, {escape(r['lane'])})"
+            for r in refs
+        ]
+        if len(f.ops) > len(refs) and refs:
+            lines.append(f"  ... and {len(f.ops) - len(refs):,} more")
     return "\n".join(lines)
 
 
@@ -94,6 +100,7 @@ class FindingsPane(Vertical):
         """Run every rule on the loaded run and list the results (off the UI thread on big runs)."""
         from htptui.analysis.findings import run_all
 
+        self._opt = opt
         if opt.trace is None or len(opt.trace) <= self.WORKER_ABOVE_OPS:
             self.set_findings(run_all(opt))
             return
@@ -119,7 +126,8 @@ class FindingsPane(Vertical):
         if row is None or not (0 <= row < len(self._shown)):
             detail.update("nothing to report: no rule fired" if not self._shown else "")
             return
-        detail.update(detail_markup(self._shown[row]))
+        opt = getattr(self, "_opt", None)
+        detail.update(detail_markup(self._shown[row], opt.trace if opt is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""

@@ -26,7 +26,8 @@ from htptui.tui.widgets.grid import Column, DataGrid
 
 if TYPE_CHECKING:
     from htptui.model.htp_graph import HtpGraph
-    from htptui.model.optrace import Optrace
+from htptui.model.dpc import SOURCE_LABELS
+from htptui.model.optrace import Optrace
 
 ExportTable = tuple[list[str], list[list[Any]]]
 
@@ -234,10 +235,13 @@ class RankingPane(Vertical, can_focus=False):
             f"DPC ranking · {LEVEL_LABELS[self.level]} ({len(self.order)})",
             f"sort {SORT_LABELS.get(self.sort_key, self.sort_key)} {arrow}",
         ]
-        if self.filter_mask is not None:
-            parts.append("filtered")
+        if self.filter_mask is not None or self.drill:
+            parts.append("filtered (% path of the whole graph)")
         if self.drill:
             parts.append(f"in {self.drill[-1][1]} (Esc back)")
+        rk = self.ranking
+        if rk is not None and rk.dpc_exact is not None and not rk.dpc_exact.all():
+            parts.append("* DPC per instance unknown (tiled op without QHAS, or no DPC)")
         self.query_one("#ranking-title", Static).update(" · ".join(parts))
 
     def cell(self, display_row: int, key: str) -> str:
@@ -252,7 +256,8 @@ class RankingPane(Vertical, can_focus=False):
                 return f"{rk.names[r]} · {self.opt.trace.qnn_op_name(op)}"
             return rk.names[r]
         if key == "dpc":
-            return fmt_int(rk.dpc[r])
+            # '*': op-level DPC of a tiled op without QHAS (per-tile split unknown)
+            return fmt_int(rk.dpc[r]) + ("" if rk.row_dpc_exact(r) else "*")
         if key == "pct":
             return fmt_float(rk.dpc_pct(r))
         if key == "busy":
@@ -406,6 +411,16 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
                 return res
         return None
 
+    def _qhas_idle(self, core: int) -> str:
+        """QHAS's own accumulated idle of a core (cycles and %), '' without a QHAS path."""
+        qh = self.opt.qhas if self.opt is not None else None
+        if qh is None or core not in qh.dominant_path:
+            return ""
+        idle = sum(r.dp_cycles for r in qh.dominant_path[core] if r.is_idle)
+        ov = qh.overall_for(core)
+        pct = f" ({fmt_float(ov.percent_idle)} %)" if ov is not None else ""
+        return f"{fmt_int(idle)}{pct}"
+
     def lane_rows(self) -> ExportTable:
         """The per-lane table (unit, tid, busy, span, utilization and memory traffic)."""
         headers = ["core", "unit", "tid", "busy", "span", "util %", "DRAM rd", "DRAM wr",
@@ -459,13 +474,30 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
                 lane_headers += ["DRAM r/w", "VTCM r/w"]
             table = text_table(lane_headers, shown)
             parts.append(table)
+            parts.append(
+                Text(
+                    "sources: busy, span, util %, domain, idle, wall from the trace"
+                    + ("; DRAM/VTCM and the tables below from QHAS" if has_mem else ""),
+                    style="italic",
+                )
+            )
             for cs in self.summaries:
                 line = Text()
                 line.append(f"core {cs.core}: ", style="bold")
                 line.append(f"★ domain {cs.domain_unit} {fmt_int(cs.domain_cycles)} cycles ")
                 line.append("(domain = max not sum)", style="italic")
-                line.append(f" · idle {fmt_float(cs.idle_pct)} %")
-                line.append(f" · wall {fmt_int(cs.wall)}")
+                if cs.idle_pct is not None:
+                    line.append(f" · idle {fmt_float(cs.idle_pct)} % (trace: wall − Σ DPC)")
+                else:
+                    line.append(f" · idle n/a ({cs.idle_note})")
+                line.append(f" · wall {fmt_int(cs.wall)} (trace)")
+                if cs.dma_on_hmx_thread:
+                    line.append(
+                        f" · HMX thread busy {fmt_int(cs.hmx_thread_busy)} (incl. DMA)"
+                        f" · HMX compute {fmt_int(cs.hmx_compute)}"
+                    )
+                if qh_idle := self._qhas_idle(cs.core):
+                    line.append(f" · QHAS idle {qh_idle}")
                 qh = opt.qhas.overall_for(cs.core) if opt.qhas is not None else None
                 if qh is not None:
                     line.append(f" · peak VTCM {fmt_int(qh.peak_vtcm_alloc)} B")
@@ -473,9 +505,11 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
         if opt.qhas is None:
             parts.append(self.missing_renderable(opt.missing_sentence("qhas")))
         else:
-            parts.append(Text("\nQHAS HTP op types", style="bold"))
+            parts.append(Text("\nQHAS HTP op types (source: QHAS htp_op_types)", style="bold"))
             parts.append(self._op_type_table())
-            parts.append(Text("\nQHAS instances (by DPC)", style="bold"))
+            parts.append(
+                Text("\nQHAS instances by DPC (source: QHAS htp_op_instances)", style="bold")
+            )
             parts.append(self._instance_table())
         body.update(Group(*parts))
 
@@ -623,7 +657,7 @@ class DagPane(VerticalScroll, MissingMixin, can_focus=True):
             if ops.size:
                 mask = np.zeros(len(self.opt.trace), dtype=bool)
                 mask[ops] = True
-                value = rank(self.opt.trace, "instance", mask).dpc_total
+                value = rank(self.opt.trace, "instance", mask).dpc_filtered_total
         self._dpc_cache[node] = value
         return value
 
@@ -872,6 +906,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
             ("op", "duration (cycles)", fmt_int(t.dur[i])),
             ("op", "end (cycles)", fmt_int(t.end[i])),
             ("op", "DPC", fmt_int(t.dpc[i]) if t.dpc[i] >= 0 else "-"),
+            ("op", "DPC source", SOURCE_LABELS.get(int(t.dpc_source[i]), "?")),
             ("op", "cycles/packet", fmt_float(t.cpp[i])),
             ("op", "selection", f"{self.count} op(s)"),
         ]

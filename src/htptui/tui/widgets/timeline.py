@@ -39,6 +39,7 @@ from htptui.analysis.summary import (
 )
 from htptui.analysis.timing import timing
 from htptui.model.chrometrace import UNIT_ORDER, OpTrace
+from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN
 from htptui.model.optrace import Optrace
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
@@ -830,6 +831,11 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             f"dur {int(trace.dur[i]):,}",
             f"DPC {dpc:,}" if dpc >= 0 else "DPC –",
         ]
+        src = int(trace.dpc_source[i])
+        if src == DPC_OP_LEVEL:
+            parts[-1] += " (op-level, tiled: per-tile split unknown)"
+        elif src == DPC_SPLIT_UNKNOWN:
+            parts[-1] = "DPC unknown (tile of a tiled op)"
         if self._clock_ghz:
             parts[4] += f" ({_fmt_us(int(trace.dur[i]) / self._clock_ghz / 1000.0)})"
         self.status_text = " │ ".join(parts) + view
