@@ -38,6 +38,7 @@ MODEL_CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from htptui.model import chrometrace as c
+c.LEGACY = len(sys.argv) > 2 and sys.argv[2] == "legacy"
 t1 = time.perf_counter()
 tr = c.load(sys.argv[1])
 t2 = time.perf_counter()
@@ -101,10 +102,11 @@ def baseline(path: Path) -> dict[str, float]:
     return json.loads(out)
 
 
-def model_cold(path: Path) -> dict[str, object]:
+def model_cold(path: Path, legacy: bool = False) -> dict[str, object]:
     """``chrometrace.load`` with the cache off, in a fresh process, with the tree's RSS sampled."""
     env = dict(os.environ, HTPTUI_NO_CACHE="1")
-    proc = subprocess.Popen([sys.executable, "-c", MODEL_CHILD, str(path)], env=env,
+    args = [sys.executable, "-c", MODEL_CHILD, str(path), "legacy" if legacy else "lean"]
+    proc = subprocess.Popen(args, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     sampler = TreeSampler(proc.pid)
     out, err = proc.communicate()
@@ -169,6 +171,7 @@ def main() -> None:
                ("1000000", "1000000-counters", "3000000", "3000000-counters")]  # fmt: skip
     ap.add_argument("--traces", type=Path, nargs="+", default=default)
     ap.add_argument("--skip-app", action="store_true")
+    ap.add_argument("--legacy", action="store_true", help="also time the previous loader (LEGACY)")
     ns = ap.parse_args()
     s = startup()
     print(f"start-up: htptui --version {s['version_s']:.3f} s; htptui report (real sample) "
@@ -181,8 +184,13 @@ def main() -> None:
         b = baseline(path)
         m = model_cold(path)
         row = {"trace": path.parent.name, "mb": mb, "events": m["events"], "scan_s": b["scan_s"],
-               "model_s": m["load_s"], "cpu_s": m["cpu_s"], "tree_mb": m["tree_peak_mb"],
-               "sum_mb": m["sum_of_peaks_mb"], "layout": m["layout"]}  # fmt: skip
+               "scan_cpu_s": b["scan_cpu_s"], "model_s": m["load_s"], "cpu_s": m["cpu_s"],
+               "tree_mb": m["tree_peak_mb"], "sum_mb": m["sum_of_peaks_mb"],
+               "layout": m["layout"]}  # fmt: skip
+        if ns.legacy:
+            old = model_cold(path, legacy=True)
+            row.update(legacy_s=old["load_s"], legacy_cpu_s=old["cpu_s"],
+                       legacy_tree_mb=old["tree_peak_mb"])  # fmt: skip
         if not ns.skip_app:
             cache_home = tempfile.mkdtemp(prefix="htptui-bench-")
             try:
@@ -199,15 +207,20 @@ def main() -> None:
         return "     -" if v is None else f"{v:5.2f} s ({v / scan:4.1f}x)"
 
     print()
-    print(f"{'trace':>17} {'MB':>6} {'events':>9} {'scan s':>7} {'model cold':>16} {'MB/s':>5} "
-          f"{'CPU s':>6} {'RSS tree/file':>13} {'app cold 1st':>16} {'app cold panes':>16} "
-          f"{'cached panes':>16}")  # fmt: skip
+    print(f"{'trace':>17} {'MB':>6} {'scan s':>6} {'model cold':>16} {'MB/s':>5} "
+          f"{'CPU s (x scan)':>15} {'RSS tree/file':>13} {'app cold 1st':>16} {'app cold panes':>16} "
+          f"{'cached panes':>16} {'previous loader':>22}")  # fmt: skip
     for r in rows:
-        print(f"{r['trace']:>17} {r['mb']:6.0f} {r['events']:9,} {r['scan_s']:7.2f} "
-              f"{fmt(r['model_s'], r['scan_s']):>16} {r['mb'] / r['model_s']:5.0f} {r['cpu_s']:6.2f} "
+        cpu = f"{r['cpu_s']:5.2f} ({r['cpu_s'] / r['scan_cpu_s']:4.1f}x)"
+        prev = ""
+        if "legacy_s" in r:
+            prev = (f"{r['legacy_s']:5.2f} s cpu {r['legacy_cpu_s']:5.2f} "
+                    f"rss {r['legacy_tree_mb'] / r['mb']:.2f}")  # fmt: skip
+        print(f"{r['trace']:>17} {r['mb']:6.0f} {r['scan_s']:6.2f} "
+              f"{fmt(r['model_s'], r['scan_s']):>16} {r['mb'] / r['model_s']:5.0f} {cpu:>15} "
               f"{r['tree_mb'] / r['mb']:5.2f} ({r['sum_mb'] / r['mb']:.2f}) "
               f"{fmt(r.get('cold_first'), r['scan_s']):>16} {fmt(r.get('cold_panes'), r['scan_s']):>16} "
-              f"{fmt(r.get('cached_panes'), r['scan_s']):>16}")  # fmt: skip
+              f"{fmt(r.get('cached_panes'), r['scan_s']):>16} {prev:>22}")  # fmt: skip
     print(
         "ratios are to the same run's msgspec validate-only scan of the same file; RSS tree is "
         "the sampled peak of parent + workers together (in brackets: the sum of each one's peak)"

@@ -317,9 +317,19 @@ _PREFETCHED: dict[str, _BigLoad] = {}
 
 
 def _big_candidate(path: str | Path) -> tuple[str, int, list[tuple[int, int]]] | None:
-    """(path, size, chunk ranges) when ``path`` takes the parallel path, else None."""
+    """(path, size, chunk ranges) when ``path`` takes the parallel path, else None.
+
+    Only a big regular file qualifies (never opens a FIFO or a device, which could block).
+    """
+    import stat
+
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        size = st.st_size
+        if size <= _pkg.PARALLEL_ABOVE:
+            return None
         with open(path, "rb") as fh:
             magic = fh.read(2)
     except OSError:
