@@ -125,7 +125,7 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
             cut = -1
             offset = target
             while cut < 0 and offset < end:
-                window = fh.read(1 << 20)
+                window = fh.read(1 << 16)  # an event line is far shorter; read on if not
                 if not window:
                     break
                 cut = window.find(b"\n{")
