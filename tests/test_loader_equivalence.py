@@ -209,3 +209,34 @@ def test_a_tail_that_explains_no_op_of_the_first_chunk_triggers_the_full_scan(
     assert fallbacks[0] == "tail explained no op of the first chunk: full scan"
     assert len(lean) == 7
     assert_same_model(lean, _load(path, monkeypatch, legacy=True, chunk=2000))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "q::X", "ph": "X", "tid": 512, "pid": 0, "ts": 2**70, "dur": 5, "args": {}},
+        {"name": "q::X", "ph": "B", "tid": 512, "pid": 0, "ts": 10},
+        {"name": "c", "ph": "C", "tid": 0, "pid": 0, "ts": 10, "args": {"": "many"}},
+        {"name": "q::X", "ph": "X", "tid": 512, "pid": 0, "ts": 1, "dur": 5, "args": {"ID": 7}},
+    ],
+    ids=["huge-int", "other-phase", "string-counter", "int-id"],
+)
+def test_odd_chunks_take_the_previous_path_with_the_same_outcome(
+    tmp_path, monkeypatch, bad
+) -> None:
+    ev = _tiled_events()
+    ev.insert(2, bad)
+    path = write_trace(tmp_path / "t.json", ev)
+
+    def outcome(legacy: bool) -> object:
+        try:
+            return _load(path, monkeypatch, legacy=legacy, chunk=512)
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return f"{type(exc).__name__}: {exc}"
+
+    lean, ref = outcome(False), outcome(True)
+    if isinstance(ref, str):
+        assert lean == ref
+    else:
+        assert isinstance(lean, chrometrace.OpTrace)
+        assert_same_model(lean, ref)

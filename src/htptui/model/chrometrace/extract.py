@@ -429,8 +429,9 @@ def _process_view(view: memoryview, keep_pids: frozenset[int] | None) -> _Chunk:
     """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit."""
     try:
         return _extract_lean(_TAGGED_DECODER.decode(view), keep_pids)
-    except msgspec.ValidationError:
-        pass
-    except msgspec.DecodeError as exc:
-        raise _ChunkError(str(exc)) from None
+    except msgspec.DecodeError as exc:  # not JSON (ValidationError, a subclass, is handled below)
+        if not isinstance(exc, msgspec.ValidationError):
+            raise _ChunkError(str(exc)) from None
+    except (RecursionError, OverflowError, ValueError, TypeError):
+        pass  # odd values (deep nesting, huge ints): the previous path words the problem
     return _process_blob(_strip_chunk(bytes(view[1:-1])), keep_pids)
