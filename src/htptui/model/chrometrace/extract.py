@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -49,6 +50,7 @@ from htptui.model.chrometrace.wire import (
     _TAGGED_DECODER,
     _as_int,
     _CEv,
+    _FEv,
     _MEv,
     _SEv,
     _XEv,
@@ -283,6 +285,10 @@ def _int_column(values: list[int | None]) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
+_GET_EVENT_ID = attrgetter("id")
+_GET_CAT = attrgetter("cat")
+
+
 def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk:
     """Columns of one chunk decoded by ``_TAGGED_DECODER``: the same result as :func:`_extract`.
 
@@ -310,15 +316,11 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
     cs: list[Any] = []
     ms: list[Any] = []
     fl: list[Any] = []
-    if n_x < len(events):
-        for e in compress(events, [not x for x in is_x]):
-            t = type(e)
-            if t is _CEv:
-                cs.append(e)
-            elif t is _MEv:
-                ms.append(e)
-            else:
-                fl.append(e)
+    if n_x < len(events):  # each phase picked by a C-speed compress over a type mask
+        cs = list(compress(events, [t is _CEv for t in types]))
+        if n_x + len(cs) < len(events):
+            ms = list(compress(events, [t is _MEv for t in types]))
+            fl = list(compress(events, [t is _SEv or t is _FEv for t in types]))
     n = len(xs)
     ar = list(map(_FAST_ARGS_DECODER.decode, map(_GET_ARGS, xs)))
     htp = list(map(_GET_HTP, ar))
@@ -385,16 +387,16 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
                 sel = order[lo:hi]
                 counters[key] = (cts[sel], cval[sel])
                 lo = hi
-    fids = []
-    for e in fl:
-        fid = parse_id(e.id) if e.id is not None else None
-        fids.append(fid if fid is not None else -1)
+    fids = list(map(_GET_EVENT_ID, fl))  # strict ints (or None): parse_id would return them as is
+    if None in fids:
+        fids = [-1 if v is None else v for v in fids]
+    n_fl = len(fl)
     flows = (
         np.array(fids, dtype=np.int64),
         np.array([type(e) is _SEv for e in fl], dtype=bool),
-        np.array([e.ts for e in fl], dtype=np.int64),
-        np.array([e.tid for e in fl], dtype=np.int64),
-        [e.cat for e in fl],
+        np.fromiter(map(_GET_TS, fl), np.int64, n_fl),
+        np.fromiter(map(_GET_TID, fl), np.int64, n_fl),
+        list(map(_GET_CAT, fl)),
     )
     thread_names: dict[tuple[int, int], str] = {}
     process_names: dict[int, str] = {}
