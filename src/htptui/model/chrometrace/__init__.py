@@ -26,7 +26,8 @@ MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on th
 TAIL_BYTES = 1 << 20  # the pid layout (process_name metadata) and the last counters sit here
 LEGACY = False  # True: the previous loader (full-file pid pre-scan); kept for the equality tests
 LAST_LOAD: dict[str, Any] = {}  # how the last big load ran: "layout", "workers", "worker_peak_kb"
-PARTIAL_EVERY_S = 2.5  # at most one partial trace per this many seconds after the first
+PARTIAL_EVERY_S = 5.0  # at most one partial trace per this many seconds after the first (each
+# costs a normalisation of the ops so far in the parent, which shares the cores with the workers)
 
 from htptui.model.chrometrace.chunking import (  # noqa: E402
     TailLayout,
