@@ -160,9 +160,15 @@ def build(opt: Optrace, options: dict[str, Any]) -> dict[str, Any] | None:
     try:
         diff = diff_optrace(opt, options.get("expected"))
     except InputError as exc:
-        from htptui.commands._common import fail
+        from htptui.commands._common import fail, warn
 
-        fail(str(exc))
+        if options.get("expected"):
+            fail(str(exc))  # asked for explicitly: an error
+        # found beside the trace (or in its parent): degrade to a warning, as the TUI does
+        warn(f"warning: {exc} (expected graph ignored)")
+        from htptui.analysis.graph_diff import diff_graphs
+
+        diff = diff_graphs(opt.graph, None, opt.trace)
     assert diff is not None
     if diff.expected_source is None and not diff.shared.significant and not diff.shared.trivial:
         return None

@@ -100,7 +100,6 @@ def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) ->
     app = HtpApp(path, artifacts=artifacts, theme=theme)
     code = app.run(mouse=not no_mouse)
     if app.load_error is not None:
-        click.echo(f"htptui: error: {app.load_error}", err=True)
-        sys.exit(int(ExitCode.INPUT))
+        fail(app.load_error)  # one clean line (escapes visible), exit 1
     if code:
         sys.exit(int(code))

@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from htptui.analysis.summary import core_summary, cores
 from htptui.errors import InputError
+from htptui.model._io import clean_text
 from htptui.tui.commands_palette import HtpCommands
 from htptui.tui.messages import FilterChanged, SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
@@ -248,7 +249,7 @@ class HtpApp(App[int]):
 
     def compose(self) -> ComposeResult:
         """Header line, timeline, the 2×2 pane grid, the filter input and the footer."""
-        yield Static("htptui", id="header-line")
+        yield Static("htptui", id="header-line", markup=False)
         yield Static("", id="panebar")
         with Vertical(id="timeline-region", classes="region"):
             yield Timeline(id="timeline")
@@ -265,7 +266,9 @@ class HtpApp(App[int]):
                         widget = spec.factory()
                         self._extra_widgets[spec.id] = widget
                         yield widget
-                        yield Static("", id=f"missing-{spec.id}", classes="missing-sentence")
+                        yield Static(
+                            "", id=f"missing-{spec.id}", classes="missing-sentence", markup=False
+                        )
             with Vertical(id="details-region", classes="region"):
                 yield DetailsPane(id="details")
         yield Input(placeholder="filter regex over kernel, QNN op, unit (Enter applies, Esc cancels)",
@@ -422,6 +425,24 @@ class HtpApp(App[int]):
             if worker.group == "load":
                 worker.cancel()
         self.exit(1, message="htptui: loading cancelled" if self.load_error is None else None)
+
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts show text from files (names, paths, errors): always plain text, escapes visible."""
+        super().notify(
+            clean_text(str(message), max_chars=2000),
+            title=clean_text(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_loaded(self, message: Loaded) -> None:
         """Hand the run to every pane and select the top ranking row."""
@@ -840,10 +861,16 @@ class HtpApp(App[int]):
         return "ranking", self.ranking
 
     def export_dir(self) -> Path:
-        """The current directory, unless that is the trace directory (then the temp dir)."""
-        cwd = Path.cwd().resolve()
-        root = Path(self.opt.source).resolve() if self.opt is not None else None
-        if root is not None and (cwd == root or (root.is_file() and cwd == root.parent)):
+        """The current directory, unless it lies inside the trace directory (then the temp dir).
+
+        Raises OSError when the current directory no longer exists.
+        """
+        from htptui.model.paths import inside_trace_dir
+
+        cwd = Path.cwd()  # FileNotFoundError when the working directory was deleted
+        if not cwd.is_dir():
+            raise FileNotFoundError(2, "the working directory no longer exists")
+        if self.opt is not None and inside_trace_dir(cwd / "export", [self.path]):
             import tempfile
 
             return Path(tempfile.gettempdir())
@@ -859,7 +886,15 @@ class HtpApp(App[int]):
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = self.export_dir() / f"htptui-export-{name}-{stamp}"
+        try:
+            base = self.export_dir() / f"htptui-export-{name}-{stamp}"
+        except OSError:
+            self.notify(
+                "cannot export: the working directory no longer exists (cd elsewhere and retry)",
+                severity="error",
+                markup=False,
+            )
+            return None
         dest = base.with_suffix(f".{fmt}")
         n = 1
         while dest.exists():
@@ -876,9 +911,13 @@ class HtpApp(App[int]):
                     json.dump({"pane": name, "source": self.opt.source if self.opt else "",
                                "rows": records}, fh, indent=1, default=str)  # fmt: skip
         except OSError as exc:
-            self.notify(f"cannot write {dest}: {exc.strerror or exc}", severity="error")
+            self.notify(
+                clean_text(f"cannot write {dest}: {exc.strerror or exc}"),
+                severity="error",
+                markup=False,
+            )
             return None
-        self.notify(f"exported {len(rows)} rows of {name} to {dest}")
+        self.notify(clean_text(f"exported {len(rows)} rows of {name} to {dest}"), markup=False)
         return dest
 
     def action_copy(self) -> None:

@@ -162,13 +162,13 @@ class CompareApp(App[int]):
         return cls(load_document(a), load_document(b))
 
     def compose(self) -> ComposeResult:
-        yield Static(id="cmp-header")
+        yield Static(id="cmp-header", markup=False)
         yield DualTimeline(RunLanes(self.doc_a), RunLanes(self.doc_b), id="cmp-timeline")
         with Horizontal(id="cmp-tables"):
             yield DataTable(id="cmp-ranking", cursor_type="row", zebra_stripes=True)
             with Vertical(id="cmp-units"):
                 yield DataTable(id="cmp-lanes", cursor_type="row")
-        yield Static(id="cmp-status")
+        yield Static(id="cmp-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -222,13 +222,13 @@ class CompareApp(App[int]):
                 if r.status in ("added", "removed"):
                     mark = r.status
                 table.add_row(
-                    r.name, fmt_value(r.dpc.a), fmt_value(r.dpc.b), fmt_delta(r.dpc.delta),
+                    Text(r.name), fmt_value(r.dpc.a), fmt_value(r.dpc.b), fmt_delta(r.dpc.delta),
                     fmt_rel(r.dpc.rel), fmt_delta(r.busy.delta), mark, key=r.name,
                 )  # fmt: skip
             else:
                 side = "a" if self.mode == "A" else "b"
                 table.add_row(
-                    r.name, fmt_value(getattr(r.dpc, side)), fmt_value(getattr(r.busy, side)),
+                    Text(r.name), fmt_value(getattr(r.dpc, side)), fmt_value(getattr(r.busy, side)),
                     fmt_value(getattr(r.instances, side), "count"), key=r.name,
                 )  # fmt: skip
             self._row_names.append(r.name)
@@ -243,7 +243,7 @@ class CompareApp(App[int]):
         for ch in [*self.cmp.lanes, *units]:
             label = ch.name.replace(" busiest lane busy (cycles)", " busiest lane")
             delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
-            table.add_row(label, fmt_value(ch.a), fmt_value(ch.b), delta)
+            table.add_row(Text(label), fmt_value(ch.a), fmt_value(ch.b), delta)
 
     def _update_status(self) -> None:
         status = self.query_one("#cmp-status", Static)
@@ -292,11 +292,15 @@ def run_compare(a: str, b: str, mouse: bool = True) -> int:
     import sys
 
     from htptui.errors import ExitCode, InputError
+    from htptui.model._io import clean_text
 
     try:
         app = CompareApp.from_paths(a, b)
     except InputError as exc:
-        print(f"htptui: error: {exc}", file=sys.stderr)
+        print(f"htptui: error: {clean_text(str(exc), 8192)}", file=sys.stderr)
+        return int(ExitCode.INPUT)
+    except RecursionError:
+        print("htptui: error: an input is nested too deeply to read", file=sys.stderr)
         return int(ExitCode.INPUT)
     app.run(mouse=mouse)
     return int(app.return_code or 0)

@@ -198,7 +198,7 @@ def _scan_overview_pids(path: str) -> frozenset[int] | None:
                 end = body.find(b"\n", pos)
                 try:
                     ev = msgspec.json.decode(_strip_chunk(body[start:end]), type=_Event)
-                except (msgspec.DecodeError, msgspec.ValidationError):
+                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                     return None  # not one event per line: keep everything, de-duplicate later
                 name = ev.args.name if ev.args is not None else None
                 if name and _PROCESS_CORE_RE.match(name.strip()):

@@ -160,7 +160,7 @@ class OpTrace:
     lanes: tuple[Lane, ...]
     ts: np.ndarray  # int64 cycles (rebased)
     dur: np.ndarray  # int64 cycles
-    lane: np.ndarray  # int16 index into lanes
+    lane: np.ndarray  # int32 index into lanes
     kernel: np.ndarray  # int32 string id (HTP Op Type / event name)
     qnn_op: np.ndarray  # int32 string id (QNN Op Name)
     qnn_type: np.ndarray  # int32 string id (QNN Op Type)
@@ -240,12 +240,18 @@ class OpTrace:
         events, first = raw_events
         try:
             event = msgspec.json.decode(events[ordinal - first])
-        except (msgspec.DecodeError, IndexError):
+        except (msgspec.DecodeError, IndexError, RecursionError):
             return {}
         args = event.get("args") if isinstance(event, dict) else None
         return args if isinstance(args, dict) else {}
 
     def _raw_events_around(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:
+        try:
+            return self._raw_events_around_unsafe(ordinal)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+
+    def _raw_events_around_unsafe(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:
         if self._raw is not None:
             data = self._raw
             cached = getattr(self, "_raw_cache", None)

@@ -239,13 +239,13 @@ def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chun
             return _extract(
                 _RAW_ARGS_DECODER.decode(body), fast=True, keep_pids=keep_pids, raw_args=True
             )
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
             pass
         except msgspec.DecodeError as exc:
             raise _ChunkError(str(exc)) from None
     try:
         return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
         pass
     except msgspec.DecodeError as exc:
         raise _ChunkError(str(exc)) from None
@@ -253,6 +253,10 @@ def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chun
         return _extract(_LIST_DECODER.decode(body), fast=False)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise _ChunkError(str(exc)) from None
+    except RecursionError:
+        raise _ChunkError("JSON nested too deeply") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _ChunkError(f"unexpected value in an event ({exc})") from None
 
 
 def _process_range(

@@ -4,7 +4,6 @@ pipeline, with partial traces on the way; others in memory.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,13 @@ import msgspec
 import htptui.model.chrometrace as _pkg
 from htptui.errors import InputError
 from htptui.model._io import (
+    check_regular,
+    clean_text,
     describe_decode_error,
     is_gzip,
     maybe_gunzip,
+    open_regular,
+    read_limit,
 )
 from htptui.model.chrometrace.chunking import (
     _array_region,
@@ -62,7 +65,7 @@ def _decode_whole(data: bytes, label: str) -> list[Any]:
         if head == b"{":
             return _OBJECT_DECODER.decode(data).traceEvents
         msgspec.json.decode(data)  # not JSON at all: let msgspec produce the error text
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
         raise InputError(label, describe_decode_error(exc, data)) from None
     raise InputError(label, "expected a JSON object with traceEvents or a JSON array of events")
 
@@ -90,7 +93,7 @@ def _chunks_in_memory(
     try:
         return [_extract(events, fast=False)], [(0, 0, len(data))]
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(label, f"unexpected value in an event ({exc})") from None
+        raise InputError(label, f"unexpected value in an event ({clean_text(str(exc))})") from None
 
 
 def decode(
@@ -208,18 +211,21 @@ def _load(
     if data is None:
         if path is None:
             raise ValueError("load() needs a path or data")
-        try:
-            size = os.path.getsize(path)
-            with open(path, "rb") as fh:
+        size = check_regular(path, label).st_size
+        limit = read_limit("op_trace")
+        if size > limit:
+            raise InputError(
+                label,
+                f"{size:,} bytes is larger than the {limit:,}-byte op trace read limit "
+                "(raise it with HTPTUI_MAX_OP_TRACE_BYTES)",
+            )
+        with open_regular(path, label) as fh:
+            try:
                 magic = fh.read(2)
-        except FileNotFoundError:
-            raise InputError(label, "no such file") from None
-        except IsADirectoryError:
-            raise InputError(label, "is a directory, expected a trace file") from None
-        except OSError as exc:
-            raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
+            except OSError as exc:
+                raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
         if size > _pkg.PARALLEL_ABOVE and not is_gzip(magic):
-            with open(path, "rb") as fh:
+            with open_regular(path, label) as fh:
                 head = fh.read(4096)
             _check_header(head, label)
             shape = "bare-list" if _first_byte(head)[1] == b"[" else "object"
@@ -244,7 +250,7 @@ def _load(
                     builder, spans = got
         if chunks is None and builder is None:
             try:
-                with open(path, "rb") as fh:
+                with open_regular(path, label) as fh:
                     data = fh.read()
             except OSError as exc:
                 raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
@@ -252,7 +258,7 @@ def _load(
         assert data is not None
         gzipped = is_gzip(data)
         if gzipped:
-            data = maybe_gunzip(data, label)
+            data = maybe_gunzip(data, label, "op_trace")
         pos, first_byte = _first_byte(data)
         if not first_byte:
             raise InputError(label, "empty file (0 bytes of JSON)")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from htptui.errors import InputError
 from htptui.model.chrometrace.columns import (
     FLAG_NULL_EXEC,
     UNIT_ORDER,
@@ -25,6 +26,8 @@ from htptui.model.chrometrace.wire import (
     _PROCESS_CORE_RE,
     _THREAD_CORE_RE,
     _UNIT_RE,
+    MAX_CYCLES,
+    MAX_PID_TID,
     NON_EXECUTED_LANE,
 )
 
@@ -103,6 +106,72 @@ class _Builder:
         return [c for p in self.flow_parts for c in p[4]]
 
 
+_RANGE_WHAT = {
+    "ts": "a ts",
+    "dur": "a dur",
+    "start": "a Start Cycle",
+    "dpc": "a Dominant Path Cycles",
+}
+
+
+def _check_ranges(label: str, **cols: np.ndarray) -> None:
+    """Refuse cycle values (and pids/tids) too large for the int64 arithmetic done on them."""
+    for name, col in cols.items():
+        if not col.size:
+            continue
+        limit = MAX_PID_TID if name in ("pid", "tid") else MAX_CYCLES
+        lo, hi = int(col.min()), int(col.max())
+        bad = hi if hi >= limit else lo if lo <= -limit else None
+        if bad is not None:
+            what = f"a {name}" if name in ("pid", "tid") else _RANGE_WHAT[name]
+            raise InputError(
+                label,
+                f"{what} value of {bad} is out of range (must be below 2**{limit.bit_length() - 1})",
+            )
+
+
+def _drop_exact_duplicates(
+    keep: np.ndarray,
+    pid: np.ndarray,
+    op_id: np.ndarray,
+    tid: np.ndarray,
+    ts: np.ndarray,
+    dur: np.ndarray,
+) -> int:
+    """Clear ``keep`` on every repeat of a kept event with the same (pid, ID, tid, ts, dur).
+
+    A doubled event inside one Core Overview process would count its op twice (a lane above 100 %
+    utilisation). A 1-D hash sort finds candidates fast; candidates are confirmed on the exact key.
+    Events without an ID are left alone. Returns how many were dropped.
+    """
+    idx = np.flatnonzero(keep & (op_id != 0))
+    if idx.size < 2:
+        return 0
+    with np.errstate(over="ignore"):
+        h = op_id[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
+    hs = np.sort(h)
+    if not (hs[1:] == hs[:-1]).any():
+        return 0  # the common case: one sort, no repeats
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = np.flatnonzero(hs[1:] == hs[:-1])
+    dropped = 0
+    seen: set[tuple[int, int, int, int, int]] = set()
+    cand = np.unique(np.concatenate([order[same], order[same + 1]]))
+    for j in np.sort(cand).tolist():  # original order: the first copy is kept
+        i = int(idx[j])
+        key = (int(pid[i]), int(op_id[i]), int(tid[i]), int(ts[i]), int(dur[i]))
+        if key in seen:
+            keep[i] = False
+            dropped += 1
+        else:
+            seen.add(key)
+    return dropped
+
+
 def _drop_exact_duplicates(
     keep: np.ndarray,
     pid: np.ndarray,
@@ -161,6 +230,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     start = b.column("start", np.int64)
     ordinal = b.column("ordinal", np.int64)
     b.parts.clear()
+    _check_ranges(label, pid=pid, tid=tid, ts=ts, dur=dur, start=start, dpc=dpc)
 
     overview_core: dict[int, int] = {}
     for p, name in b.process_names.items():
@@ -200,7 +270,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     lane_key_of: dict[tuple[int, int], int] = {}
     lanes: list[Lane] = []
     non_exec_mask = np.zeros(pid.size, dtype=bool)
-    lane_col = np.full(pid.size, -1, dtype=np.int16)
+    lane_col = np.full(pid.size, -1, dtype=np.int32)
     kept_idx = np.flatnonzero(keep)
     # one int64 key per (pid, tid) pair: a 1-D unique is far faster than np.unique(axis=0)
     pair_key = (pid[kept_idx] << 32) | (tid[kept_idx] & 0xFFFFFFFF)

@@ -60,10 +60,14 @@ _RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
 _UNIT_RE = re.compile(r"Type:\s*(HMX|HVX|DMA)\b", re.IGNORECASE)
 
 
-_THREAD_CORE_RE = re.compile(r"Core:\s*(\d+)")
+_THREAD_CORE_RE = re.compile(r"Core:\s*(\d{1,6})(?!\d)")
 
 
-_PROCESS_CORE_RE = re.compile(r"^Core (\d+) Overview$")
+_PROCESS_CORE_RE = re.compile(r"^Core (\d{1,6}) Overview$")  # more digits: not a core number
+#: ts, dur, Start Cycle and DPC must stay below this (cycles; sums of two never overflow int64)
+MAX_CYCLES = 1 << 62
+#: pids and tids must fit in 32 bits (they are packed into one int64 key)
+MAX_PID_TID = 1 << 31
 
 
 NON_EXECUTED_LANE = "Non Executed Tensors"

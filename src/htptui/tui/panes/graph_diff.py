@@ -110,8 +110,8 @@ class GraphDiffPane(Horizontal):
         """Item list on the left, DAG on the right."""
         yield ListView(id="gd-items")
         with VerticalScroll(id="gd-dag-scroll"):
-            yield Static(id="gd-header")
-            yield Static(id="gd-dag")
+            yield Static(id="gd-header", markup=False)
+            yield Static(id="gd-dag", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Diff the run's compiled graph against the expected graph and show it."""

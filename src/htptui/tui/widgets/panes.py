@@ -43,6 +43,7 @@ SORT_LABELS = {
 }
 DAG_WHOLE_LIMIT = 60
 QHAS_INSTANCE_ROWS = 60
+QHAS_LANE_ROWS = 256  # lanes listed in the QHAS pane (the export has them all)
 
 
 def fmt_int(value: Any) -> str:
@@ -101,7 +102,9 @@ def text_table(
             width = max([len(h)] + [len(r[c]) for r in rows])
             table.add_column(h, justify="right", no_wrap=True, min_width=width)
     for i, row in enumerate(rows):
-        table.add_row(*row, style=styles[i] if styles else None)
+        # cells are data (op names from files): plain Text, never Rich markup
+        cells = [Text(c) if isinstance(c, str) else c for c in row]
+        table.add_row(*cells, style=styles[i] if styles else None)
     return table
 
 
@@ -146,7 +149,7 @@ class RankingPane(Vertical, can_focus=False):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line above the grid."""
-        yield Static("DPC ranking", id="ranking-title", classes="pane-title")
+        yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
         yield DataGrid(id="ranking-grid")
 
     @property
@@ -381,8 +384,8 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """One Static holding the tables."""
-        yield Static("QHAS units", classes="pane-title")
-        yield Static("", id="qhas-body")
+        yield Static("QHAS units", classes="pane-title", markup=False)
+        yield Static("", id="qhas-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Summarise every core of the run."""
@@ -462,7 +465,7 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
             headers, rows = self.lane_rows()
             has_mem = opt.qhas is not None
             shown = []
-            for row in rows:
+            for row in rows[:QHAS_LANE_ROWS]:  # a table of 30k lanes would take minutes to draw
                 cells = [f"{row[10] or ' '}{row[1]}", str(row[2]), fmt_int(row[3]),
                          fmt_int(row[4]), fmt_float(row[5])]  # fmt: skip
                 if has_mem:
@@ -474,6 +477,8 @@ class QhasPane(VerticalScroll, MissingMixin, can_focus=True):
                 lane_headers += ["DRAM r/w", "VTCM r/w"]
             table = text_table(lane_headers, shown)
             parts.append(table)
+            if len(rows) > QHAS_LANE_ROWS:
+                parts.append(Text(f"… {len(rows) - QHAS_LANE_ROWS:,} more lanes (e exports all)"))
             parts.append(
                 Text(
                     "sources: busy, span, util %, domain, idle, wall from the trace"
@@ -595,8 +600,8 @@ class DagPane(VerticalScroll, MissingMixin, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line and the rendered neighbourhood."""
-        yield Static("Op DAG", id="dag-title", classes="pane-title")
-        yield Static("", id="dag-body")
+        yield Static("Op DAG", id="dag-title", classes="pane-title", markup=False)
+        yield Static("", id="dag-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Index trace ops by op ID for the node join."""
@@ -869,8 +874,8 @@ class DetailsPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title and the key/value body."""
-        yield Static("Details", id="details-title", classes="pane-title")
-        yield Static("select an op (timeline, ranking or DAG)", id="details-body")
+        yield Static("Details", id="details-title", classes="pane-title", markup=False)
+        yield Static("select an op (timeline, ranking or DAG)", id="details-body", markup=False)
 
     def show_optrace(self, opt: Optrace) -> None:
         """Remember the run."""
