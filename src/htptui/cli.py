@@ -21,6 +21,10 @@ Examples:
   htptui findings out_s/optrace             what is wrong, with the evidence
   htptui diff old/optrace new/optrace       compare two runs
   htptui check new --baseline base.json     CI gate: exit 1 on regression
+  htptui sql out_s/optrace "SELECT qnn_op, sum(dpc) FROM ops GROUP BY 1"
+                                            SQL on the run's tables (the sql extra)
+  htptui export out_s/optrace --format perfetto -o /tmp/pf
+                                            Perfetto trace at real time (or parquet, csv)
 
 Exit codes: 0 ok, 1 input error (or a regression for `check`), 2 usage error.
 """
