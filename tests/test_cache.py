@@ -62,11 +62,11 @@ def test_second_load_comes_from_cache_and_is_identical(tmp_path, big_enough) -> 
 
 def test_an_entry_whose_column_does_not_match_its_metadata_is_ignored(tmp_path, big_enough) -> None:
     p = _trace_file(tmp_path)
-    a = chrometrace.load(p)
+    a = cache.load_op_trace(p)
     entry = cache.entry_dir(p)
     np.save(entry / "dur.npy", np.zeros(len(a) - 1, dtype=np.int64))  # one row short
     assert cache.load(p) is None
-    b = chrometrace.load(p)  # decoded again (and the entry rewritten)
+    b = cache.load_op_trace(p)  # decoded again (and the entry rewritten)
     assert b.dur.tolist() == a.dur.tolist()
     assert cache.load(p) is not None
 

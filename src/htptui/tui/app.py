@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -373,9 +372,7 @@ class HtpApp(App[int]):
             self.post_message(PartialLoaded(part, CoverageIndex(part.trace), fraction))
 
         try:
-            opt = load_run(
-                self.path, progress=progress, artifacts=self.artifacts, partial=partial
-            )
+            opt = load_run(self.path, progress=progress, artifacts=self.artifacts, partial=partial)
             analysis = analysis_of(opt)
             analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
@@ -957,8 +954,6 @@ class HtpApp(App[int]):
         """`e`/`E`: write what the focused pane shows, raw numbers with units, to CSV/JSON."""
         if not self.ready:
             return None
-        import csv
-        import json
 
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
