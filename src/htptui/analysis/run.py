@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from htptui.analysis.buckets import CoverageIndex
     from htptui.analysis.checks import Check
     from htptui.analysis.dag import QnnDag
+    from htptui.analysis.deps import Deps
     from htptui.analysis.findings import Finding
     from htptui.analysis.graph_diff import GraphDiff
     from htptui.analysis.timing import Timing
@@ -262,6 +263,29 @@ class RunAnalysis:
 
         g = self.run.graph
         return self._memo("qnn_dag", lambda: qnn_dag(g) if g is not None else None)
+
+    def deps(self) -> Deps:
+        """Producer → consumer edges between executed ops (`Inputs Ops` + flow events).
+
+        Reads every op's `Inputs Ops` once from the file (the loader keeps no lists): call it off
+        the UI thread on big traces.
+        """
+        from htptui.analysis.deps import build_deps
+
+        def compute() -> Deps:
+            t = self.trace
+            assert t is not None
+            return build_deps(t, self.run.graph, t.inputs_ops())
+
+        return self._memo("deps", compute)
+
+    def waited_for(self, op: int) -> int | None:
+        """The producer op ``op`` waited for (the one that finished last), None without one."""
+        from htptui.analysis.deps import waited_for
+
+        t = self.trace
+        assert t is not None
+        return waited_for(self.deps(), t.ts, t.dur, op)
 
     # ------------------------------------------------------------------ SDK checks and rules
 

@@ -306,6 +306,66 @@ class OpTrace:
         return events, first
 
 
+    def inputs_ops(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every op's ``args["Inputs Ops"]`` as CSR arrays ``(ptr, ids)``: op ``i``'s IDs are
+        ``ids[ptr[i]:ptr[i + 1]]`` (uint64, repeats kept, unreadable entries dropped).
+
+        One pass over the file's raw events (the loader does not keep these lists); the caller
+        caches the result (:meth:`htptui.analysis.run.RunAnalysis.deps`).
+        """
+        n = len(self)
+        lists: list[list[int]] = [[] for _ in range(n)]
+        if n:
+            by_ord = np.argsort(self.ordinal, kind="stable")
+            ords = self.ordinal[by_ord].tolist()
+            ops = by_ord.tolist()
+            k = 0
+            while k < n:
+                got = self._raw_events_around(int(ords[k]))
+                if got is None:
+                    k += 1
+                    continue
+                events, first = got
+                last = first + len(events)
+                while k < n and first <= ords[k] < last:
+                    lists[ops[k]] = _inputs_of(events[ords[k] - first])
+                    k += 1
+                if k < n and ords[k] < first:  # an ordinal before any chunk: skip it
+                    k += 1
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        if n:
+            ptr[1:] = np.cumsum([len(v) for v in lists])
+        ids = np.fromiter((x for v in lists for x in v), dtype=np.uint64, count=int(ptr[-1]))
+        return ptr, ids
+
+
+class _InputsArgs(msgspec.Struct, gc=False):
+    inputs: list[Any] | None = msgspec.field(name="Inputs Ops", default=None)
+
+
+class _InputsEvent(msgspec.Struct, gc=False):
+    args: _InputsArgs | None = None
+
+
+_INPUTS_DECODER = msgspec.json.Decoder(_InputsEvent)
+
+
+def _inputs_of(raw: msgspec.Raw) -> list[int]:
+    """The readable IDs of one raw event's ``Inputs Ops`` (any ID form; bad entries dropped)."""
+    try:
+        ev = _INPUTS_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return []
+    if ev.args is None or not ev.args.inputs:
+        return []
+    out = []
+    for v in ev.args.inputs:
+        i = parse_id(v) if isinstance(v, str | int) and not isinstance(v, bool) else None
+        if i is not None and 0 < i < 1 << 64:
+            out.append(i)
+    return out
+
+
 # --- loading -----------------------------------------------------------------------------------
 
 CHUNK_BYTES = 32 * 1024 * 1024

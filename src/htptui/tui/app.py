@@ -34,6 +34,7 @@ from textual.worker import get_current_worker
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
 from htptui.present.tables import header_parts
+from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
@@ -102,7 +103,7 @@ def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw:
     return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
 
 
-class HtpApp(App[int]):
+class HtpApp(AskMixin, App[int]):
     """Explore one Hexagon NPU optrace run."""
 
     CSS_PATH = "app.tcss"
@@ -224,6 +225,7 @@ class HtpApp(App[int]):
             "Previous tab of the DAG region",
             show=False,
         ),  # fmt: skip
+        *ASK_BINDINGS,
     ]
 
     def __init__(
@@ -253,6 +255,7 @@ class HtpApp(App[int]):
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
         self._before_filter: Widget | None = None
+        self.ask_init()
 
     # ------------------------------------------------------------ layout
 
@@ -405,6 +408,7 @@ class HtpApp(App[int]):
             self.notify(warning, severity="warning", timeout=6)
         for kind, problem in opt.errors.items():
             self.notify(f"{kind}: {problem}", severity="warning", timeout=8)
+        self.ask_loaded()
         members = self.ranking.members_of_display_row(0)
         if members.size and opt.trace is not None:
             primary = int(members[np.argmax(opt.trace.dpc[members])])
@@ -476,6 +480,7 @@ class HtpApp(App[int]):
             return
         self.selection = (ops, primary)
         self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+        self.ask_selected(primary)
         for pane_id, pane in self.linked_panes():
             if pane_id == origin:
                 continue

@@ -63,6 +63,8 @@ KIND_GLYPHS: dict[int, tuple[str, str]] = {
     KIND_BOUNDARY: ("#", "+"),
     KIND_OTHER: ("▪", "▫"),
 }
+# the selected op's producers, the producer it waited for, and its consumers
+DEP_GLYPHS = {"producer": "<", "waited": "«", "consumer": ">"}
 KIND_CLASSES: dict[int, str] = {
     KIND_HMX: "timeline--hmx",
     KIND_HVX: "timeline--hvx",
@@ -116,6 +118,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         "timeline--idle",
         "timeline--vtcm",
         "timeline--selected",
+        "timeline--producer",
+        "timeline--waited",
+        "timeline--consumer",
         "timeline--cursor",
         "timeline--dim",
         "timeline--axis",
@@ -141,6 +146,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         & > .timeline--idle { color: $text-disabled; }
         & > .timeline--vtcm { color: $secondary; }
         & > .timeline--selected { color: $text-accent; background: $accent-muted; text-style: bold; }
+        & > .timeline--producer { color: $warning; background: $warning-muted; text-style: bold; }
+        & > .timeline--waited { color: $text; background: $warning; text-style: bold; }
+        & > .timeline--consumer { color: $success; background: $success-muted; text-style: bold; }
         & > .timeline--cursor { color: $text; background: $accent; text-style: bold; }
         & > .timeline--dim { color: $text-disabled; }
         & > .timeline--axis { color: $text-muted; }
@@ -343,6 +351,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.t0: float = 0.0
         self.t1: float = 1.0
         self.selected_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.producer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.consumer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.waited_op: int | None = None
         self.primary: int | None = None
         self.cursor_op: int | None = None
         self.cursor_lane: int | None = None
@@ -391,6 +402,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._clock_ghz = _trace_clock(opt)
         self._build_rows(opt, trace)
         self.selected_ops = np.zeros(0, dtype=np.int64)
+        self.producer_ops = np.zeros(0, dtype=np.int64)
+        self.consumer_ops = np.zeros(0, dtype=np.int64)
+        self.waited_op = None
         self.primary = None
         self.filter_mask = None
         self._filter_index = None
@@ -463,6 +477,17 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._ensure_visible(int(primary))
                 self._scroll_to_cursor_lane()
         self._after_change()
+
+    def set_deps(
+        self, producers: np.ndarray | None, consumers: np.ndarray | None, waited: int | None
+    ) -> None:
+        """Mark the selected op's producers (``<``; the one it waited for ``«``) and consumers (``>``)."""
+        empty = np.zeros(0, dtype=np.int64)
+        self.producer_ops = empty if producers is None else np.asarray(producers, dtype=np.int64)
+        self.consumer_ops = empty if consumers is None else np.asarray(consumers, dtype=np.int64)
+        self.waited_op = waited
+        self._selection_gen += 1
+        self.refresh()
 
     def set_filter(self, mask: np.ndarray | None, index: CoverageIndex | None = None) -> None:
         """Dim the ops outside ``mask`` (None shows every op normally); ``index`` if prebuilt."""
@@ -1016,6 +1041,26 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                     for j in range(c0, c1):
                         ch = cells[j][0]
                         cells[j] = (ch if ch not in (GAP, " ") else "█", sel_style)
+        # producers and consumers of the selected op: distinct glyphs, readable without colour
+        for ops, glyph, cls in (
+            (self.producer_ops, DEP_GLYPHS["producer"], "timeline--producer"),
+            (self.consumer_ops, DEP_GLYPHS["consumer"], "timeline--consumer"),
+        ):
+            if not ops.size:
+                continue
+            on_lane = ops[trace.lane[ops] == lane]
+            if not on_lane.size:
+                continue
+            s = trace.ts[on_lane]
+            e = s + trace.dur[on_lane]
+            dep_style = self._style(cls)
+            waited_style = self._style("timeline--waited")
+            for op in on_lane[(e > lo) & (s < hi)].tolist():
+                c0, c1 = cell_range(op)
+                waited = op == self.waited_op and cls == "timeline--producer"
+                g, st = (DEP_GLYPHS["waited"], waited_style) if waited else (glyph, dep_style)
+                for j in range(c0, c1):
+                    cells[j] = (g, st)
         # cursor
         cur = self.cursor_op
         if cur is not None and int(trace.lane[cur]) == lane:

@@ -1,0 +1,94 @@
+"""Pilot tests of the trace questions: why is this op waiting (p / P, Details, timeline marks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from htptui.tui.app import HtpApp
+from htptui.tui.widgets.timeline import DEP_GLYPHS
+from tests.test_tui_app import SAMPLE, SIZE, loaded, text_of
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+async def ready(pilot, app: HtpApp) -> None:  # type: ignore[no-untyped-def]
+    await loaded(pilot, app)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def _deepest(app: HtpApp) -> int:
+    """The op with the longest waited-for chain in the sample."""
+    from htptui.analysis.deps import wait_chain
+
+    an = app.analysis
+    assert an is not None and an.trace is not None
+    t = an.trace
+    d = an.deps()
+    return max(range(len(t)), key=lambda i: len(wait_chain(d, t.ts, t.dur, i)))
+
+
+async def test_p_walks_the_chain_back_and_P_forward() -> None:
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        an = app.analysis
+        assert an is not None and an.cached("deps")
+        t = an.trace
+        assert t is not None
+        from htptui.analysis.deps import wait_chain
+
+        start = _deepest(app)
+        chain = wait_chain(an.deps(), t.ts, t.dur, start)
+        assert len(chain) >= 3
+        app.select_op(start)
+        await pilot.pause()
+        # Details names the producer it waited for and the gap in cycles and µs
+        body = text_of(app, "#details-body")
+        assert "waited for (p)" in body and t.kernel_name(chain[1]) in body
+        gap = int(t.ts[start]) - int(t.end[chain[1]])
+        assert f"{gap:,} cycles" in body
+        if an.trace_clock_ghz():
+            assert "µs at" in body
+        # the timeline marks producers and consumers of the selection
+        tl = app.timeline
+        assert chain[1] in tl.producer_ops.tolist() and tl.waited_op == chain[1]
+        app.action_focus_region("timeline")
+        await pilot.pause()
+        for expect in chain[1:]:
+            await pilot.press("p")
+            await pilot.pause()
+            assert app.selection[1] == expect
+        await pilot.press("p")  # the chain's first op has no producer: stays
+        await pilot.pause()
+        assert app.selection[1] == chain[-1]
+        for expect in reversed(chain[:-1]):
+            await pilot.press("P")
+            await pilot.pause()
+            assert app.selection[1] == expect
+        # selecting elsewhere forgets the walk
+        await pilot.press("p")
+        await pilot.pause()
+        app.select_op(chain[-1])
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause()
+        assert app.selection[1] == chain[-1]
+
+
+async def test_timeline_draws_dependency_glyphs() -> None:
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        start = _deepest(app)
+        app.select_op(start)
+        await pilot.pause()
+        tl = app.timeline
+        lines = "\n".join(tl.render_line(y).text for y in range(tl.size.height))
+        assert DEP_GLYPHS["waited"] in lines
+        if tl.consumer_ops.size:
+            assert DEP_GLYPHS["consumer"] in lines
