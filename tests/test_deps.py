@@ -29,15 +29,38 @@ def _trace(tmp_path: Path) -> chrometrace.OpTrace:
         x_event("q::A", 256, 0, 100, op_id=A, flags=["uses_hmx"], qnn="A"),
         x_event("q::B", 512, 10, 50, op_id=B, qnn="B"),
         x_event("q::B", 513, 20, 150, op_id=B, qnn="B"),
-        x_event("q::C", 512, 200, 30, op_id=C, qnn="C",
-                **{"Inputs Ops": [_hex(A), _hex(B), _hex(B), "0x0000deadbeef0000", 7, None]}),  # fmt: skip
+        x_event(
+            "q::C",
+            512,
+            200,
+            30,
+            op_id=C,
+            qnn="C",
+            **{"Inputs Ops": [_hex(A), _hex(B), _hex(B), "0x0000deadbeef0000", 7, None]},
+        ),  # fmt: skip
         x_event("q::D", 256, 240, 10, op_id=D, qnn="D"),
         {"cat": "input_output", "name": "F", "ph": "s", "pid": 0, "tid": 512, "ts": 230, "id": 9},
-        {"cat": "input_output", "name": "F", "ph": "f", "pb": "e", "pid": 0, "tid": 256,
-         "ts": 240, "id": 9},  # fmt: skip
+        {
+            "cat": "input_output",
+            "name": "F",
+            "ph": "f",
+            "pb": "e",
+            "pid": 0,
+            "tid": 256,
+            "ts": 240,
+            "id": 9,
+        },  # fmt: skip
         {"cat": "input_output", "name": "F", "ph": "s", "pid": 0, "tid": 1, "ts": 5, "id": 10},
-        {"cat": "input_output", "name": "F", "ph": "f", "pb": "e", "pid": 0, "tid": 256,
-         "ts": 0, "id": 10},  # fmt: skip
+        {
+            "cat": "input_output",
+            "name": "F",
+            "ph": "f",
+            "pb": "e",
+            "pid": 0,
+            "tid": 256,
+            "ts": 0,
+            "id": 10,
+        },  # fmt: skip
     ]
     return chrometrace.load(write_trace(tmp_path / "chrometrace.json", ev))
 

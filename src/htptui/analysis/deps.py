@@ -34,7 +34,11 @@ if TYPE_CHECKING:
 
 VIA_INPUTS = 1  # edge read from `Inputs Ops`
 VIA_FLOW = 2  # edge read from a flow event pair
-VIA_LABELS = {VIA_INPUTS: "Inputs Ops", VIA_FLOW: "flow", VIA_INPUTS | VIA_FLOW: "Inputs Ops + flow"}
+VIA_LABELS = {
+    VIA_INPUTS: "Inputs Ops",
+    VIA_FLOW: "flow",
+    VIA_INPUTS | VIA_FLOW: "Inputs Ops + flow",
+}
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -84,7 +88,9 @@ def waited_for(deps: Deps, ts: np.ndarray, dur: np.ndarray, op: int) -> int | No
     return int(tied[np.lexsort((tied, -ts[tied]))][0])
 
 
-def wait_chain(deps: Deps, ts: np.ndarray, dur: np.ndarray, op: int, limit: int = 100_000) -> list[int]:
+def wait_chain(
+    deps: Deps, ts: np.ndarray, dur: np.ndarray, op: int, limit: int = 100_000
+) -> list[int]:
     """``op`` then the producer it waited for, that one's, … back to an op without producers."""
     chain = [op]
     seen = {op}

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from htptui.model.optrace import Optrace
 
 T = TypeVar("T")
+# findings rules that read whole-graph QHAS tables (the dominant path's idle rows, per-instance
+# DRAM/VTCM bytes against clipped cycles), so they do not describe a window or a filter
+SCOPED_SKIP_WINDOW = frozenset({"idle_bubbles", "memory_bound"})
+SCOPED_SKIP_FILTER = frozenset({"idle_bubbles"})
 EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -76,6 +80,13 @@ class RunAnalysis:
         self.run = run
         self._lock = threading.RLock()
         self._cache: dict[Hashable, Any] = {}
+        # set on a scoped child (see :meth:`scoped`): the parent, the window, the wall per core and
+        # the full-trace index of every op of the child's trace
+        self.parent: RunAnalysis | None = None
+        self.window: tuple[int | None, int | None] = (None, None)
+        self.pattern: str | None = None
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.op_map: np.ndarray | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -115,7 +126,13 @@ class RunAnalysis:
         """Wall, lanes, domain, idle, overlap and boundary tax of one core."""
         t = self.trace
         assert t is not None
-        return self._memo(("core_summary", core), lambda: summary.core_summary(t, core))
+        root = self.parent.trace if self.parent is not None else None
+
+        def compute() -> summary.CoreSummary:
+            flagged = summary.hmx_flagged(root, core) if root is not None else None
+            return summary.core_summary(t, core, self.spans.get(core), flagged)
+
+        return self._memo(("core_summary", core), compute)
 
     def core_summaries(self) -> list[summary.CoreSummary]:
         """A summary per core (core 0 alone for a trace without lanes)."""
@@ -221,6 +238,48 @@ class RunAnalysis:
 
         return self._memo(("time_order", pattern), compute)
 
+    # ------------------------------------------------------------------ windows and filters
+
+    @property
+    def is_scoped(self) -> bool:
+        """Whether this analysis covers a time window and/or a filter of a run."""
+        return self.parent is not None
+
+    def scoped(
+        self, lo: int | None = None, hi: int | None = None, pattern: str | None = None
+    ) -> RunAnalysis:
+        """The same analysis over the ops in [lo, hi) (clipped to it) matching ``pattern``.
+
+        Every figure of the child (summaries, rankings, findings, timeline) is computed by the same
+        code as the whole graph's, on the clipped trace (:func:`htptui.analysis.window.clip_trace`),
+        with the window clamped to each core's span as the wall. ``scoped()`` with no window and no
+        filter gives the whole-graph figures. Raises re.error for a bad ``pattern``.
+        """
+        if pattern is not None:
+            self.filter_mask(pattern)  # raise a bad regex before caching anything
+
+        def compute() -> RunAnalysis:
+            import dataclasses
+
+            from htptui.analysis.window import clip_trace
+
+            t = self.trace
+            assert t is not None
+            mask = self.filter_mask(pattern) if pattern is not None else None
+            sub, ops = clip_trace(t, lo, hi, mask, self.run.qhas)
+            child = RunAnalysis(dataclasses.replace(self.run, trace=sub))
+            child.parent, child.window, child.pattern, child.op_map = self, (lo, hi), pattern, ops
+            for c in self.cores() or [0]:
+                cs = self.core_summary(c)
+                a = cs.start if lo is None else max(lo, cs.start)
+                b = cs.end if hi is None else min(hi, cs.end)
+                child.spans[c] = (a, max(a, b))
+            with _ANALYSES_LOCK:
+                _ANALYSES[child.run] = child
+            return child
+
+        return self._memo(("scoped", lo, hi, pattern), compute)
+
     # ------------------------------------------------------------------ joins
 
     def _op_id_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,7 +365,34 @@ class RunAnalysis:
         from htptui.analysis.findings import run_all
 
         key = ("findings", None if expected is None else _freeze(expected))
-        return self._memo(key, lambda: run_all(self.run, expected=expected))
+        if self.parent is None:
+            return self._memo(key, lambda: run_all(self.run, expected=expected))
+        return self._memo(key, lambda: self._scoped_findings(expected))
+
+    def _scoped_findings(self, expected: Any) -> list[Finding]:
+        """Findings of a window/filter: the same rules on the scoped run, ops mapped back to the
+        full trace; rules that read whole-graph QHAS tables are left out (:data:`SCOPED_SKIP`)."""
+        import dataclasses
+
+        from htptui.analysis.findings import RULES, FindingsConfig, shared_constants, sort_findings
+
+        cfg = FindingsConfig()
+        skip = SCOPED_SKIP_WINDOW if self.window != (None, None) else SCOPED_SKIP_FILTER
+        out = []
+        for name, rule in RULES.items():
+            if name in skip:
+                continue
+            found = (
+                shared_constants(self.run, cfg, expected)
+                if name == "shared_constants"
+                else rule(self.run, cfg)
+            )
+            out.extend(found)
+        if self.op_map is not None and self.op_map.size:
+            m = self.op_map
+            out = [dataclasses.replace(f, ops=tuple(int(m[i]) for i in f.ops if 0 <= i < m.size))
+                   for f in out]  # fmt: skip
+        return sort_findings(out)
 
     def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
         """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""

@@ -305,7 +305,6 @@ class OpTrace:
         object.__setattr__(self, "_chunk_cache", (first, events))
         return events, first
 
-
     def inputs_ops(self) -> tuple[np.ndarray, np.ndarray]:
         """Every op's ``args["Inputs Ops"]`` as CSR arrays ``(ptr, ids)``: op ``i``'s IDs are
         ``ids[ptr[i]:ptr[i + 1]]`` (uint64, repeats kept, unreadable entries dropped).

@@ -198,6 +198,32 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
     }
 
 
+def scope_record(an: RunAnalysis) -> dict[str, Any]:
+    """What a scoped report covers: the window (cycles on the timeline's axis), filter and rule."""
+    from htptui.analysis.run import SCOPED_SKIP_FILTER, SCOPED_SKIP_WINDOW
+    from htptui.analysis.window import DPC_RULE
+
+    lo, hi = an.window
+    clock = an.parent.trace_clock_ghz() if an.parent is not None else None
+    rec: dict[str, Any] = {
+        "from_cycles": lo,
+        "to_cycles": hi,
+        "filter": an.pattern,
+        "ops": len(an.trace) if an.trace is not None else 0,
+        "walls": {str(c): {"start": a, "end": b} for c, (a, b) in an.spans.items()},
+        "clock_ghz": _f(clock, 6) if clock else None,
+        "dpc_rule": DPC_RULE,
+        "findings_left_out": sorted(
+            SCOPED_SKIP_WINDOW if an.window != (None, None) else SCOPED_SKIP_FILTER
+        ),
+        "note": (
+            "every figure below is the whole-graph computation on the ops inside the window "
+            "(clipped to it) matching the filter; the wall is the window clamped to each core's span"
+        ),
+    }
+    return rec
+
+
 def build_report(
     run: Optrace | RunAnalysis,
     top: int = 15,
@@ -228,6 +254,8 @@ def build_report(
         },
         "warnings": list(opt.warnings),
     }
+    if an.is_scoped:
+        doc["scope"] = scope_record(an)
     t = opt.trace
     if t is not None:
         doc["trace"] = {
@@ -266,7 +294,10 @@ def build_report(
         doc["profile"] = profile
     if opt.heap is not None:
         doc["heap"] = {"values": dict(opt.heap.values), "delta": opt.heap.delta}
-    cks = an.cross_checks()
+    # the SDK's figures are whole-graph: a window or filter is never checked against them
+    cks = [] if an.is_scoped else an.cross_checks()
+    if an.is_scoped:
+        doc["checks_note"] = "cross-checks compare whole-graph figures; not run for a window/filter"
     doc["checks"] = [
         {"name": c.name, "derived": c.derived, "reported": c.reported, "source": c.source,
          "ok": c.ok}

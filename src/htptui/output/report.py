@@ -164,6 +164,20 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
         head.append("missing: " + ", ".join(arts["missing"]))
     for kind, problem in arts.get("errors", {}).items():
         head.append(f"unreadable {kind}: {problem}")
+    scope = doc.get("scope")
+    if scope:
+        lo = "start" if scope["from_cycles"] is None else f"{scope['from_cycles']:,}"
+        hi = "end" if scope["to_cycles"] is None else f"{scope['to_cycles']:,}"
+        line = f"scope: cycles [{lo}, {hi})"
+        if scope.get("filter") is not None:
+            line += f", filter /{scope['filter']}/"
+        head.append(f"{line}, {scope['ops']:,} ops")
+        head.append(f"scope DPC rule: {scope['dpc_rule']}")
+        if scope.get("findings_left_out"):
+            left = ", ".join(scope["findings_left_out"])
+            head.append(f"findings left out of a scope (they read whole-graph QHAS tables): {left}")
+    if doc.get("checks_note"):
+        head.append(doc["checks_note"])
     out.append(Lines(head))
     for section in SECTIONS:
         if section.at_top and section.name in doc:
