@@ -1,4 +1,4 @@
-"""The trace questions, as app actions: "why is this op waiting" (`p` / `P`).
+"""The trace questions, as app actions: "why is this op waiting" (`p` / `P`) and the window.
 
 :class:`AskMixin` is mixed into the explorer app; it keeps app.py's hooks to three calls
 (``ask_init`` in ``__init__``, ``ask_loaded`` when a run is shown, ``ask_selected`` after each
@@ -145,6 +145,20 @@ class AskMixin:
             timeout=4,
             markup=False,
         )
+
+    def on_timeline_window_changed(self, message: Any) -> None:
+        """A window was marked on the timeline: the Window tab shows its figures."""
+        message.stop()
+        from htptui.tui.panes.window import WindowPane
+
+        panes = list(self.query(WindowPane))  # type: ignore[attr-defined]
+        for pane in panes:
+            pane.set_window(message.window)
+        if panes and message.window is not None:
+            try:
+                self.query_one("#dag-region").active = "tab-window"  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001, S110 - no tabbed region (compare mode)
+                pass
 
     def action_wait_forward(self) -> None:
         """Step back to the op `p` came from."""

@@ -65,6 +65,7 @@ KIND_GLYPHS: dict[int, tuple[str, str]] = {
 }
 # the selected op's producers, the producer it waited for, and its consumers
 DEP_GLYPHS = {"producer": "<", "waited": "«", "consumer": ">"}
+WINDOW_GLYPH = "▔"  # the marked window, on the axis row
 KIND_CLASSES: dict[int, str] = {
     KIND_HMX: "timeline--hmx",
     KIND_HVX: "timeline--hvx",
@@ -124,6 +125,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         "timeline--cursor",
         "timeline--dim",
         "timeline--axis",
+        "timeline--window",
         "timeline--status",
     }
 
@@ -152,6 +154,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         & > .timeline--cursor { color: $text; background: $accent; text-style: bold; }
         & > .timeline--dim { color: $text-disabled; }
         & > .timeline--axis { color: $text-muted; }
+        & > .timeline--window { color: $text; background: $secondary-muted; text-style: bold; }
         & > .timeline--status { color: $text; background: $panel; }
         &:focus > .timeline--status { background: $primary-muted; }
     }
@@ -323,6 +326,45 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         ),
     ]
 
+    BINDINGS += [  # noqa: RUF005 - appended where the window feature lives
+        Binding(
+            "m",
+            "mark_window",
+            "Mark",
+            id="timeline.mark",
+            tooltip="Window: m on one op marks its start, m on another its end (stats in Window tab)",
+        ),
+        Binding(
+            "W",
+            "window_view",
+            "Window=view",
+            show=False,
+            id="timeline.window_view",
+            tooltip="Make the visible range the window",
+        ),
+        Binding(
+            "M",
+            "clear_window",
+            "Clear window",
+            show=False,
+            id="timeline.clear_window",
+            tooltip="Clear the window",
+        ),
+    ]
+
+    class WindowChanged(Message):
+        """The marked time window changed (``window`` None = cleared), in trace cycles [lo, hi)."""
+
+        def __init__(self, timeline: Timeline, window: tuple[int, int] | None) -> None:
+            self.timeline = timeline
+            self.window = window
+            super().__init__()
+
+        @property
+        def control(self) -> Timeline:
+            """The timeline that posted this message."""
+            return self.timeline
+
     class OpSelected(Message):
         """The op cursor moved to (or re-chose) ``op_index``."""
 
@@ -354,6 +396,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.producer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
         self.consumer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
         self.waited_op: int | None = None
+        self.window: tuple[int, int] | None = None  # marked [lo, hi) in trace cycles
+        self._mark: tuple[int, int] | None = None  # first `m`: that op's [start, end)
+        self._drag_t: float | None = None
         self.primary: int | None = None
         self.cursor_op: int | None = None
         self.cursor_lane: int | None = None
@@ -405,6 +450,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.producer_ops = np.zeros(0, dtype=np.int64)
         self.consumer_ops = np.zeros(0, dtype=np.int64)
         self.waited_op = None
+        self.window = None
+        self._mark = None
         self.primary = None
         self.filter_mask = None
         self._filter_index = None
@@ -805,6 +852,65 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         if self.cursor_op is not None:
             self.post_message(self.OpSelected(self, self.cursor_op))
 
+    def set_window(self, window: tuple[int, int] | None) -> None:
+        """Mark ``window`` (clamped to the graph; None clears it) and tell listeners."""
+        if window is not None:
+            lo = max(int(window[0]), int(self.t0))
+            hi = min(int(window[1]), int(np.ceil(self.t1)))
+            window = (lo, hi) if hi > lo else None
+        self._mark = None
+        self.window = window
+        self._after_change()
+        self.post_message(self.WindowChanged(self, window))
+
+    def action_mark_window(self) -> None:
+        """First `m`: the cursor op starts the window; second `m`: the cursor op ends it."""
+        if not self.index_ready or self.trace is None:
+            return
+        if self.cursor_op is not None:
+            s = int(self.trace.ts[self.cursor_op])
+            here = (s, s + int(self.trace.dur[self.cursor_op]))
+        else:
+            t = int(self._cursor_time())
+            here = (t, t + 1)
+        if self._mark is None:
+            self._mark = here
+            self._after_change()
+            return
+        first = self._mark
+        self.set_window((min(first[0], here[0]), max(first[1], here[1])))
+
+    def action_window_view(self) -> None:
+        """The visible range becomes the window."""
+        if self.index_ready:
+            self.set_window((int(np.floor(self.view_lo)), int(np.ceil(self.view_hi))))
+
+    def action_clear_window(self) -> None:
+        """Forget the window (and a pending first mark)."""
+        if self.window is not None or self._mark is not None:
+            self.set_window(None)
+
+    def _time_at(self, x: int) -> float | None:
+        """Trace time under screen column ``x`` (None left of the plot)."""
+        px = x - self._label_width
+        if px < 0 or not self.index_ready:
+            return None
+        return self.view_lo + (px + 0.5) * self.span / max(self.plot_width, 1)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Remember where a drag starts."""
+        self._drag_t = self._time_at(event.x)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        """A drag of two cells or more marks that range as the window."""
+        start, self._drag_t = self._drag_t, None
+        end = self._time_at(event.x)
+        if start is None or end is None:
+            return
+        cell = self.span / max(self.plot_width, 1)
+        if abs(end - start) >= 2 * cell:
+            self.set_window((int(min(start, end)), int(np.ceil(max(start, end)))))
+
     def action_toggle_vtcm(self) -> None:
         """Show or hide the VTCM allocation row."""
         self.show_vtcm = not self.show_vtcm
@@ -841,8 +947,10 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             view = f"  [{_fmt_cycles(self.view_lo)}–{_fmt_cycles(self.view_hi)} cyc]"
         if trace is None or self.cursor_op is None:
             self.status_text = (
-                "no op under the cursor" if trace is not None else "no trace"
-            ) + view
+                ("no op under the cursor" if trace is not None else "no trace")
+                + view
+                + self._window_status()
+            )
             return
         i = self.cursor_op
         dpc = int(trace.dpc[i])
@@ -856,7 +964,14 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         ]
         if self._clock_ghz:
             parts[4] += f" ({_fmt_us(int(trace.dur[i]) / self._clock_ghz / 1000.0)})"
-        self.status_text = " │ ".join(parts) + view
+        self.status_text = " │ ".join(parts) + view + self._window_status()
+
+    def _window_status(self) -> str:
+        if self._mark is not None:
+            return f"  window from {self._mark[0]:,}: m on the last op"
+        if self.window is not None:
+            return f"  window [{self.window[0]:,}–{self.window[1]:,})"
+        return ""
 
     # ------------------------------------------------------------------ drawing
 
@@ -1132,7 +1247,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     def _axis_strip(self, width: int) -> Strip:
         """Tick labels in cycles (with µs when the clock is known)."""
-        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width)
+        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width,
+               self.window)  # fmt: skip
         strip = self._cache.get(key)
         if strip is not None:
             return strip
@@ -1154,7 +1270,27 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 if c + len(text) <= plot_w:
                     line[c : c + len(text)] = list(text)
                 t += step
-        strip = Strip([Segment(label, style), Segment("".join(line), style)], width)
+        segs = [Segment(label, style)]
+        w = self.window
+        if (
+            w is not None
+            and self.index_ready
+            and plot_w > 0
+            and w[1] > self.view_lo
+            and w[0] < self.view_hi
+        ):
+            lo, hi = self.view_lo, self.view_hi
+            c0 = max(int((w[0] - lo) / (hi - lo) * plot_w), 0)
+            c1 = min(max(int(np.ceil((w[1] - lo) / (hi - lo) * plot_w)), c0 + 1), plot_w)
+            for k in range(c0, c1):
+                if line[k] == " ":
+                    line[k] = WINDOW_GLYPH
+            wstyle = self._style("timeline--window")
+            segs += [Segment("".join(line[:c0]), style), Segment("".join(line[c0:c1]), wstyle),
+                     Segment("".join(line[c1:]), style)]  # fmt: skip
+        else:
+            segs.append(Segment("".join(line), style))
+        strip = Strip(segs, width)
         strip = strip.adjust_cell_length(width, self._base_style())
         self._cache[key] = strip
         return strip
