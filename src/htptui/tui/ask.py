@@ -8,6 +8,7 @@ every op's `Inputs Ops` from the file); until they are ready the Details pane sa
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -155,10 +156,8 @@ class AskMixin:
         for pane in panes:
             pane.set_window(message.window)
         if panes and message.window is not None:
-            try:
+            with contextlib.suppress(Exception):  # no tabbed region (compare mode)
                 self.query_one("#dag-region").active = "tab-window"  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001, S110 - no tabbed region (compare mode)
-                pass
 
     def action_wait_forward(self) -> None:
         """Step back to the op `p` came from."""
