@@ -74,17 +74,23 @@ class _Clock:
     def __init__(self) -> None:
         self.frames: list[float] = []
         self.model_loaded: float | None = None
+        self.panes_shown: float | None = None
+
+    def first_frame_after(self, t: float) -> float | None:
+        after = [f for f in self.frames if f >= t]
+        return after[0] if after else None
 
     def last_frame_after(self, t: float) -> float | None:
         after = [f for f in self.frames if f >= t]
         return after[-1] if after else None
 
 
-async def _settle(app: Any, pilot: Any) -> None:
-    """Wait until no worker runs and every message queue is empty, then one frame more."""
+async def _settle(app: Any, pilot: Any, ignore: tuple[str, ...] = ()) -> None:
+    """Wait until no worker runs (but those of ``ignore`` groups) and every message queue is empty,
+    then one frame more."""
     for _ in range(2000):
         await pilot.pause()
-        busy = [w for w in app.workers if w.is_running]
+        busy = [w for w in app.workers if w.is_running and w.group not in ignore]
         if not busy:
             break
         await asyncio.sleep(0.005)
@@ -93,10 +99,12 @@ async def _settle(app: Any, pilot: Any) -> None:
     await pilot.pause()
 
 
-async def _timed_key(app: Any, pilot: Any, clock: _Clock, key: str) -> float:
+async def _timed_key(
+    app: Any, pilot: Any, clock: _Clock, key: str, ignore: tuple[str, ...] = ()
+) -> float:
     t0 = time.perf_counter()
     await pilot.press(key)
-    await _settle(app, pilot)
+    await _settle(app, pilot, ignore)
     end = clock.last_frame_after(t0)
     return ((end if end is not None else time.perf_counter()) - t0) * 1000.0
 
@@ -114,7 +122,15 @@ async def _run_app(path: str, repeats: int) -> dict[str, Any]:
         return out
 
     optrace_mod.load_optrace = load_and_note  # type: ignore[assignment]
-    app = HtpApp(path)
+
+    class TimedApp(HtpApp):
+        CSS_PATH = str(Path(sys.modules[HtpApp.__module__].__file__ or "").parent / "app.tcss")
+
+        def on_loaded(self, message: Any) -> None:
+            super().on_loaded(message)
+            clock.panes_shown = time.perf_counter()
+
+    app = TimedApp(path)
     real_display = app._display
 
     def display(screen: Any, renderable: Any) -> None:
@@ -132,17 +148,28 @@ async def _run_app(path: str, repeats: int) -> dict[str, Any]:
                 break
         assert app.ready, app.load_error
         await _settle(app, pilot)
-        filled = clock.last_frame_after(t_launch) or time.perf_counter()
-        assert clock.model_loaded is not None
+        assert clock.model_loaded is not None and clock.panes_shown is not None
+        # panes filled: the first frame after every visible pane got its figures
+        filled = clock.first_frame_after(clock.panes_shown) or time.perf_counter()
+        settled = clock.last_frame_after(t_launch) or time.perf_counter()
         out["launch_to_filled_ms"] = (filled - t_launch) * 1000.0
         out["model_load_ms"] = (clock.model_loaded - t_launch) * 1000.0
         out["loaded_to_filled_ms"] = (filled - clock.model_loaded) * 1000.0
+        out["loaded_to_all_analysed_ms"] = (settled - clock.model_loaded) * 1000.0
         if not repeats:
             return out
         # ranking j: cursor down in the ranking, every linked pane follows
         await pilot.press("2")
         await _settle(app, pilot)
-        out["ranking_j"] = [await _timed_key(app, pilot, clock, "j") for _ in range(repeats)]
+        # the details pane's raw trace args are re-read from the file by a worker: timed apart
+        out["ranking_j"] = []
+        out["ranking_j_args"] = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out["ranking_j"].append(await _timed_key(app, pilot, clock, "j", ("details-args",)))
+            await _settle(app, pilot)
+            end = clock.last_frame_after(t0)
+            out["ranking_j_args"].append(((end or time.perf_counter()) - t0) * 1000.0)
         # level switch
         out["level_r"] = [await _timed_key(app, pilot, clock, "r") for _ in range(6)]
         # timeline zoom and pan
@@ -263,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     line("launch → panes filled, cached", [r["cached"]["launch_to_filled_ms"] for r in rows])
     line("  model loaded → panes filled, cached", [r["cached"]["loaded_to_filled_ms"] for r in rows],
          "≤ 1000")  # fmt: skip
+    line("  model loaded → background analysis done", [r["cached"]["loaded_to_all_analysed_ms"]
+         for r in rows])  # fmt: skip
     for key, label, target in (
         ("ranking_j", "ranking j → linked panes repainted", "≤ 50"),
+        ("ranking_j_args", "ranking j → details' raw args read too", ""),
         ("zoom", "timeline zoom (w/s)", "≤ 50"),
         ("pan", "timeline pan (a/d)", "≤ 50"),
         ("level_r", "ranking level switch (r)", ""),

@@ -7,8 +7,8 @@ drill-down path) is hashable, so a filter or level change computes only the rank
 changes; everything else is already cached. :meth:`RunAnalysis.warm` computes what the explorer shows
 first; the TUI calls it in the load worker so no pane computes on the UI thread.
 
-Thread safety: each figure is computed under the analysis lock, so a worker warming the cache and
-the UI thread asking for the same figure never compute it twice.
+Thread safety: each figure is computed under its own lock, so a worker warming the cache and the
+UI thread asking for the same figure never compute it twice, and asking for another never waits.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ class RunAnalysis:
 
     def __init__(self, run: Optrace) -> None:
         self.run = run
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # guards _locks only
+        self._locks: dict[Hashable, threading.Lock] = {}
         self._cache: dict[Hashable, Any] = {}
         # set on a scoped child (see :meth:`scoped`): the parent, the window, the wall per core and
         # the full-trace index of every op of the child's trace
@@ -91,12 +92,15 @@ class RunAnalysis:
     # ------------------------------------------------------------------ plumbing
 
     def _memo(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached value for ``key``, computing it once under the lock."""
+        """The cached value for ``key``, computed once under that key's own lock (a thread asking
+        for another figure is never held up by a long computation)."""
         try:
             return self._cache[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
         with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             if key not in self._cache:
                 self._cache[key] = compute()
             return self._cache[key]  # type: ignore[no-any-return]
@@ -411,28 +415,36 @@ class RunAnalysis:
 
     # ------------------------------------------------------------------ warming
 
-    def warm(self, progress: Callable[[float, str], None] | None = None) -> None:
-        """Compute what the explorer shows first (call it off the UI thread)."""
-        steps: list[tuple[str, Callable[[], object]]] = []
+    def warm_first(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Compute what the explorer's visible panes show first (call it off the UI thread)."""
+        steps: list[tuple[str, Callable[[], object]]] = [("timing", self.timing)]
         if self.has_ops:
-            steps += [
+            steps = [
                 ("summaries", self.core_summaries),
                 ("timing", self.timing),
                 ("coverage index", self.coverage),
-                ("rankings", lambda: [self.ranking(lv) for lv in ranking_mod.LEVELS]),
+                ("ranking", lambda: self.ranking("qnn_op").op_rows),
                 ("op-id index", self._op_id_index),
-                ("row index", lambda: [self.ranking(lv).op_rows for lv in ranking_mod.LEVELS]),
             ]
-        else:
-            steps.append(("timing", self.timing))
         if self.run.graph is not None:
             steps.append(("QNN-op DAG", self.qnn_dag))
-        if self.has_ops:
-            steps.append(("findings", self.findings))
         for k, (label, step) in enumerate(steps):
             if progress is not None:
                 progress(k / len(steps), f"analysing: {label}")
             step()
+
+    def warm_rest(self) -> None:
+        """Compute the rest ahead of use: other ranking levels and the findings (off the UI thread)."""
+        if not self.has_ops:
+            return
+        for level in ranking_mod.LEVELS:
+            self.ranking(level).op_rows  # noqa: B018 - computes and caches the row index
+        self.findings()
+
+    def warm(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Everything :meth:`warm_first` and :meth:`warm_rest` compute."""
+        self.warm_first(progress)
+        self.warm_rest()
 
 
 def _freeze(value: Any) -> Hashable:

@@ -265,6 +265,10 @@ class OpTrace:
     def event_args(self, i: int) -> dict[str, Any]:
         """Decode the full ``args`` of op ``i`` on demand (re-reading its chunk from the file)."""
         ordinal = int(self.ordinal[i])
+        if self._raw is None:
+            fast = self._args_by_line(ordinal, i)
+            if fast is not None:
+                return fast
         raw_events = self._raw_events_around(ordinal)
         if raw_events is None:
             return {}
@@ -274,6 +278,60 @@ class OpTrace:
         except (msgspec.DecodeError, IndexError):
             return {}
         args = event.get("args") if isinstance(event, dict) else None
+        return args if isinstance(args, dict) else {}
+
+    def event_args_ready(self, i: int) -> bool:
+        """Whether :meth:`event_args` of op ``i`` is cheap now (its chunk was read before)."""
+        if self._raw is not None:
+            return getattr(self, "_raw_cache", None) is not None
+        ordinal = int(self.ordinal[i])
+        first = next((f for f, _s, _e in reversed(self._chunks) if f <= ordinal), None)
+        return first is not None and first in (getattr(self, "_line_index", None) or {})
+
+    def _args_by_line(self, ordinal: int, i: int) -> dict[str, Any] | None:
+        """Args of op ``i`` when its chunk holds one event per line (SDK output does).
+
+        The first visit of a chunk finds its line starts with numpy (the read and the scan release
+        the GIL, so a worker doing this leaves the UI thread free); then only that one line is read
+        and decoded. None when the layout differs (the caller decodes the whole chunk instead).
+        """
+        chosen = None
+        for first, start, end in self._chunks:
+            if ordinal < first:
+                break
+            chosen = (first, start, end)
+        if chosen is None:
+            return None
+        first, start, end = chosen
+        index = getattr(self, "_line_index", None)
+        if index is None:
+            index = {}
+            object.__setattr__(self, "_line_index", index)
+        try:
+            if first not in index:
+                with open(self.source, "rb") as fh:
+                    fh.seek(start)
+                    buf = np.frombuffer(fh.read(end - start), dtype=np.uint8)
+                nl = np.flatnonzero(buf == 10)
+                starts = np.r_[0, nl + 1]
+                ends = np.r_[nl, buf.size]
+                keep = (ends - starts) > 2  # lines holding more than a bracket or a comma
+                index[first] = (starts[keep] + start, ends[keep] + start)
+            starts, ends = index[first]
+            k = ordinal - first
+            if not 0 <= k < starts.size:
+                return None
+            with open(self.source, "rb") as fh:
+                fh.seek(int(starts[k]))
+                line = fh.read(int(ends[k] - starts[k]))
+            event = msgspec.json.decode(line.strip().rstrip(b","))
+        except (OSError, msgspec.DecodeError):
+            return None
+        if not isinstance(event, dict) or event.get("name") != self.kernel_name(i):
+            return None
+        if event.get("dur") != int(self.dur[i]):
+            return None
+        args = event.get("args")
         return args if isinstance(args, dict) else {}
 
     def _raw_events_around(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:

@@ -9,6 +9,7 @@ after a worker has computed its mask, ranking and coverage on big traces.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -347,7 +348,7 @@ class HtpApp(AskMixin, App[int]):
         try:
             opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
             analysis = analysis_of(opt)
-            analysis.warm(progress=progress)  # every figure the panes show first, off the UI thread
+            analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
             return
         except InputError as exc:
@@ -359,8 +360,13 @@ class HtpApp(AskMixin, App[int]):
         except Exception as exc:  # noqa: BLE001 - shown as one line, never a traceback
             self.post_message(LoadFailed(f"{self.path}: {type(exc).__name__}: {exc}"))
             return
-        if not worker.is_cancelled:
-            self.post_message(Loaded(analysis))
+        if worker.is_cancelled:
+            return
+        self.post_message(Loaded(analysis))
+        # then the rest (other ranking levels, findings) while the user reads the panes; a failure
+        # here is not reported twice: the pane that needs the figure computes it and says why
+        with contextlib.suppress(Exception):
+            analysis.warm_rest()
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Advance the loading screen's bar."""
@@ -394,7 +400,7 @@ class HtpApp(AskMixin, App[int]):
             self.timeline.load(opt, index=index, clock_ghz=an.trace_clock_ghz())
         else:
             self.query_one("#timeline-region").add_class("-missing")
-            self.query_one("#header-line", Static).update(opt.missing_sentence("op_trace"))
+            self.query_one("#header-line", Static).update(Text(opt.missing_sentence("op_trace")))
         for _pid, pane in self.linked_panes()[:4]:
             pane.show_run(an)
         if opt.qhas is None:
@@ -446,7 +452,8 @@ class HtpApp(AskMixin, App[int]):
         if self.filter_pattern is not None:
             count = int(mask.sum()) if mask is not None else 0
             parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
-        self.query_one("#header-line", Static).update(Text(" · ".join(parts)))
+        # one line high: no layout pass; plain Text, since names come from files
+        self.query_one("#header-line", Static).update(Text(" · ".join(parts)), layout=False)
 
     @property
     def filter_mask(self) -> np.ndarray | None:
@@ -463,7 +470,7 @@ class HtpApp(AskMixin, App[int]):
             items.append(
                 f"[reverse] {title} [/]" if region == self.current_region else f" {title} "
             )
-        self.query_one("#panebar", Static).update("│".join(items))
+        self.query_one("#panebar", Static).update("│".join(items), layout=False)
 
     # ------------------------------------------------------------ linking
 

@@ -181,7 +181,10 @@ class DagPane(VerticalScroll, can_focus=True):
             return
         nodes = self.node_list()
         lvl = "QNN-op level" if self.level == "qnn" else "HTP-node level"
-        title.update(f"Op DAG · {lvl} ({len(nodes)} nodes) · l toggles · j/k move · Enter selects")
+        title.update(
+            f"Op DAG · {lvl} ({len(nodes)} nodes) · l toggles · j/k move · Enter selects",
+            layout=False,
+        )
         lines: list[RenderableType] = []
         centre = self.centre
         if centre is None or centre not in set(nodes):

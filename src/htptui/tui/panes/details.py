@@ -58,6 +58,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
             and len(an.trace) > ARGS_WORKER_ABOVE_OPS
             and self.is_mounted
             and primary is not None
+            and not an.trace.event_args_ready(primary)
         )
         if lazy:
             self.rows = self.collect(args={"": "reading the op's args…"})
@@ -167,13 +168,18 @@ class DetailsPane(VerticalScroll, can_focus=True):
             rows.append(("graph node", "", "this op produces no tensor, so it has no graph node"))
         return rows
 
+    _shown_lines = -1
+
     def render_body(self, keep_scroll: bool = False) -> None:
         """Sections with aligned keys."""
         body = self.query_one("#details-body", Static)
         if not self.rows:
             body.update("select an op (timeline, ranking or DAG)")
+            self._shown_lines = -1
             return
-        out = Text()
+        # one row per fact, cut with an ellipsis (y copies and e exports the full values), so the
+        # body's height is its line count and an update of the same height needs no layout pass
+        out = Text(no_wrap=True, overflow="ellipsis")
         section = None
         for sec, key, value in self.rows:
             if sec != section:
@@ -183,8 +189,10 @@ class DetailsPane(VerticalScroll, can_focus=True):
                 section = sec
             out.append(f"  {key:<20}", style="bold")
             out.append(f" {value}\n")
-        body.update(out)
-        if not keep_scroll:
+        lines = out.plain.count("\n")
+        body.update(out, layout=lines != self._shown_lines)  # same height: no layout pass
+        self._shown_lines = lines
+        if not keep_scroll and self.scroll_y:
             self.scroll_home(animate=False)
 
     def copy_text(self) -> str:

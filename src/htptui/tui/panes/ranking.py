@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.text import Text
 from textual import on
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -111,7 +112,7 @@ class RankingPane(Vertical, can_focus=False):
         self.analysis = an
         opt = an.run
         if opt.trace is None:
-            self.query_one("#ranking-title", Static).update(opt.missing_sentence("op_trace"))
+            self.query_one("#ranking-title", Static).update(Text(opt.missing_sentence("op_trace")))
             self.add_class("-missing")
             return
         self.recompute()
@@ -152,7 +153,8 @@ class RankingPane(Vertical, can_focus=False):
             parts.append("filtered")
         if self.scope.drill:
             parts.append(f"in {self.scope.drill[-1][1]} (Esc back)")
-        self.query_one("#ranking-title", Static).update(" · ".join(parts))
+        # one line high (no layout pass); plain Text: a drilled row's name comes from the file
+        self.query_one("#ranking-title", Static).update(Text(" · ".join(parts)), layout=False)
 
     def record(self, display_row: int) -> dict[str, Any] | None:
         """Raw values of a displayed row (the same record the report and exports use)."""

@@ -406,6 +406,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_index: CoverageIndex | None = None
         self._filter_gen = 0
         self._selection_gen = 0
+        self._lane_selection: dict[int, int] = {}  # lane -> signature of its selected ops
         self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
         self._lane_rows: list[int] = []  # row positions of lane rows, top to bottom
@@ -517,6 +518,17 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             primary = int(ops[0])
         self.primary = primary
         self._selection_gen += 1
+        self._lane_selection = {}
+        if self.trace is not None and ops.size:
+            # per-lane signature of the selection: rows of lanes it does not touch keep their strips
+            lanes = self.trace.lane[ops]
+            order = np.argsort(lanes, kind="stable")
+            sorted_lanes = lanes[order]
+            cuts = np.flatnonzero(np.r_[True, sorted_lanes[1:] != sorted_lanes[:-1]])
+            bounds = np.r_[cuts, sorted_lanes.size]
+            for k, start in enumerate(cuts.tolist()):
+                on_lane = ops[order[start : bounds[k + 1]]]
+                self._lane_selection[int(sorted_lanes[start])] = hash(on_lane.tobytes())
         if primary is not None and self.trace is not None:
             self.cursor_op = int(primary)
             self.cursor_lane = int(self.trace.lane[primary])
@@ -1005,7 +1017,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             on = self.cursor_lane == row.lane
             return (
                 *base,
-                self._selection_gen,
+                self._lane_selection.get(row.lane),
                 self._filter_gen,
                 on,
                 self.cursor_op if on else None,
@@ -1149,11 +1161,20 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             if on_lane.size:
                 s = trace.ts[on_lane]
                 e = s + trace.dur[on_lane]
-                vis = on_lane[(e > lo) & (s < hi)]
+                keep = (e > lo) & (s < hi)
                 sel_style = self._style("timeline--selected")
-                for op in vis.tolist():
-                    c0, c1 = cell_range(op)
-                    for j in range(c0, c1):
+                if keep.any():
+                    # cells covered by any visible selected op, in one vectorised pass
+                    sv = s[keep].astype(np.float64)
+                    ev = e[keep].astype(np.float64)
+                    c0 = np.floor((sv - lo) / bucket).astype(np.int64)
+                    c1 = np.maximum(np.ceil((ev - lo) / bucket).astype(np.int64), c0 + 1)
+                    c0 = np.clip(c0, 0, plot_w)
+                    c1 = np.clip(c1, 0, plot_w)
+                    marks = np.zeros(plot_w + 1, dtype=np.int64)
+                    np.add.at(marks, c0, 1)
+                    np.add.at(marks, c1, -1)
+                    for j in np.flatnonzero(np.cumsum(marks[:plot_w]) > 0).tolist():
                         ch = cells[j][0]
                         cells[j] = (ch if ch not in (GAP, " ") else "█", sel_style)
         # producers and consumers of the selected op: distinct glyphs, readable without colour
