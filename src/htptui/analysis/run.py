@@ -373,6 +373,15 @@ class RunAnalysis:
             return self._memo(key, lambda: run_all(self.run, expected=expected))
         return self._memo(key, lambda: self._scoped_findings(expected))
 
+    def findings_left_out(self) -> frozenset[str]:
+        """Rules a scoped analysis does not run (they read whole-graph QHAS tables)."""
+        skip: frozenset[str] = frozenset()
+        if self.window != (None, None):
+            skip |= SCOPED_SKIP_WINDOW
+        if self.pattern is not None:
+            skip |= SCOPED_SKIP_FILTER
+        return skip
+
     def _scoped_findings(self, expected: Any) -> list[Finding]:
         """Findings of a window/filter: the same rules on the scoped run, ops mapped back to the
         full trace; rules that read whole-graph QHAS tables are left out (:data:`SCOPED_SKIP`)."""
@@ -381,7 +390,7 @@ class RunAnalysis:
         from htptui.analysis.findings import RULES, FindingsConfig, shared_constants, sort_findings
 
         cfg = FindingsConfig()
-        skip = SCOPED_SKIP_WINDOW if self.window != (None, None) else SCOPED_SKIP_FILTER
+        skip = self.findings_left_out()
         out = []
         for name, rule in RULES.items():
             if name in skip:

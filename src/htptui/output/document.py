@@ -200,7 +200,6 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
 
 def scope_record(an: RunAnalysis) -> dict[str, Any]:
     """What a scoped report covers: the window (cycles on the timeline's axis), filter and rule."""
-    from htptui.analysis.run import SCOPED_SKIP_FILTER, SCOPED_SKIP_WINDOW
     from htptui.analysis.window import DPC_RULE
 
     lo, hi = an.window
@@ -213,9 +212,7 @@ def scope_record(an: RunAnalysis) -> dict[str, Any]:
         "walls": {str(c): {"start": a, "end": b} for c, (a, b) in an.spans.items()},
         "clock_ghz": _f(clock, 6) if clock else None,
         "dpc_rule": DPC_RULE,
-        "findings_left_out": sorted(
-            SCOPED_SKIP_WINDOW if an.window != (None, None) else SCOPED_SKIP_FILTER
-        ),
+        "findings_left_out": sorted(an.findings_left_out()),
         "note": (
             "every figure below is the whole-graph computation on the ops inside the window "
             "(clipped to it) matching the filter; the wall is the window clamped to each core's span"

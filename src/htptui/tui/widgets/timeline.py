@@ -407,6 +407,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_gen = 0
         self._selection_gen = 0
         self._lane_selection: dict[int, int] = {}  # lane -> signature of its selected ops
+        self._lane_deps: dict[int, int] = {}  # lane -> signature of its producer/consumer marks
         self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
         self._lane_rows: list[int] = []  # row positions of lane rows, top to bottom
@@ -545,7 +546,17 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.producer_ops = empty if producers is None else np.asarray(producers, dtype=np.int64)
         self.consumer_ops = empty if consumers is None else np.asarray(consumers, dtype=np.int64)
         self.waited_op = waited
-        self._selection_gen += 1
+        # per-lane signature of the marks, so rows of lanes without any keep their cached strips
+        sig: dict[int, int] = {}
+        if self.trace is not None:
+            for tag, ops in ((1, self.producer_ops), (2, self.consumer_ops)):
+                if not ops.size:
+                    continue
+                lanes = self.trace.lane[ops]
+                for ln in np.unique(lanes).tolist():
+                    on = ops[lanes == ln]
+                    sig[int(ln)] = hash((sig.get(int(ln)), tag, on.tobytes(), waited))
+        self._lane_deps = sig
         self.refresh()
 
     def set_filter(self, mask: np.ndarray | None, index: CoverageIndex | None = None) -> None:
@@ -1018,6 +1029,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             return (
                 *base,
                 self._lane_selection.get(row.lane),
+                self._lane_deps.get(row.lane),
                 self._filter_gen,
                 on,
                 self.cursor_op if on else None,
