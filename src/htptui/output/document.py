@@ -195,6 +195,20 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
             "power_on_ticks": ex.power_on_ticks,
             "ops": [{"name": o.name, "op_id": o.op_id, "cycles": o.cycles} for o in ex.ops],
         },
+        "lint_ops": [
+            {
+                "name": o.name,
+                "op_id": o.op_id,
+                "cycles": o.cycles,
+                "wait_scheduler_cycles": o.wait_scheduler_cycles,
+                "overlap_cycles": o.overlap_cycles,
+                "overlap_ops": list(o.overlap_ops),
+                "overlap_wait_cycles": o.overlap_wait_cycles,
+                "overlap_wait_ops": list(o.overlap_wait_ops),
+                "resources": list(o.resources),
+            }
+            for o in getattr(prof, "lint_ops", ())
+        ],
     }
 
 

@@ -129,6 +129,30 @@ def timing_blocks(tm: dict[str, Any]) -> list[Block]:
     return out
 
 
+def lint_blocks(profile: dict[str, Any] | None) -> list[Block]:
+    """The linting-level per-op text of profile.txt: main-thread cycles, wait, overlap, resources."""
+    ops = (profile or {}).get("lint_ops") or []
+    if not ops:
+        return []
+
+    def names(v: list[str]) -> str:
+        return ", ".join(v) if v else "-"
+
+    return [
+        Heading("profile.txt linting: per-op wait and overlap (cycles)", 3),
+        table_of(
+            ["op", "OpId", "cycles", "wait (sched)", "overlap", "overlap ops", "overlap (wait)",
+             "overlap (wait) ops", "resources"],  # fmt: skip
+            [
+                [o["name"], f"OpId_{o['op_id']}", o["cycles"], o["wait_scheduler_cycles"],
+                 o["overlap_cycles"], names(o["overlap_ops"]), o["overlap_wait_cycles"],
+                 names(o["overlap_wait_ops"]), names(o["resources"])]  # fmt: skip
+                for o in ops
+            ],
+        ),
+    ]
+
+
 def checks_blocks(cks: list[dict[str, Any]]) -> list[Block]:
     """The derived-vs-SDK cross-check table."""
     if not cks:
@@ -186,6 +210,7 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
         out += core_blocks(core, doc.get("timeline_ascii", {}).get(str(core["core"])))
     out += ranking_blocks(doc.get("ranking") or {})
     out += timing_blocks(doc.get("timing") or {})
+    out += lint_blocks(doc.get("profile"))
     out += checks_blocks(doc.get("checks") or [])
     for section in SECTIONS:
         if not section.at_top and section.name in doc:
