@@ -92,3 +92,30 @@ async def test_timeline_draws_dependency_glyphs() -> None:
         assert DEP_GLYPHS["waited"] in lines
         if tl.consumer_ops.size:
             assert DEP_GLYPHS["consumer"] in lines
+
+
+async def test_every_row_reachable_and_region_resizable_at_80x24() -> None:
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        app.action_focus_region("timeline")
+        await pilot.press("v")  # the VTCM row too
+        await pilot.pause()
+        tl = app.timeline
+        labels = [tl._rows[i].label for i in tl._visible_rows()]
+        seen: set[str] = set()
+        for _ in range(len(labels) + 1):
+            rows_text = " ".join(tl.render_line(y).text for y in range(tl.size.height))
+            seen |= {lb for lb in labels if lb in rows_text}
+            await pilot.press("J")
+            await pilot.pause()
+        assert set(labels) <= seen
+        await pilot.press("K", "K")
+        region = app.query_one("#timeline-region")
+        before = region.outer_size.height
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert region.outer_size.height == before + 2
+        await pilot.press("less_than_sign", "less_than_sign")
+        await pilot.pause()
+        assert region.outer_size.height == before - 2

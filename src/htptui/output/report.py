@@ -141,12 +141,29 @@ def lint_blocks(profile: dict[str, Any] | None) -> list[Block]:
     return [
         Heading("profile.txt linting: per-op wait and overlap (cycles)", 3),
         table_of(
-            ["op", "OpId", "cycles", "wait (sched)", "overlap", "overlap ops", "overlap (wait)",
-             "overlap (wait) ops", "resources"],  # fmt: skip
             [
-                [o["name"], f"OpId_{o['op_id']}", o["cycles"], o["wait_scheduler_cycles"],
-                 o["overlap_cycles"], names(o["overlap_ops"]), o["overlap_wait_cycles"],
-                 names(o["overlap_wait_ops"]), names(o["resources"])]  # fmt: skip
+                "op",
+                "OpId",
+                "cycles",
+                "wait (sched)",
+                "overlap",
+                "overlap ops",
+                "overlap (wait)",
+                "overlap (wait) ops",
+                "resources",
+            ],  # fmt: skip
+            [
+                [
+                    o["name"],
+                    f"OpId_{o['op_id']}",
+                    o["cycles"],
+                    o["wait_scheduler_cycles"],
+                    o["overlap_cycles"],
+                    names(o["overlap_ops"]),
+                    o["overlap_wait_cycles"],
+                    names(o["overlap_wait_ops"]),
+                    names(o["resources"]),
+                ]  # fmt: skip
                 for o in ops
             ],
         ),

@@ -31,6 +31,22 @@ ASK_BINDINGS = [
         "walk the chain back",
     ),
     Binding(
+        "greater_than_sign",
+        "timeline_size(2)",
+        "Taller timeline",
+        show=False,
+        id="app.timeline_taller",
+        tooltip="Grow the timeline region by two rows",
+    ),
+    Binding(
+        "less_than_sign",
+        "timeline_size(-2)",
+        "Shorter timeline",
+        show=False,
+        id="app.timeline_shorter",
+        tooltip="Shrink the timeline region by two rows",
+    ),
+    Binding(
         "P",
         "wait_forward",
         "Chain fwd",
@@ -158,6 +174,16 @@ class AskMixin:
         if panes and message.window is not None:
             with contextlib.suppress(Exception):  # no tabbed region (compare mode)
                 self.query_one("#dag-region").active = "tab-window"  # type: ignore[attr-defined]
+
+    def action_timeline_size(self, delta: int) -> None:
+        """Grow or shrink the timeline region (at least 5 rows; the panes keep at least 6)."""
+        try:
+            region = self.query_one("#timeline-region")  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - no timeline region on this screen
+            return
+        screen_h = int(self.screen.size.height)  # type: ignore[attr-defined]
+        new = min(max(int(region.outer_size.height) + delta, 5), max(screen_h - 8, 5))
+        region.styles.height = new
 
     def action_wait_forward(self) -> None:
         """Step back to the op `p` came from."""

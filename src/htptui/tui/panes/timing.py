@@ -32,7 +32,9 @@ def timing_text(an: RunAnalysis) -> str:
     profile = _profile(an)
     blocks += lint_blocks(profile)
     if profile is not None and profile.get("format") != "linting":
-        lines = "profile.txt is at detailed level: per-op Wait/Overlap needs profiling_level linting"
+        lines = (
+            "profile.txt is at detailed level: per-op Wait/Overlap needs profiling_level linting"
+        )
     elif profile is None:
         lines = an.run.missing_sentence("profile")
     else:

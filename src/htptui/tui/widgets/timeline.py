@@ -352,6 +352,25 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         ),
     ]
 
+    BINDINGS += [  # noqa: RUF005
+        Binding(
+            "J",
+            "scroll_rows(1)",
+            "Rows down",
+            show=False,
+            id="timeline.rows_down",
+            tooltip="Scroll the timeline's rows down one (boundary, dom.path, VTCM on short screens)",
+        ),
+        Binding(
+            "K",
+            "scroll_rows(-1)",
+            "Rows up",
+            show=False,
+            id="timeline.rows_up",
+            tooltip="Scroll the timeline's rows up one",
+        ),
+    ]
+
     class WindowChanged(Message):
         """The marked time window changed (``window`` None = cleared), in trace cycles [lo, hi)."""
 
@@ -933,6 +952,16 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         cell = self.span / max(self.plot_width, 1)
         if abs(end - start) >= 2 * cell:
             self.set_window((int(min(start, end)), int(np.ceil(max(start, end)))))
+
+    def action_scroll_rows(self, step: int) -> None:
+        """Scroll the data rows by ``step`` (every row, lanes or not, is reachable by keyboard)."""
+        room = max(self.size.height - 2, 1)
+        top = int(self.scroll_offset.y)
+        last = max(len(self._visible_rows()) - room, 0)
+        new = min(max(top + step, 0), last)
+        if new != top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+            self.refresh()
 
     def action_toggle_vtcm(self) -> None:
         """Show or hide the VTCM allocation row."""
