@@ -110,18 +110,18 @@ async def _timed_key(
 
 
 async def _run_app(path: str, repeats: int) -> dict[str, Any]:
-    import htptui.model.optrace as optrace_mod
+    import htptui.model.run as run_mod
     from htptui.tui.app import HtpApp
 
     clock = _Clock()
-    real_load = optrace_mod.load_optrace
+    real_load = run_mod.load_run
 
     def load_and_note(*args: Any, **kw: Any) -> Any:
         out = real_load(*args, **kw)
         clock.model_loaded = time.perf_counter()
         return out
 
-    optrace_mod.load_optrace = load_and_note  # type: ignore[assignment]
+    run_mod.load_run = load_and_note  # type: ignore[assignment]
 
     class TimedApp(HtpApp):
         CSS_PATH = str(Path(sys.modules[HtpApp.__module__].__file__ or "").parent / "app.tcss")
@@ -198,12 +198,12 @@ async def _run_app(path: str, repeats: int) -> dict[str, Any]:
 
 
 def _run_report(path: str) -> dict[str, Any]:
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
     from htptui.output.document import build_report
     from htptui.output.report import render
 
     t0 = time.perf_counter()
-    opt = load_optrace(path)
+    opt = load_run(path)
     t1 = time.perf_counter()
     doc = build_report(opt, top=15, options={"width": 100}, data_sections=False)
     render(doc, "text")

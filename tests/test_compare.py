@@ -11,7 +11,7 @@ import pytest
 
 from htptui.analysis.compare import NO_NOISE_FILTER, Limits, Noise, check, compare
 from htptui.errors import InputError
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.output.baseline import document_of, load_document, validate_document
 from htptui.output.diff import render_diff
 from htptui.output.json import to_json_bytes
@@ -114,22 +114,22 @@ def make_lane_moved(dst: Path, src: Path = SAMPLE) -> Path:
 
 @pytest.fixture(scope="module")
 def doc_a() -> dict[str, Any]:
-    return document_of(load_optrace(SAMPLE))
+    return document_of(load_run(SAMPLE))
 
 
 @pytest.fixture(scope="module")
 def slower(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_slower(tmp_path_factory.mktemp("slow") / "b")))
+    return document_of(load_run(make_slower(tmp_path_factory.mktemp("slow") / "b")))
 
 
 @pytest.fixture(scope="module")
 def without5(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_without_matmul5(tmp_path_factory.mktemp("rm") / "b")))
+    return document_of(load_run(make_without_matmul5(tmp_path_factory.mktemp("rm") / "b")))
 
 
 @pytest.fixture(scope="module")
 def moved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_lane_moved(tmp_path_factory.mktemp("mv") / "b")))
+    return document_of(load_run(make_lane_moved(tmp_path_factory.mktemp("mv") / "b")))
 
 
 def _sc(cmp: Any, name: str) -> tuple[Any, Any, Any]:
@@ -162,7 +162,7 @@ def test_basis_section_is_complete(doc_a: dict[str, Any]) -> None:
     assert ("MatMul_7", "Output") in edges
     from htptui.analysis.dag import qnn_dag
 
-    dag = qnn_dag(load_optrace(SAMPLE).graph)
+    dag = qnn_dag(load_run(SAMPLE).graph)
     assert [list(e) for e in sorted(dag.edges)] == basis["graph"]["qnn_op_edges"]
 
 

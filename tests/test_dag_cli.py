@@ -67,12 +67,12 @@ def test_bad_inputs_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_report_section() -> None:
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
     from htptui.output import document as report
     from htptui.output.json import to_json_bytes
     from htptui.output.report import render
 
-    opt = load_optrace(SHARED)
+    opt = load_run(SHARED)
     doc = report.build_report(opt, options={"expected": None})
     sec = doc["graph_diff"]
     assert sec["ok"] is False and sec["findings"][0]["text"].startswith("dedup-induced")
@@ -81,7 +81,7 @@ def test_report_section() -> None:
         assert "dedup-induced false dependency suspected" in out
         assert "Timeline overlap of ops expected independent" in out
     json.loads(to_json_bytes(doc))
-    opt8 = load_optrace(CHAIN8)
+    opt8 = load_run(CHAIN8)
     doc8 = report.build_report(opt8, options={"expected": EXPECTED8})
     assert doc8["graph_diff"]["ok"] is True
     assert "Op graph vs expected" in render(doc8, "text")

@@ -9,7 +9,7 @@ import numpy as np
 from htptui.analysis.deps import VIA_FLOW, VIA_INPUTS, build_deps, wait_chain, waited_for
 from htptui.analysis.run import analysis_of
 from htptui.model import chrometrace
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from tests.conftest import REAL_SAMPLE, meta_process, meta_thread, write_trace, x_event
 
 A, B, C, D = 0x1000_0000_0001, 0x1001_0000_0002, 0x1002_0000_0003, 0x1003_0000_0004
@@ -102,7 +102,7 @@ def test_producers_tiles_flows_and_wait(tmp_path: Path) -> None:
 
 
 def test_real_sample_edges_are_consistent() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     an = analysis_of(opt)
     t = opt.trace
     assert t is not None and opt.graph is not None

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from htptui.analysis import findings as fnd
 from htptui.analysis.findings import Finding, FindingsConfig, run_all
-from htptui.model.optrace import Optrace, load_optrace
+from htptui.model.run import Run, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN8 = ROOT / "sample_data" / "chain8_matmul"
@@ -188,9 +188,9 @@ def rules(found: list[Finding], rule: str) -> list[Finding]:
     return [f for f in found if f.rule == rule]
 
 
-def load(d: Path) -> Optrace:
+def load(d: Path) -> Run:
     """Load a fixture directory, insisting every artifact was readable."""
-    opt = load_optrace(d)
+    opt = load_run(d)
     assert not opt.errors, opt.errors
     return opt
 
@@ -282,8 +282,9 @@ def test_unit_bound_fires_when_hvx_glue_exceeds_hmx(tmp_path: Path) -> None:
     ops = [hvx("A", 0, 3000), hvx("A", 0, 1000, tid=513), hmx("A", 0, 1000)]
     f = rules(run_all(load(write_run(tmp_path, ops))), "unit_bound")[0]
     assert f.evidence["HVX domain (busiest HVX lane, cycles)"] == 3000
-    assert f.evidence["HMX domain (HMX lane busy, cycles)"] == 1000
-    assert f.evidence["HVX ÷ HMX"] == 3.0
+    assert f.evidence["HMX thread busy (cycles, incl. DMA on the HMX thread)"] == 1000
+    assert f.evidence["HMX compute (uses_hmx ops, cycles)"] == 1000
+    assert f.evidence["HVX ÷ HMX thread busy"] == 3.0
     assert f.evidence["HVX lanes used"] == 2
     assert f.evidence["excess over HMX (cycles)"] == 2000
 
@@ -504,8 +505,8 @@ def test_report_section_all_formats() -> None:
     from htptui.output.json import to_json_bytes
     from htptui.output.report import render
 
-    doc = build_report(load_optrace(CHAIN8), top=5, options={})
-    assert doc["findings"]["count"] == len(run_all(load_optrace(CHAIN8)))
+    doc = build_report(load_run(CHAIN8), top=5, options={})
+    assert doc["findings"]["count"] == len(run_all(load_run(CHAIN8)))
     assert "Findings: 9" in render(doc, "text")
     assert "### 1. [HIGH]" in render(doc, "md")
     assert json.loads(to_json_bytes(doc))["findings"]["items"][0]["rule"] == "boundary_tax"
@@ -524,7 +525,7 @@ def chain8() -> tuple[list[Finding], dict]:
     prof = (CHAIN8 / "profile.txt").read_text()
     graph = json.loads((CHAIN8 / "chrometrace_htp.json").read_text())["graph"]
     raw = {"qhas": qhas, "runtrace": rt, "profile": prof, "graph": graph}
-    return run_all(load_optrace(CHAIN8)), raw
+    return run_all(load_run(CHAIN8)), raw
 
 
 def _insts(raw: dict) -> list[dict]:
@@ -610,14 +611,14 @@ def test_chain8_boundary_tax_numbers(chain8: tuple[list[Finding], dict]) -> None
         "graph wall (cycles)": wall,
         "on the dominant path (cycles)": on_path,
         "on the dominant path % of wall": round(100 * on_path / wall, 2),
-        "busy (cycles)": busy,
-        "busy % of wall": round(100 * busy / wall, 2),
+        "busy, work volume summed over lanes (cycles)": busy,
+        "busy % of Σ busy": round(100 * busy / sum(r["cycles"] for r in _insts(raw)), 2),
         "ForceFormat ops": len(ff),
         "ForceFormat on path (cycles)": sum(r["num_dominant_path_cycles"] for r in ff),
         "DMA wait ops": len(waits),
         "DMA wait on path (cycles)": sum(r["num_dominant_path_cycles"] for r in waits),
     }
-    assert f"{100 * on_path / wall:.1f} % of the wall" in f.title
+    assert f"{100 * on_path / wall:.2f} % of the wall" in f.title
     assert f.impact == on_path and len(f.ops) == len(bnd) + len(waits)
 
 
@@ -637,12 +638,20 @@ def test_chain8_unit_bound_numbers(chain8: tuple[list[Finding], dict]) -> None:
         "HVX domain (busiest HVX lane, cycles)": hv,
         "busiest HVX lane": f"HVX {hv_tid}",
         "HVX lanes used": sum(1 for t in by_tid if t in hv_tids),
-        "HMX domain (HMX lane busy, cycles)": hm,
-        "HVX ÷ HMX": round(hv / hm, 2),
+        "HMX thread busy (cycles, incl. DMA on the HMX thread)": hm,
+        "HMX compute (uses_hmx ops, cycles)": sum(r["cycles"] for r in m0 if r["hmx"]),
+        "HVX ÷ HMX thread busy": round(hv / hm, 2),
         "excess over HMX (cycles)": hv - hm,
         "excess % of wall": round(100 * (hv - hm) / wall, 2),
     }
-    assert f"{hv:,} cycles vs HMX domain {hm:,} ({hv / hm:.1f}×)" in f.title
+    assert f"{hv:,} cycles vs HMX thread busy {hm:,} ({hv / hm:.2f}×)" in f.title
+    # one name for one figure: the HMX compute of MatMul_0 (4,095) is the serialisation rule's
+    # "HMX compute busy union"; its HMX thread busy (8,646) includes the DMA on the HMX thread
+    ser = next(x for x in rules(found, "serialisation") if x.qnn_ops == ("MatMul_0",))
+    assert (
+        ser.evidence["HMX compute busy union (cycles)"]
+        == f.evidence["HMX compute (uses_hmx ops, cycles)"]
+    )
 
 
 def test_chain8_serialisation_numbers(chain8: tuple[list[Finding], dict]) -> None:
@@ -666,7 +675,7 @@ def test_chain8_serialisation_numbers(chain8: tuple[list[Finding], dict]) -> Non
         "hideable cycles (smaller unit − overlap)": hide,
         "hideable % of wall": round(100 * hide / wall, 2),
     }
-    assert ov == 0 and "0.0 % overlap" in core.title
+    assert ov == 0 and "0.00 % overlap" in core.title
     m0 = [r for r in _insts(raw) if r["qnn_op"] == "MatMul_0"]
     hv0 = [_span(r) for r in m0 if r["tid"] in hv_tids]
     hm0 = [_span(r) for r in m0 if r["hmx"]]
@@ -745,7 +754,7 @@ def test_chain8_packet_numbers(chain8: tuple[list[Finding], dict]) -> None:
         assert ev["excess cycles at the median rate"] == pytest.approx(
             r["cycles"] * (1 - med / cpp), abs=1
         )
-        assert f"{cpp:.2f} cycles/packet, {cpp / med:.1f}×" in f.title
+        assert f"{cpp:.2f} cycles/packet, {cpp / med:.2f}×" in f.title
 
 
 def test_chain8_cold_clock_numbers(chain8: tuple[list[Finding], dict]) -> None:
@@ -774,5 +783,5 @@ def test_shared_check_delegation_matches_basic_check(tmp_path: Path) -> None:
         basic = fnd._shared_static_tensors_basic(opt.graph, FindingsConfig())
         assert fnd.shared_static_tensors(opt) == basic
         assert len(basic) == (1 if k == 0 else 0)
-    chain8 = load_optrace(CHAIN8)
+    chain8 = load_run(CHAIN8)
     assert fnd.shared_static_tensors(chain8) == []

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from htptui.analysis.findings import run_all
 from htptui.analysis.run import analysis_of
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
 from htptui.tui.panes.findings import PANE, FindingsPane
@@ -24,7 +24,7 @@ class Host(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selections: list[SelectOps] = []
-        self.opt = load_optrace(SAMPLE)
+        self.opt = load_run(SAMPLE)
 
     def compose(self) -> ComposeResult:
         yield PANE.factory()

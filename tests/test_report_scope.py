@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from htptui.analysis.run import analysis_of
 from htptui.cli import main
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from tests.conftest import REAL_SAMPLE
 
 
@@ -21,7 +21,7 @@ def _json(*args: str) -> dict:  # type: ignore[type-arg]
 
 def test_whole_graph_window_report_equals_plain_report() -> None:
     plain = _json()
-    an = analysis_of(load_optrace(REAL_SAMPLE))
+    an = analysis_of(load_run(REAL_SAMPLE))
     cs = an.first_core_summary()
     assert cs is not None
     whole = _json("--from", str(cs.start), "--to", str(cs.end))
@@ -35,7 +35,7 @@ def test_whole_graph_window_report_equals_plain_report() -> None:
 
 
 def test_window_report_is_the_window_analysis() -> None:
-    an = analysis_of(load_optrace(REAL_SAMPLE))
+    an = analysis_of(load_run(REAL_SAMPLE))
     doc = _json("--from", "10000", "--to", "30000")
     w = an.scoped(10_000, 30_000).first_core_summary()
     assert w is not None
@@ -54,7 +54,7 @@ def test_window_report_is_the_window_analysis() -> None:
 
 
 def test_us_bounds_use_the_trace_clock() -> None:
-    an = analysis_of(load_optrace(REAL_SAMPLE))
+    an = analysis_of(load_run(REAL_SAMPLE))
     clock = an.trace_clock_ghz()
     assert clock
     doc = _json("--from", "5us", "--to", "20us")
@@ -68,7 +68,7 @@ def test_filter_rescopes_ranking_lanes_and_findings() -> None:
     assert names and all(re.search("ForceFormat", n, re.I) for n in names)
     lanes = doc["cores"][0]["lanes"]
     assert all(ln["unit"] == "HVX" for ln in lanes)
-    an = analysis_of(load_optrace(REAL_SAMPLE))
+    an = analysis_of(load_run(REAL_SAMPLE))
     t = an.trace
     assert t is not None
     for f in doc["findings"]["items"]:

@@ -63,6 +63,14 @@ def _executed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e.get("ph") == "X" and e["pid"] in cores and e["tid"] != 1]
 
 
+def _tiles(execd: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Executed events per ID (an ID on several events is a tiled op, spec §1.4b)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in execd:
+        out[e["args"]["ID"]].append(e)
+    return out
+
+
 def test_deterministic() -> None:
     """The same spec gives byte-identical files."""
     for spec in SAMPLE_SPECS.values():
@@ -138,8 +146,15 @@ def test_each_op_twice_and_lanes(generated: dict) -> None:
             if m["ph"] == "M" and m["name"] == "process_name" and "opid" in m["args"]
         }
         qpid = {e["args"]["ID"]: e["pid"] for e in xs if e["pid"] not in cores}
+        tiles = _tiles(execd)
         for e in execd:
-            assert e["dur"] == e["args"]["Duration (cycles)"]
+            if len(tiles[e["args"]["ID"]]) == 1:
+                assert e["dur"] == e["args"]["Duration (cycles)"]
+            else:  # a tiled op: the per-op Duration (cycles) is one tile's dur, copied (spec §1.4b)
+                assert e["args"]["Duration (cycles)"] in {t["dur"] for t in tiles[e["args"]["ID"]]}
+                assert {t["args"]["Duration (cycles)"] for t in tiles[e["args"]["ID"]]} == {
+                    e["args"]["Duration (cycles)"]
+                }
             assert e["name"] == e["args"]["HTP Op Type"]
             assert int(e["args"]["ID"], 16) & 0xFFFFFFFF == opid[qpid[e["args"]["ID"]]]
         lanes = defaultdict(list)
@@ -164,15 +179,33 @@ def test_qhas_matches_trace(generated: dict) -> None:
         cores = _core_pids(events)
         execd = _executed(events)
         q = d["qhas"]["data"]
-        by_id = {int(e["args"]["ID"], 16): e for e in execd}
-        inst = {int(r["op_id"], 16): r for r in q["htp_op_instances"]["data"]}
-        assert set(inst) == set(by_id)
-        for uid, r in inst.items():
-            e = by_id[uid]
+        # join on (ID, Start Cycle): tiles share one ID (spec §1.4b)
+        by_key = {(int(e["args"]["ID"], 16), e["args"]["Start Cycle"]): e for e in execd}
+        inst = {(int(r["op_id"], 16), r["start_cycle"]): r for r in q["htp_op_instances"]["data"]}
+        assert set(inst) == set(by_key) and len(inst) == len(execd)
+        tiles = _tiles(execd)
+        path_rows = [
+            r
+            for c in range(spec.cores)
+            for r in q[f"dominant_path_htp_{c}"]["data"]
+            if r["op_id"] != "0x0"
+        ]
+        for (uid, start), r in inst.items():
+            e = by_key[(uid, start)]
             assert r["op_id"] == hex(uid)
-            assert r["start_cycle"] == e["args"]["Start Cycle"]
             assert r["cycles"] == e["dur"]
-            assert r["num_dominant_path_cycles"] == e["args"]["Dominant Path Cycles"]
+            if len(tiles[e["args"]["ID"]]) == 1:
+                assert r["num_dominant_path_cycles"] == e["args"]["Dominant Path Cycles"]
+            else:  # a tile's DPC = Σ path rows of its ID inside its interval
+                inside = [
+                    p["dp_cycles"]
+                    for p in path_rows
+                    if int(p["op_id"], 16) == uid
+                    and start <= p["start_cycle"]
+                    and p["end_cycle"] <= start + e["dur"]
+                    and p["cycles"] == e["dur"]
+                ]
+                assert r["num_dominant_path_cycles"] == sum(inside)
             assert r["tid"] == e["tid"] and r["htp"] == cores[e["pid"]]
             assert r["htp_op"] == e["name"] and r["qnn_op"] == e["args"]["QNN Op Name"]
         overall = {row["htp"]: row for row in q["htp_overall_summary"]["data"]}
@@ -233,7 +266,10 @@ def test_htp_graph(generated: dict) -> None:
     """HTP graph nodes are keyed by output tensor, reference real tensors and match the trace."""
     for _spec, _files, d in generated.values():
         g = d["htp"]["graph"]
-        execd = {e["args"]["ID"]: e for e in _executed(d["events"])}
+        # tiles share one ID: the node is written from the op's first tile
+        execd = {}
+        for e in sorted(_executed(d["events"]), key=lambda e: (-e["ts"], -e["tid"])):
+            execd[e["args"]["ID"]] = e
         assert d["htp"]["op_types"] == sorted({n["type"] for n in g["nodes"].values()})
         assert {t["type"] for t in g["tensors"].values()} == {0, 1, 3, 4}
         for key, n in g["nodes"].items():
@@ -248,7 +284,7 @@ def test_htp_graph(generated: dict) -> None:
                 continue
             e = execd[key]
             assert sp["cycles_start"]["100"] == e["args"]["Start Cycle"]
-            assert sp["cycles_duration"]["100"] == e["dur"]
+            assert sp["cycles_duration"]["100"] == e["args"]["Duration (cycles)"]
             assert sp["cycles_dominant"]["100"] == e["args"]["Dominant Path Cycles"]
 
 

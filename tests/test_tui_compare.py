@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.output.baseline import document_of, load_document
 from htptui.output.json import to_json_bytes
 from htptui.tui.compare import CompareApp, DualTimeline, RunLanes
@@ -35,7 +35,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict
     b = FX.make_lane_moved(
         root / "b", FX.make_without_matmul5(root / "c2", FX.make_slower(root / "c1"))
     )
-    return document_of(load_optrace(FX.SAMPLE)), document_of(load_optrace(b))
+    return document_of(load_run(FX.SAMPLE)), document_of(load_run(b))
 
 
 def _names(table: DataTable) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from htptui.analysis.run import analysis_of
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.tui.app import HtpApp
 from htptui.tui.panes.timing import PANE, TimingPane, timing_text
 from tests.test_tui_app import SAMPLE, SIZE, loaded
@@ -46,7 +46,7 @@ async def test_timing_pane_shows_phases_per_execute() -> None:
 
 
 async def test_timing_pane_shows_linting_wait_and_overlap(linting_run: Path) -> None:
-    an = analysis_of(load_optrace(linting_run))
+    an = analysis_of(load_run(linting_run))
     prof = an.run.profile
     assert prof is not None and prof.format == "linting" and prof.lint_ops
     text = timing_text(an)

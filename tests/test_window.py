@@ -10,7 +10,7 @@ import pytest
 from htptui.analysis.ranking import LEVELS
 from htptui.analysis.run import analysis_of
 from htptui.analysis.window import clip_trace, parse_bound
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from tests.conftest import REAL_SAMPLE, sample_dirs
 
 SAMPLES = sample_dirs()
@@ -23,7 +23,7 @@ def _rank_tuple(rk):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_whole_graph_window_equals_whole_graph(sample: Path) -> None:
-    an = analysis_of(load_optrace(sample))
+    an = analysis_of(load_run(sample))
     cs0 = an.first_core_summary()
     assert cs0 is not None
     lo = min(cs.start for cs in an.core_summaries())
@@ -42,7 +42,7 @@ def test_whole_graph_window_equals_whole_graph(sample: Path) -> None:
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_two_halves_add_up(sample: Path) -> None:
-    an = analysis_of(load_optrace(sample))
+    an = analysis_of(load_run(sample))
     for whole in an.core_summaries():
         mid = (whole.start + whole.end) // 2
         a = an.scoped(whole.start, mid).core_summary(whole.core)
@@ -60,7 +60,7 @@ def test_two_halves_add_up(sample: Path) -> None:
 
 def test_window_idle_equals_qhas_idle_rows_clipped() -> None:
     """On the real sample the window's idle is the QHAS Accumulated Idle rows inside the window."""
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     an = analysis_of(opt)
     t = opt.trace
     assert t is not None and opt.qhas is not None and t.rebase is not None
@@ -80,7 +80,7 @@ def test_window_idle_equals_qhas_idle_rows_clipped() -> None:
 
 
 def test_clip_keeps_ops_in_window_and_maps_back() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     t = opt.trace
     assert t is not None
     lo, hi = 10_000, 20_000
@@ -94,7 +94,7 @@ def test_clip_keeps_ops_in_window_and_maps_back() -> None:
 
 
 def test_filter_rescopes_every_figure() -> None:
-    an = analysis_of(load_optrace(REAL_SAMPLE))
+    an = analysis_of(load_run(REAL_SAMPLE))
     f = an.scoped(pattern="HVX")
     assert f.trace is not None and len(f.trace) == int(an.filter_mask("HVX").sum())
     assert set(f.ranking("kernel").names) <= set(an.ranking("kernel").names)

@@ -68,6 +68,7 @@ _DESC_WAIT = "Waits for a previously started DMA to complete before proceeding"
 _DESC_SPILL = "Spills a VTCM resident tensor out to DDR so that its VTCM space can be reused"
 _DESC_FILL = "Fills a previously spilled tensor back from DDR into VTCM"
 _DESC_CUSTOM = "Custom op package kernel (HMX matrix multiply, K-major B operand)"
+_DESC_TILED = "Custom op package kernel split by the central tiler (one ID on every tile)"
 
 _TRACE_HEADER = (
     '{\n  "header": {\n    "header_version": {\n      "major": 1,\n      "minor": 0,\n'
@@ -100,6 +101,10 @@ class SynthSpec:
     cores: int = 1
     custom_op: bool = False
     boundary_ops: bool = False
+    # a custom HVX op in the real tiled form (spec §1.4b): groups of hvx_lanes concurrent tiles
+    # sharing one ID, with the per-op Duration/Dominant Path Cycles copied onto every tile
+    tiled_op: bool = False
+    tile_groups: int = 4
     bare_list: bool = False
     gzip: bool = False
     stem: str = "chrometrace"
@@ -127,6 +132,8 @@ class SynthSpec:
             raise ValueError("boundary_ops needs n_qnn_ops >= 4")
         if self.n_executes < 1:
             raise ValueError("n_executes must be at least 1")
+        if self.tiled_op and (self.n_qnn_ops < 4 or self.tile_groups < 2):
+            raise ValueError("tiled_op needs n_qnn_ops >= 4 and tile_groups >= 2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +176,9 @@ class _Op:
     start: int = 0
     dpc: int = 0
     tid: int = 0
+    # per-op statistics the SDK copies onto every tile of a tiled op (None: untiled, own values)
+    ev_dur: int | None = None
+    ev_dpc: int | None = None
 
     @property
     def end(self) -> int:
@@ -330,8 +340,9 @@ class _Builder:
         node: bool = True,
         core: int | None = None,
         cpp: float | None = None,
+        uid: int | None = None,
     ) -> _Op:
-        """Append one executed op in program order and return it."""
+        """Append one executed op in program order and return it (``uid``: share a tile's ID)."""
         if cpp is None:
             cpp = dur / max(1, round(dur / self.u(2.5, 70.0)))
         op = _Op(
@@ -341,7 +352,7 @@ class _Builder:
             core=qnn.core if core is None else core,
             lane=lane,
             dur=max(1, int(dur)),
-            uid=self.new_uid(qnn.opid),
+            uid=self.new_uid(qnn.opid) if uid is None else uid,
             deps=list(deps or []),
             inputs=list(inputs or []),
             dims=dims,
@@ -419,6 +430,8 @@ def _build(spec: SynthSpec) -> _Model:
     if spec.boundary_ops:
         pos = 3 if n > 3 else n - 1
         kinds[pos] = ("hvx", "Concat", "Concat", "q::Concat")
+    if spec.tiled_op:
+        kinds[3] = ("tiled", "GdnSolve", "GdnSolve", "GdnSolvePackage::GdnSolve")
     chain = [
         _Qnn(f"{base}_{i}", t, 0x12 + 4 * i, (i // 2) % spec.cores)
         for i, (_, t, base, _) in enumerate(kinds)
@@ -625,6 +638,38 @@ def _build(spec: SynthSpec) -> _Model:
                     mem=(65536, 0, ab, ab),
                 )
             outs.append([op])
+        elif unit == "tiled":
+            # the central tiler's form: each group = one HTP op = one ID on `lanes` concurrent tiles
+            h = max(1, act[1] // lanes)
+            tile_dims = [1, h, act[2], act[3] // spec.tile_groups]
+            tb = ab // (lanes * spec.tile_groups)
+            group_prev = prev
+            for _g in range(spec.tile_groups):
+                gid = b.new_uid(q.opid)
+                base_dur = b.r(700, 1500)
+                group = []
+                for j in range(lanes):
+                    src = [group_prev[j]] if len(group_prev) == lanes else list(group_prev)
+                    group.append(
+                        b.add(
+                            kernel,
+                            "uses_hvx",
+                            q,
+                            f"hvx{j}",
+                            int(base_dur * b.u(0.6, 1.4)),
+                            deps=src,
+                            inputs=list(dict.fromkeys(p.uid for p in src)),
+                            dims=list(tile_dims),
+                            dtype="QUInt8",
+                            step=_STEP_ACT,
+                            zero=128,
+                            mem=(0, 0, tb * len(src), tb),
+                            desc=_DESC_TILED,
+                            uid=gid,
+                        )
+                    )
+                group_prev = group
+            outs.append(group_prev)
         else:
             h = act[1] // lanes
             tile_dims = [1, h, act[2], act[3]]
@@ -752,7 +797,84 @@ def _build(spec: SynthSpec) -> _Model:
         + [(f"{chain[-1].name}_post_reshape", chain[-1].opid + 3, True), ("Output", 3, False)]
     )
     _schedule(model, b)
+    _copy_per_op_stats(model)
     return model
+
+
+def _hop_back(rows: list[dict[str, Any]], by_uid: dict[int, list[_Op]]) -> None:
+    """Let the path hop into a shorter concurrent tile of the same ID and back, once per ID.
+
+    The tile on the path keeps two partial rows around the hop (as in the real trace, where one
+    tile's DPC was 38 + 333 cycles); the dominant path still tiles the graph span exactly.
+    """
+    done: set[int] = set()
+    k = 0
+    while k < len(rows):
+        r = rows[k]
+        k += 1
+        if r["htp_op"] == "Accumulated Idle":
+            continue
+        uid = int(r["op_id"], 16)
+        tiles = by_uid.get(uid, [])
+        if len(tiles) < 2 or uid in done:
+            continue
+        owner = next(o for o in tiles if o.start == r["start_cycle"])
+        inner = next(
+            (
+                o
+                for o in sorted(tiles, key=lambda o: o.start)
+                if o is not owner
+                and o.dpc == 0
+                and r["start_cycle"] < o.start
+                and o.end < r["end_cycle"]
+            ),
+            None,
+        )
+        if inner is None:
+            continue
+        done.add(uid)
+        end = r["end_cycle"]
+        first = dict(
+            r, end_cycle=inner.start, partial=True, dp_cycles=inner.start - r["start_cycle"]
+        )
+        hop = dict(
+            r, start_cycle=inner.start, end_cycle=inner.end, partial=False,
+            dp_cycles=inner.dur, cycles=inner.dur,
+        )  # fmt: skip
+        back = dict(
+            r, start_cycle=inner.end, end_cycle=end, partial=end < owner.end,
+            dp_cycles=end - inner.end,
+        )  # fmt: skip
+        rows[k - 1 : k] = [first, hop, back]
+        owner.dpc = first["dp_cycles"] + back["dp_cycles"]
+        inner.dpc = inner.dur
+        k += 2
+
+
+def _copy_per_op_stats(model: _Model) -> None:
+    """Tiles sharing an ID carry per-op figures, as the SDK writes them (spec §1.4b).
+
+    ``Duration (cycles)`` = the first tile's dur, ``Dominant Path Cycles`` = the ``dp_cycles`` of the
+    last dominant-path row recorded for that ID, both repeated on every tile; each tile keeps its
+    own ``dur`` and its true DPC (the QHAS instance row).
+    """
+    by_uid: dict[int, list[_Op]] = {}
+    for op in model.ops:
+        by_uid.setdefault(op.uid, []).append(op)
+    for rows in model.paths.values():
+        _hop_back(rows, by_uid)
+    last_row: dict[str, int] = {}
+    for rows in model.paths.values():
+        for r in rows:
+            if r["htp_op"] != "Accumulated Idle":
+                last_row[r["op_id"]] = r["dp_cycles"]
+    for uid, tiles in by_uid.items():
+        if len(tiles) < 2:
+            continue
+        first = min(tiles, key=lambda o: (o.start, o.tid))
+        for op in tiles:
+            op.ev_dur = first.dur
+            op.ev_dpc = last_row.get(_qid(uid), 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1008,8 +1130,8 @@ def _x_args(op: _Op) -> str:
         f'"QNN Op Type": {_js(op.qnn.type)}',
         f'"QNN Op Name": {_js(op.qnn.name)}',
         f'"Start Cycle": {op.start}',
-        f'"Duration (cycles)": {op.dur}',
-        f'"Dominant Path Cycles": {op.dpc}',
+        f'"Duration (cycles)": {op.dur if op.ev_dur is None else op.ev_dur}',
+        f'"Dominant Path Cycles": {op.dpc if op.ev_dpc is None else op.ev_dpc}',
     ]
     return "{ " + ",".join(parts) + "}"
 
@@ -1213,9 +1335,9 @@ def _htp_text(model: _Model) -> str:
             f'        "input_names": [\n{inames}\n        ],\n        "output_names": ["{_hid(uid)}"]\n      }}'
         )
 
-    for op in model.ops:
-        if not op.node or op.dims is None:
-            continue
+    for op in sorted(model.ops, key=lambda o: (o.start, o.tid)):
+        if not op.node or op.dims is None or op.uid in nodes:
+            continue  # tiles share one ID: one node, written from the first tile
         tensors[op.uid] = (3, _DTYPE_CODES[op.dtype], op.dims)
         items = [
             ("output_step_size", "562", _g(op.step)),
@@ -1228,8 +1350,8 @@ def _htp_text(model: _Model) -> str:
             ("mem_vtcm_read", "100", str(op.mem[2])),
             ("mem_vtcm_write", "100", str(op.mem[3])),
             ("cycles_start", "100", str(op.start)),
-            ("cycles_duration", "100", str(op.dur)),
-            ("cycles_dominant", "100", str(op.dpc)),
+            ("cycles_duration", "100", str(op.dur if op.ev_dur is None else op.ev_dur)),
+            ("cycles_dominant", "100", str(op.dpc if op.ev_dpc is None else op.ev_dpc)),
             ("cycles_per_packet", "100", _g(op.cpp)),
             ("op_flags", "1544", _js(op.flag)),
         ]
@@ -1903,6 +2025,9 @@ SAMPLE_SPECS: dict[str, SynthSpec] = {
     ),
     "synthetic_boundary_ops": SynthSpec(
         name="synthetic_boundary_ops", seed=108, n_qnn_ops=6, hvx_lanes=4, boundary_ops=True
+    ),
+    "synthetic_tiled_custom_op": SynthSpec(
+        name="synthetic_tiled_custom_op", seed=109, n_qnn_ops=4, hvx_lanes=6, tiled_op=True
     ),
 }
 

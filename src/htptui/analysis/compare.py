@@ -32,6 +32,8 @@ class Change:
     a: float | None
     b: float | None
     unit: str = "cycles"  # "cycles" | "us" | "count" | "pct"
+    na_a: str = ""  # why A's figure is n/a (present but not derivable, e.g. idle when Σ DPC > wall)
+    na_b: str = ""
 
     @property
     def delta(self) -> float | None:
@@ -50,7 +52,12 @@ class Change:
 
     @property
     def status(self) -> str:
-        """``added`` (only in B), ``removed`` (only in A), ``changed``, ``same`` or ``missing``."""
+        """``added`` (only in B), ``removed`` (only in A), ``changed``, ``same``, ``n/a`` or ``missing``.
+
+        ``n/a``: a side has the figure but it cannot be derived there (the reason in ``na_a``/``na_b``).
+        """
+        if self.na_a or self.na_b:
+            return "n/a"
         if self.a is None and self.b is None:
             return "missing"
         if self.a is None:
@@ -78,6 +85,8 @@ class Change:
             "rel_pct": None if rel is None else round(rel * 100.0, 4),
             "unit": self.unit,
             "status": self.status,
+            **({"na_reason_a": self.na_a} if self.na_a else {}),
+            **({"na_reason_b": self.na_b} if self.na_b else {}),
         }
 
 
@@ -90,7 +99,7 @@ class Noise:
 
     def significant(self, c: Change) -> bool:
         """Whether a change is worth showing (added and removed figures always are)."""
-        if c.status in ("added", "removed"):
+        if c.status in ("added", "removed", "n/a"):
             return True
         d = c.delta
         if not d:
@@ -253,6 +262,7 @@ class RunFigures:
     graph: dict[str, Any] | None
     complete: bool  # per-op rows cover every op (compare_basis present), not just the top N
     notes: list[str] = field(default_factory=list)
+    na: dict[str, str] = field(default_factory=dict)  # summary label -> why that figure is n/a
 
 
 def _num(v: Any) -> float | None:
@@ -283,6 +293,7 @@ def figures(doc: dict[str, Any]) -> RunFigures:
     cores = doc.get("cores") or []
     multi = len(cores) > 1
     summary: dict[str, tuple[float | None, str]] = {}
+    na: dict[str, str] = {}
     summary["graph wall (cycles)"] = (_num(timing.get("graph_wall_cycles")), "cycles")
     summary["graph wall at the trace clock (µs)"] = (
         _num(timing.get("graph_wall_us_at_trace_clock")),
@@ -309,10 +320,10 @@ def figures(doc: dict[str, Any]) -> RunFigures:
         summary[f"{p}domain: busiest unit (cycles)"] = (core_figs[core]["domain"], "cycles")
         for unit, busy in sorted((c.get("unit_busy") or {}).items()):
             summary[f"{p}{unit} busiest lane busy (cycles)"] = (_num(busy), "cycles")
-        summary[f"{p}accumulated idle = wall − Σ DPC (cycles)"] = (
-            core_figs[core]["idle"],
-            "cycles",
-        )
+        idle_label = f"{p}accumulated idle = wall − Σ DPC (cycles)"
+        summary[idle_label] = (core_figs[core]["idle"], "cycles")
+        if "accumulated_idle_cycles" in c and c.get("accumulated_idle_cycles") is None:
+            na[idle_label] = str(c.get("accumulated_idle_note") or "cannot be derived")
         summary[f"{p}boundary tax busy (cycles)"] = (_num(tax.get("total_busy")), "cycles")
         summary[f"{p}boundary tax on the dominant path (cycles)"] = (
             _num(tax.get("total_dpc")),
@@ -337,6 +348,13 @@ def figures(doc: dict[str, Any]) -> RunFigures:
     notes: list[str] = []
     basis = doc.get(BASIS_KEY)
     name = str(doc.get("name", ""))
+    for c in cores:
+        if "accumulated_idle_cycles" in c and c.get("accumulated_idle_cycles") is None:
+            core = int(c.get("core", 0))
+            notes.append(
+                f"{name or doc.get('source')}: core {core} accumulated idle is n/a "
+                f"({c.get('accumulated_idle_note') or 'cannot be derived'})"
+            )
     if isinstance(basis, dict):
         qnn_ops = _rows_by_name(basis.get("qnn_ops") or [])
         kernels = _rows_by_name(basis.get("kernels") or [])
@@ -374,6 +392,7 @@ def figures(doc: dict[str, Any]) -> RunFigures:
         graph=graph,
         complete=complete,
         notes=notes,
+        na=na,
     )
 
 
@@ -558,7 +577,14 @@ def compare(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> Comparison:
     fa, fb = figures(doc_a), figures(doc_b)
     notes = [*fa.notes, *fb.notes]
     summary = [
-        Change(k, (fa.summary.get(k) or (None, u))[0], (fb.summary.get(k) or (None, u))[0], u)
+        Change(
+            k,
+            (fa.summary.get(k) or (None, u))[0],
+            (fb.summary.get(k) or (None, u))[0],
+            u,
+            na_a=fa.na.get(k, ""),
+            na_b=fb.na.get(k, ""),
+        )
         for k, (_, u) in {**fa.summary, **fb.summary}.items()
     ]
     summary = [c for c in summary if c.status != "missing"]
@@ -768,10 +794,10 @@ def basis_of(an: RunAnalysis) -> dict[str, Any] | None:
     labels = [ln.label for ln in t.lanes]
     out["instances"] = [
         {"qnn_op": names[q], "kernel": names[k], "n": n, "order": o, "lane": labels[ln],
-         "ts": ts, "dur": dur, "dpc": max(dpc, 0)}
-        for q, k, n, o, ln, ts, dur, dpc in zip(
+         "ts": ts, "dur": dur, "dpc": max(dpc, 0), "op_id": f"0x{op_id:016x}"}
+        for q, k, n, o, ln, ts, dur, dpc, op_id in zip(
             t.qnn_op.tolist(), t.kernel.tolist(), n_of, order_of, t.lane.tolist(),
-            t.ts.tolist(), t.dur.tolist(), t.dpc.tolist(), strict=True)
+            t.ts.tolist(), t.dur.tolist(), t.dpc.tolist(), t.op_id.tolist(), strict=True)
     ]  # fmt: skip
     g = an.run.graph
     dag = an.qnn_dag()

@@ -60,10 +60,6 @@ class ExpectedGraph:
         if name not in self.nodes:
             self.nodes.append(name)
 
-    def has_globs(self) -> bool:
-        """Whether any name still contains a glob pattern."""
-        return any(is_glob(n) for n in self.nodes)
-
 
 def is_glob(name: str) -> bool:
     """Whether a name is a glob pattern (``*``, ``?`` or ``[...]``)."""

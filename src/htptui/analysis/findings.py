@@ -1,7 +1,7 @@
 """Findings: rules that tell the engineer what is wrong with a run, each with the numbers behind it.
 
 Every rule is a pure function ``rule(opt, config) -> Iterator[Finding]`` over a loaded
-:class:`~htptui.model.optrace.Optrace`; :func:`run_all` runs them all and sorts the result most severe
+:class:`~htptui.model.run.Run`; :func:`run_all` runs them all and sorts the result most severe
 first, then by impact (cycles of graph wall at stake). Conventions follow the profiling guide: the
 graph wall is the span of the executed ops, a unit's real time is its busiest lane (domain = max, never
 the sum), summed busy cycles are work volume, and a single cold trace is read for structure only.
@@ -30,7 +30,7 @@ from htptui.model.chrometrace import (
     OpTrace,
 )
 from htptui.model.htp_graph import HtpGraph
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 SEVERITIES = ("high", "medium", "low", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -51,6 +51,23 @@ class Finding:
     qnn_ops: tuple[str, ...] = ()
     # cycles of graph wall at stake (0 when not measurable); orders findings within a severity
     impact: float = 0.0
+
+    def op_refs(self, trace: OpTrace | None, limit: int | None = None) -> list[dict[str, Any]]:
+        """The ops concerned, named by ID, kernel and QNN op (never only an internal index)."""
+        if trace is None:
+            return []
+        ops = self.ops if limit is None else self.ops[:limit]
+        return [
+            {
+                "id": trace.op_id_str(i),
+                "kernel": trace.kernel_name(i),
+                "qnn_op": trace.qnn_op_name(i),
+                "lane": trace.lane_of(i).label,
+                "ts": int(trace.ts[i]),
+            }
+            for i in ops
+            if 0 <= i < len(trace)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict of this finding."""
@@ -222,7 +239,7 @@ def _cores(trace: OpTrace) -> list[int]:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HVX and HMX (per core and within each QNN op), or independent branches, that ran back to back."""
     t = opt.trace
     if t is None or not len(t):
@@ -244,7 +261,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                     severity=_severity(hideable, wall, cfg),
                     title=(
                         f"HVX and HMX ran back to back on core {core}: "
-                        f"{cs.overlap_pct:.1f} % overlap"
+                        f"{cs.overlap_pct:.2f} % overlap"
                     ),
                     advice=(
                         "Pipeline the HVX work (format changes, glue) against HMX compute, e.g. by "
@@ -290,7 +307,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             yield Finding(
                 rule="serialisation",
                 severity=_severity(hideable, wall, cfg),
-                title=f"{name}: {order} ({pct:.1f} % overlap, gap {gap:,} cycles)",
+                title=f"{name}: {order} ({pct:.2f} % overlap, gap {gap:,} cycles)",
                 advice=(
                     "Split the op into tiles so its HVX stage of one tile overlaps the HMX stage of "
                     "the next, or move the HVX format change out of the critical path."
@@ -312,7 +329,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         yield from _serial_branches(opt, cfg, core, cm, wall)
 
 
-def _qnn_reachability(opt: Optrace, names: list[str]) -> dict[str, set[str]] | None:
+def _qnn_reachability(opt: Run, names: list[str]) -> dict[str, set[str]] | None:
     """QNN op → the QNN ops it (transitively) depends on, from the compiled graph."""
     dag = analysis_of(opt).qnn_dag()
     if dag is None:
@@ -346,7 +363,7 @@ def _closure(direct: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
 
 
 def _serial_branches(
-    opt: Optrace, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
+    opt: Run, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
 ) -> Iterator[Finding]:
     """Independent QNN ops (no path between them in the compiled graph) whose busy times never overlap."""
     t = opt.trace
@@ -404,7 +421,7 @@ def _serial_branches(
     )
 
 
-def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def boundary_tax(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Spill/Fill/Concat/ForceFormat and DMA-wait cycles on the dominant path above a share of the wall."""
     t = opt.trace
     if t is None or not len(t):
@@ -421,8 +438,8 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             "graph wall (cycles)": cs.wall,
             "on the dominant path (cycles)": b.total_dpc,
             "on the dominant path % of wall": _r(b.pct(b.total_dpc)),
-            "busy (cycles)": b.total_busy,
-            "busy % of wall": _r(b.pct(b.total_busy)),
+            "busy, work volume summed over lanes (cycles)": b.total_busy,
+            "busy % of Σ busy": _pct(b.total_busy, cs.busy_sum),
         }
         for cat, (n, _busy, dpc) in sorted(b.by_category.items(), key=lambda kv: -kv[1][2]):
             ev[f"{cat} ops"] = n
@@ -438,7 +455,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             rule="boundary_tax",
             severity=_severity(b.total_dpc, cs.wall, cfg),
             title=(
-                f"Boundary tax: {b.pct(b.total_dpc):.1f} % of the wall is format changes, "
+                f"Boundary tax: {b.pct(b.total_dpc):.2f} % of the wall is format changes, "
                 f"spills/fills and DMA waits (mostly {top})"
             ),
             advice=(
@@ -452,7 +469,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HMX ops whose HVX glue domain (busiest HVX lane within the op) exceeds their HMX domain."""
     t = opt.trace
     if t is None or not len(t):
@@ -475,7 +492,12 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             if not hvx or not hmx:
                 continue
             hv_lane, hv = max(hvx.items(), key=lambda kv: kv[1])
-            hm = max(hmx.values())
+            hm_lane, hm = max(hmx.items(), key=lambda kv: kv[1])
+            # HMX thread busy includes the DMA ops riding the HMX thread (v2.45); HMX compute
+            # counts uses_hmx ops only (trap 20: two named figures, never one for the other)
+            hm_compute = int(
+                t.dur[idx[(t.lane[idx] == hm_lane) & ((t.flags[idx] & FLAG_HMX) != 0)]].sum()
+            )
             excess = hv - hm
             if (
                 hv <= cfg.unit_bound_ratio * hm
@@ -488,8 +510,8 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                 rule="unit_bound",
                 severity=_severity(excess, wall, cfg),
                 title=(
-                    f"{name} is HVX-bound: HVX glue domain {hv:,} cycles vs HMX domain {hm:,} "
-                    f"({hv / hm:.1f}×)"
+                    f"{name} is HVX-bound: HVX glue domain {hv:,} cycles vs HMX thread busy {hm:,} "
+                    f"({hv / hm:.2f}×)"
                 ),
                 advice=(
                     "Cut the HVX glue (format changes, quantise/requantise, layout shuffles) or spread "
@@ -501,8 +523,9 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                     "HVX domain (busiest HVX lane, cycles)": hv,
                     "busiest HVX lane": t.lanes[hv_lane].label,
                     "HVX lanes used": len(hvx),
-                    "HMX domain (HMX lane busy, cycles)": hm,
-                    "HVX ÷ HMX": _r(hv / hm),
+                    "HMX thread busy (cycles, incl. DMA on the HMX thread)": hm,
+                    "HMX compute (uses_hmx ops, cycles)": hm_compute,
+                    "HVX ÷ HMX thread busy": _r(hv / hm),
                     "excess over HMX (cycles)": excess,
                     "excess % of wall": _pct(excess, wall),
                 },
@@ -512,7 +535,7 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             )
 
 
-def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Kernels with instances whose cycles per packet are far above the kernel's (or native) median.
 
     One finding per kernel (the worst instance's numbers, plus how many instances and how many
@@ -580,11 +603,11 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         qnn = t.qnn_op_name(worst)
         count = int(members.size)
         if count == 1:
-            title = f"{names[k]} in {qnn} ran at {cpp[worst]:.2f} cycles/packet, {ratio:.1f}× the {basis}"
+            title = f"{names[k]} in {qnn} ran at {cpp[worst]:.2f} cycles/packet, {ratio:.2f}× the {basis}"
         else:
             title = (
                 f"{count} {names[k]} instances ran ≥ {cfg.packet_factor:g}× the {basis} in cycles/packet "
-                f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.1f}×)"
+                f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.2f}×)"
             )
         ops = tuple(int(i) for i in idx[members[: cfg.packet_max_ops]])
         yield Finding(
@@ -614,7 +637,7 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def dispatch_overhead(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def dispatch_overhead(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Full-graph wall (QNN accelerator µs) far above compute (Accelerator µs): per-op dispatch overhead."""
     prof = opt.profile
     ex = prof.first_execute if prof is not None else None
@@ -643,7 +666,7 @@ def dispatch_overhead(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         rule="dispatch_overhead",
         severity="high" if share >= 0.5 else "medium",
         title=(
-            f"Dispatch overhead: the graph wall ({wall_us:,.0f} µs) is {wall_us / comp_us:.1f}× "
+            f"Dispatch overhead: the graph wall ({wall_us:,.0f} µs) is {wall_us / comp_us:.2f}× "
             f"its compute ({comp_us:,.0f} µs)"
         ),
         advice=(
@@ -659,7 +682,7 @@ def _trace_index_by_key(t: OpTrace) -> dict[tuple[int, int], int]:
     return {(int(t.op_id[i]), int(t.start_cycle[i])): i for i in range(len(t))}
 
 
-def idle_bubbles(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def idle_bubbles(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Accumulated idle on the dominant path above a share of the wall, naming the longest bubbles."""
     t, q = opt.trace, opt.qhas
     if q is None:
@@ -703,7 +726,7 @@ def idle_bubbles(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             rule="idle_bubbles",
             severity=_severity(idle_total, wall, cfg),
             title=(
-                f"{_pct(idle_total, wall):.1f} % of the wall is idle on the dominant path"
+                f"{_pct(idle_total, wall):.2f} % of the wall is idle on the dominant path"
                 + (f"; the longest bubble is {top.dp_cycles:,} cycles" if top else "")
             ),
             advice=(
@@ -732,7 +755,7 @@ class MemoryVerdict:
     ops: tuple[int, ...]
 
 
-def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
+def memory_verdicts(opt: Run, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
     """Memory- vs compute-bound verdict per QNN op from QHAS DRAM/VTCM bytes against working cycles."""
     cfg = cfg or FindingsConfig()
     t = opt.trace
@@ -771,7 +794,7 @@ def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[Mem
     return out
 
 
-def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def memory_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """QNN ops moving more DRAM/VTCM bytes per working cycle than the documented thresholds."""
     verdicts = memory_verdicts(opt, cfg)
     mem = sorted((v for v in verdicts if v.memory_bound), key=lambda v: -v.dram_per_cycle)
@@ -806,7 +829,7 @@ def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def clock_traps(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Aggregate cycle figures read as wall, the cold first execute, and single-rep traces."""
     tm = analysis_of(opt).timing()
     for c in tm.rate_checks:
@@ -873,7 +896,7 @@ def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 
 def shared_static_tensors(
-    opt: Optrace, cfg: FindingsConfig | None = None
+    opt: Run, cfg: FindingsConfig | None = None
 ) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
     """STATIC tensors (not shape/scalar constants) consumed by nodes of ≥ 2 QNN ops: (tensor, QNN ops, nodes).
 
@@ -920,7 +943,7 @@ def _shared_static_tensors_basic(
 
 
 def shared_constants(
-    opt: Optrace,
+    opt: Run,
     cfg: FindingsConfig,
     expected: Mapping[str, Iterable[str]] | None = None,
 ) -> Iterator[Finding]:
@@ -985,7 +1008,71 @@ def shared_constants(
             )
 
 
-def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def _suspected_false_dependencies(opt: Run, expected_path: Any = None) -> list[Any]:
+    """graph_diff's shared STATIC tensors that join ops the expected graph keeps independent."""
+    if opt.graph is None:
+        return []
+    from htptui.analysis import graph_diff
+    from htptui.errors import InputError
+
+    try:
+        diff = graph_diff.diff_run(opt, expected_path)
+    except InputError:
+        return []  # a bad expected graph is reported (exit 1) by the graph-diff section and `dag`
+    if diff is None or diff.expected_source is None:
+        return []
+    return [(diff, s) for s in diff.shared.suspected]
+
+
+def false_dependency(opt: Run, cfg: FindingsConfig, expected_path: Any = None) -> Iterator[Finding]:
+    """A constant deduplicated across ops the expected graph keeps independent: always HIGH.
+
+    Uses the expected graph given (``--expected``) or ``expected.dag`` beside the trace.
+    """
+    t = opt.trace
+    trace_idx: dict[int, list[int]] = {}
+    if t is not None:
+        for i in range(len(t)):
+            trace_idx.setdefault(int(t.op_id[i]), []).append(i)
+    node_id = {n.key: n.id for n in opt.graph.nodes.values()} if opt.graph is not None else {}
+    for diff, sh in _suspected_false_dependencies(opt, expected_path):
+        ten = sh.tensor
+        nodes = [node_id[c[0]] for c in ten.consumers if c[0] in node_id]
+        ops = tuple(i for n in nodes for i in trace_idx.get(n, ()))
+        ev: Evidence = {
+            "tensor": ten.key,
+            "dims": "x".join(str(d) for d in ten.dims),
+            "data type": ten.dtype,
+            "QNN ops sharing it": ", ".join(sh.ops[: cfg.max_listed]),
+            "independent in the expected graph": "; ".join(
+                f"{a} / {b}" for a, b in sh.independent_pairs[: cfg.max_listed]
+            ),
+            "expected graph": str(diff.expected_source),
+        }
+        if ten.nbytes is not None:
+            ev["bytes"] = ten.nbytes
+        for a, b in sh.independent_pairs[: cfg.max_listed]:
+            ov = diff.overlap(a, b)
+            if ov is not None and ov.pct is not None:
+                ev[f"{a} / {b} overlap %"] = _r(ov.pct)
+        yield Finding(
+            rule="false_dependency",
+            severity="high",
+            title=(
+                f"Suspected dedup-induced false dependency: constant {ten.key} is shared by "
+                f"{', '.join(sh.ops[:4])}, which the expected graph keeps independent"
+            ),
+            advice=(
+                "Make the per-branch constants non-dedupable (distinct content, or graph inputs) "
+                "so the compiler stops merging them into one buffer that serialises the branches."
+            ),
+            evidence=ev,
+            ops=ops,
+            qnn_ops=tuple(sh.ops),
+        )
+
+
+def dsp_heap(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """The DSP heap left behind between context creation and free, when a heap profile is present."""
     h = opt.heap
     if h is None or h.delta is None:
@@ -1014,7 +1101,7 @@ def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-RuleFn = Callable[[Optrace, FindingsConfig], Iterator[Finding]]
+RuleFn = Callable[[Run, FindingsConfig], Iterator[Finding]]
 RULES: dict[str, RuleFn] = {
     "serialisation": serialisation,
     "boundary_tax": boundary_tax,
@@ -1025,6 +1112,7 @@ RULES: dict[str, RuleFn] = {
     "memory_bound": memory_bound,
     "clock_traps": clock_traps,
     "shared_constants": shared_constants,
+    "false_dependency": false_dependency,
     "dsp_heap": dsp_heap,
 }
 
@@ -1044,16 +1132,29 @@ def at_least(findings: Iterable[Finding], min_severity: str) -> list[Finding]:
 
 
 def run_all(
-    opt: Optrace,
+    opt: Run,
     config: FindingsConfig | None = None,
     expected: Mapping[str, Iterable[str]] | None = None,
+    expected_path: Any = None,
 ) -> list[Finding]:
-    """Run every rule; ``expected`` maps QNN op → its expected predecessors (for false dependencies)."""
+    """Run every rule.
+
+    ``expected`` maps QNN op → its expected predecessors (for false dependencies);
+    ``expected_path`` is an expected-graph file (default: ``expected.dag`` beside the trace).
+    """
     cfg = config or FindingsConfig()
     out: list[Finding] = []
+    false_dep = list(false_dependency(opt, cfg, expected_path))
+    reported = {str(f.evidence.get("tensor")) for f in false_dep}
     for name, rule in RULES.items():
         if name == "shared_constants":
-            out.extend(shared_constants(opt, cfg, expected))
+            out.extend(
+                f
+                for f in shared_constants(opt, cfg, expected)
+                if str(f.evidence.get("tensor")) not in reported
+            )
+        elif name == "false_dependency":
+            out.extend(false_dep)
         else:
             out.extend(rule(opt, cfg))
     return sort_findings(out)

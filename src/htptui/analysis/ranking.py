@@ -3,6 +3,13 @@
 A tiled op runs as several instances, often on several lanes at once; a group row shows its instance
 count, busy cycles (work volume) against its span (first start to last end) and the maximum number of
 instances running at once.
+
+DPC is the resolved per-instance figure ``OpTrace.dpc`` (htptui.model.dpc): on a tiled op it comes
+from the QHAS join, never from the per-op value copied onto every tile. "% path" always divides by the
+graph's path (Σ DPC over every executed op), also when the ranking is built over a filtered subset;
+the share of the filtered set is the separate :meth:`Ranking.filtered_pct`. A group's cycles per
+packet is Σ cycles ÷ Σ packets (packets of an instance = dur / cpp where cpp > 0), not a mean of
+per-instance ratios.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from functools import cached_property
 import numpy as np
 
 from htptui.analysis.intervals import grouped_max_concurrency
-from htptui.model.chrometrace import OpTrace
+from htptui.model.chrometrace import FLAG_DMA, FLAG_DMA_SET, FLAG_DMA_WAIT, OpTrace
+from htptui.model.dpc import known_mask
 
 LEVELS = ("instance", "qnn_op", "kernel")
 LEVEL_LABELS = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
@@ -36,13 +44,15 @@ class Ranking:
     instances: np.ndarray
     span: np.ndarray
     concurrency: np.ndarray
-    cpp: np.ndarray  # mean cycles per packet over instances that report one (nan if none)
-    units: np.ndarray  # bitmask of UNIT_BITS
+    cpp: np.ndarray  # Σ cycles ÷ Σ packets over instances that report a rate (nan if none)
+    units: np.ndarray  # bitmask of UNIT_BITS (DMA for DMA ops, whatever lane they ride)
     first_ts: np.ndarray
-    dpc_total: int
+    dpc_total: int  # the graph's path: Σ DPC over every executed op (not only the filtered ones)
     # members: trace op indices of row r are member_order[member_start[r]:member_start[r+1]]
     member_order: np.ndarray
     member_start: np.ndarray
+    dpc_filtered_total: int = 0  # Σ DPC over the ops this ranking was built from (the filter)
+    dpc_exact: np.ndarray | None = None  # per row: every member's DPC is a per-instance figure
 
     def __len__(self) -> int:
         return len(self.names)
@@ -52,8 +62,17 @@ class Ranking:
         return self.member_order[self.member_start[row] : self.member_start[row + 1]]
 
     def dpc_pct(self, row: int) -> float:
-        """Row DPC as a percentage of the path (Σ DPC over executed ops, QHAS convention)."""
+        """Row DPC as a percentage of the graph's path (Σ DPC over all executed ops, QHAS convention)."""
         return 100.0 * float(self.dpc[row]) / self.dpc_total if self.dpc_total else 0.0
+
+    def filtered_pct(self, row: int) -> float:
+        """Row DPC as a percentage of the filtered set's Σ DPC (a separate, labelled share)."""
+        tot = self.dpc_filtered_total
+        return 100.0 * float(self.dpc[row]) / tot if tot else 0.0
+
+    def row_dpc_exact(self, row: int) -> bool:
+        """Whether the row's DPC is a sum of true per-instance figures (False: op-level, tiled)."""
+        return True if self.dpc_exact is None else bool(self.dpc_exact[row])
 
     @property
     def parallelism(self) -> np.ndarray:
@@ -114,7 +133,9 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         raise ValueError(f"level must be one of {LEVELS}")
     idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
     dpc_all = np.maximum(trace.dpc, 0)
-    lane_units = np.array([UNIT_BITS.get(ln.unit, 8) for ln in trace.lanes] or [8], dtype=np.int64)
+    graph_path = int(dpc_all.sum())
+    known = known_mask(trace)
+    units_all = op_units(trace)
     if level == "instance":
         order = idx[np.lexsort((trace.ts[idx], -dpc_all[idx]))]
         cpp = trace.cpp[order].astype(np.float64)
@@ -127,11 +148,13 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
             span=trace.dur[order].copy(),
             concurrency=np.ones(order.size, dtype=np.int64),
             cpp=cpp,
-            units=lane_units[trace.lane[order]] if order.size else np.zeros(0, np.int64),
+            units=units_all[order],
             first_ts=trace.ts[order].copy(),
-            dpc_total=int(dpc_all[idx].sum()),
+            dpc_total=graph_path,
             member_order=order,
             member_start=np.arange(order.size + 1, dtype=np.int64),
+            dpc_filtered_total=int(dpc_all[idx].sum()),
+            dpc_exact=known[order],
         )
     key_col = trace.qnn_op if level == "qnn_op" else trace.kernel
     keys = key_col[idx]
@@ -145,15 +168,11 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, inverse, ts)
     np.maximum.at(last, inverse, end)
-    cpp_vals = trace.cpp[idx].astype(np.float64)
-    has = ~np.isnan(cpp_vals)
-    cpp_sum = np.bincount(inverse[has], weights=cpp_vals[has], minlength=n)
-    cpp_n = np.bincount(inverse[has], minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cpp = np.where(cpp_n > 0, cpp_sum / np.maximum(cpp_n, 1), np.nan)
+    cpp = group_cpp(trace.cpp[idx], trace.dur[idx], inverse, n)
     units = np.zeros(n, dtype=np.int64)
     if idx.size:
-        np.bitwise_or.at(units, inverse, lane_units[trace.lane[idx]])
+        np.bitwise_or.at(units, inverse, units_all[idx])
+    unknown = np.bincount(inverse, weights=(~known[idx]).astype(np.int64), minlength=n)
     conc = grouped_max_concurrency(inverse, ts, end, n)
     row_order = np.lexsort((first, -dpc))
     # members grouped by row, in time order inside a row
@@ -174,7 +193,34 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         cpp=cpp[row_order],
         units=units[row_order],
         first_ts=first[row_order],
-        dpc_total=int(dpc_all[idx].sum()),
+        dpc_total=graph_path,
         member_order=member_order,
         member_start=member_start,
+        dpc_filtered_total=int(dpc_all[idx].sum()),
+        dpc_exact=(unknown == 0)[row_order],
     )
+
+
+def op_units(trace: OpTrace) -> np.ndarray:
+    """UNIT_BITS per op: DMA for DMA transfers, sets and waits (on whatever lane), else the lane's unit."""
+    lane_units = np.array([UNIT_BITS.get(ln.unit, 8) for ln in trace.lanes] or [8], dtype=np.int64)
+    out = lane_units[trace.lane] if len(trace) else np.zeros(0, np.int64)
+    dma = (trace.flags & (FLAG_DMA | FLAG_DMA_SET | FLAG_DMA_WAIT)) != 0
+    return np.where(dma, UNIT_BITS["DMA"], out)
+
+
+def group_cpp(cpp: np.ndarray, dur: np.ndarray, inverse: np.ndarray, n: int) -> np.ndarray:
+    """Cycles per packet of each group: Σ cycles ÷ Σ packets (packets = dur / cpp where cpp > 0).
+
+    Groups whose instances all report 0 cycles/packet get 0; groups with no rate at all get nan.
+    """
+    vals = cpp.astype(np.float64)
+    pos = np.isfinite(vals) & (vals > 0)
+    packets = np.zeros(vals.shape[0])
+    packets[pos] = dur[pos] / vals[pos]
+    cyc = np.bincount(inverse[pos], weights=dur[pos].astype(np.float64), minlength=n)
+    pk = np.bincount(inverse[pos], weights=packets[pos], minlength=n)
+    zero = np.bincount(inverse[np.isfinite(vals) & (vals == 0)], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(pk > 0, cyc / np.maximum(pk, 1e-300), np.nan)
+    return np.where((pk <= 0) & (zero > 0), 0.0, out)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from htptui.analysis.graph_diff import GraphDiff
     from htptui.analysis.timing import Timing
     from htptui.model.chrometrace import OpTrace
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 T = TypeVar("T")
 # findings rules that read whole-graph QHAS tables (the dominant path's idle rows, per-instance
@@ -57,10 +57,6 @@ class Scope:
     pattern: str | None = None
     drill: tuple[tuple[str, str], ...] = ()
 
-    def filtered(self, pattern: str | None) -> Scope:
-        """The same drill with another filter (a new filter clears the drill)."""
-        return Scope(pattern, ())
-
     def into(self, level: str, name: str) -> Scope:
         """One drill step deeper."""
         return Scope(self.pattern, (*self.drill, (level, name)))
@@ -76,7 +72,7 @@ ALL = Scope()
 class RunAnalysis:
     """Lazily computed, cached figures of one loaded run."""
 
-    def __init__(self, run: Optrace) -> None:
+    def __init__(self, run: Run) -> None:
         self.run = run
         self._lock = threading.Lock()  # guards _locks only
         self._locks: dict[Hashable, threading.Lock] = {}
@@ -133,8 +129,10 @@ class RunAnalysis:
         root = self.parent.trace if self.parent is not None else None
 
         def compute() -> summary.CoreSummary:
-            flagged = summary.hmx_flagged(root, core) if root is not None else None
-            return summary.core_summary(t, core, self.spans.get(core), flagged)
+            if root is None:
+                return summary.core_summary(t, core)
+            flagged = summary.hmx_flagged(root, core)
+            return summary.core_summary(t, core, span=self.spans.get(core), hmx_flags=flagged)
 
         return self._memo(("core_summary", core), compute)
 
@@ -364,17 +362,26 @@ class RunAnalysis:
 
         return self._memo("checks", lambda: cross_checks(self.run))
 
-    def findings(self, expected: Any = None) -> list[Finding]:
-        """Every findings rule, most severe first (``expected`` QNN-op deps as in ``run_all``)."""
+    def findings(
+        self, expected: Any = None, expected_path: str | Path | None = None
+    ) -> list[Finding]:
+        """Every findings rule, most severe first (``expected`` QNN-op deps and ``expected_path``
+        an expected graph file, as in ``run_all``); raises InputError for a bad expected file."""
         from htptui.analysis.findings import run_all
 
-        key = ("findings", None if expected is None else _freeze(expected))
+        key = (
+            "findings",
+            None if expected is None else _freeze(expected),
+            None if expected_path is None else str(expected_path),
+        )
         if self.parent is None:
-            return self._memo(key, lambda: run_all(self.run, expected=expected))
-        return self._memo(key, lambda: self._scoped_findings(expected))
+            return self._memo(
+                key, lambda: run_all(self.run, expected=expected, expected_path=expected_path)
+            )
+        return self._memo(key, lambda: self._scoped_findings(expected, expected_path))
 
     def findings_left_out(self) -> frozenset[str]:
-        """Rules a scoped analysis does not run (they read whole-graph QHAS tables)."""
+        """Rules a scoped analysis does not report (they read whole-graph QHAS tables)."""
         skip: frozenset[str] = frozenset()
         if self.window != (None, None):
             skip |= SCOPED_SKIP_WINDOW
@@ -382,38 +389,33 @@ class RunAnalysis:
             skip |= SCOPED_SKIP_FILTER
         return skip
 
-    def _scoped_findings(self, expected: Any) -> list[Finding]:
-        """Findings of a window/filter: the same rules on the scoped run, ops mapped back to the
-        full trace; rules that read whole-graph QHAS tables are left out (:data:`SCOPED_SKIP`)."""
+    def _scoped_findings(self, expected: Any, expected_path: str | Path | None) -> list[Finding]:
+        """Findings of a window/filter: every rule on the scoped run (``run_all``, unchanged), the
+        rules that read whole-graph QHAS tables dropped (:meth:`findings_left_out`), and the ops
+        mapped back to the full trace."""
         import dataclasses
 
-        from htptui.analysis.findings import RULES, FindingsConfig, shared_constants, sort_findings
+        from htptui.analysis.findings import run_all
 
-        cfg = FindingsConfig()
         skip = self.findings_left_out()
-        out = []
-        for name, rule in RULES.items():
-            if name in skip:
-                continue
-            found = (
-                shared_constants(self.run, cfg, expected)
-                if name == "shared_constants"
-                else rule(self.run, cfg)
-            )
-            out.extend(found)
+        out = [
+            f
+            for f in run_all(self.run, expected=expected, expected_path=expected_path)
+            if f.rule not in skip
+        ]
         if self.op_map is not None and self.op_map.size:
             m = self.op_map
             out = [dataclasses.replace(f, ops=tuple(int(m[i]) for i in f.ops if 0 <= i < m.size))
                    for f in out]  # fmt: skip
-        return sort_findings(out)
+        return out
 
     def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
         """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""
-        from htptui.analysis.graph_diff import diff_optrace
+        from htptui.analysis.graph_diff import diff_run
 
         return self._memo(
             ("graph_diff", None if expected is None else str(expected)),
-            lambda: diff_optrace(self.run, expected),
+            lambda: diff_run(self.run, expected),
         )
 
     def compare_basis(self) -> dict[str, Any] | None:
@@ -437,6 +439,7 @@ class RunAnalysis:
             ]
         if self.run.graph is not None:
             steps.append(("QNN-op DAG", self.qnn_dag))
+        steps.append(("cross-checks", self.cross_checks))  # the header warns when they disagree
         for k, (label, step) in enumerate(steps):
             if progress is not None:
                 progress(k / len(steps), f"analysing: {label}")
@@ -468,7 +471,7 @@ _ANALYSES: weakref.WeakKeyDictionary[Any, RunAnalysis] = weakref.WeakKeyDictiona
 _ANALYSES_LOCK = threading.Lock()
 
 
-def analysis_of(run: Optrace) -> RunAnalysis:
+def analysis_of(run: Run) -> RunAnalysis:
     """The one :class:`RunAnalysis` of a loaded run (created on first use)."""
     with _ANALYSES_LOCK:
         an = _ANALYSES.get(run)

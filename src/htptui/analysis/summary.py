@@ -119,6 +119,13 @@ class BoundaryTax:
         return 100.0 * cycles / self.wall if self.wall else 0.0
 
 
+DOMAIN_UNITS = ("HMX", "HVX")  # DMA is never a domain (trap 20)
+
+IDLE_NOTE_OVER_WALL = "Σ DPC > wall: the DPC values are not a dominant-path split"
+IDLE_NOTE_UNKNOWN_SPLIT = "tiled ops without QHAS: per-tile DPC unknown"
+IDLE_NOTE_ABSENT = "some ops carry no Dominant Path Cycles"
+
+
 @dataclass(frozen=True, slots=True)
 class CoreSummary:
     """Figures for one HTP core."""
@@ -130,11 +137,18 @@ class CoreSummary:
     lanes: tuple[LaneStats, ...]
     unit_busy: dict[str, int]  # per unit: its busiest lane's busy (HVX = max lane, not sum)
     busy_sum: int  # Σ dur across lanes: work volume, NOT wall
-    dpc_sum: int  # Σ Dominant Path Cycles over executed ops
-    hvx_hmx_overlap: int  # cycles where some HVX lane and the HMX lane are both busy
+    dpc_sum: int  # Σ of the resolved per-instance DPC (OpTrace.dpc) over executed ops
+    hvx_hmx_overlap: int  # cycles where some HVX lane and HMX compute are both busy
     boundary: BoundaryTax
     hvx_union: int
     hmx_union: int
+    dpc_exact: bool = True  # every op's DPC is a true per-instance figure (htptui.model.dpc)
+    # HMX thread busy: Σ dur on the busiest HMX lane (= QHAS HMX cycles_used; on v2.45 it includes
+    # the DMA ops that ride the HMX thread). HMX compute: Σ dur of its uses_hmx ops only.
+    hmx_thread_busy: int = 0
+    hmx_compute: int = 0
+    dma_on_hmx_thread: bool = False  # DMA/sync ops ran on an HMX lane (v2.45 layout)
+    dpc_unknown_note: str = ""  # why dpc_exact is False
 
     @property
     def wall(self) -> int:
@@ -142,16 +156,25 @@ class CoreSummary:
         return self.end - self.start
 
     @property
+    def domain_busy(self) -> dict[str, int]:
+        """Busiest-lane busy of the domain units (HMX, HVX; '?' only when neither is present)."""
+        dom = {u: v for u, v in self.unit_busy.items() if u in DOMAIN_UNITS}
+        if not dom:
+            dom = {u: v for u, v in self.unit_busy.items() if u == "?"}
+        return dom
+
+    @property
     def domain_unit(self) -> str:
-        """The busiest unit (its busiest lane)."""
-        if not self.unit_busy:
+        """The busiest domain unit: HMX or HVX, never DMA (trap 20)."""
+        dom = self.domain_busy
+        if not dom:
             return "-"
-        return max(self.unit_busy.items(), key=lambda kv: kv[1])[0]
+        return max(dom.items(), key=lambda kv: (kv[1], kv[0] == "HMX"))[0]
 
     @property
     def domain_cycles(self) -> int:
-        """Domain cycles = max over units of the unit's busiest lane (never the sum)."""
-        return max(self.unit_busy.values(), default=0)
+        """Domain = max(HMX thread cycles_used, max HVX thread cycles_used); never a sum, never DMA."""
+        return max(self.domain_busy.values(), default=0)
 
     @property
     def dpc_consistent(self) -> bool:
@@ -159,14 +182,31 @@ class CoreSummary:
         return self.dpc_sum <= self.wall
 
     @property
-    def idle(self) -> int:
-        """Accumulated idle on the dominant path: wall − Σ DPC (= QHAS Accumulated Idle)."""
+    def idle(self) -> int | None:
+        """Accumulated idle on the dominant path: wall − Σ DPC (= QHAS Accumulated Idle).
+
+        None when it cannot be derived (see :attr:`idle_note`); never negative.
+        """
+        if not self.dpc_exact or not self.dpc_consistent:
+            return None
         return self.wall - self.dpc_sum
 
     @property
-    def idle_pct(self) -> float:
-        """Idle as a percentage of the wall (= QHAS percent_idle)."""
-        return 100.0 * self.idle / self.wall if self.wall else 0.0
+    def idle_note(self) -> str:
+        """Why :attr:`idle` is None ('' when it is known)."""
+        if not self.dpc_exact:
+            return self.dpc_unknown_note or IDLE_NOTE_UNKNOWN_SPLIT
+        if not self.dpc_consistent:
+            return IDLE_NOTE_OVER_WALL
+        return ""
+
+    @property
+    def idle_pct(self) -> float | None:
+        """Idle as a percentage of the wall (= QHAS percent_idle); None when idle is unknown."""
+        idle = self.idle
+        if idle is None:
+            return None
+        return 100.0 * idle / self.wall if self.wall else 0.0
 
     @property
     def overlap_pct(self) -> float:
@@ -275,8 +315,25 @@ def core_summary(
     # HVX∥HMX: compute ops only (DMA transfers that ride the HMX lane in v2.45 are not HMX compute)
     f = trace.flags[m]
     hmx_compute = hmx & ((f & FLAG_HMX) != 0)
+    dma_ops = (f & (FLAG_DMA | FLAG_DMA_SET | FLAG_DMA_WAIT)) != 0
     if not (hmx_compute.any() if hmx_flags is None else hmx_flags):
-        hmx_compute = hmx
+        # no uses_hmx flags at all: every HMX-lane op that is not DMA or a sync counts as compute
+        hmx_compute = hmx & ~dma_ops & ((f & FLAG_SYNC) == 0)
+    # HMX compute per HMX lane (the busiest one, like cycles_used)
+    hmx_compute_busy = 0
+    for ls in lanes:
+        if ls.lane.unit == "HMX":
+            sel = hmx_compute & (lane == ls.lane.index)
+            hmx_compute_busy = max(hmx_compute_busy, int(dur[sel].sum()))
+    from htptui.model.dpc import DPC_ABSENT, DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN, known_mask
+
+    known = known_mask(trace)[m] if m.any() else np.ones(0, dtype=bool)
+    src = trace.dpc_source[m]
+    unknown_note = ""
+    if ((src == DPC_OP_LEVEL) | (src == DPC_SPLIT_UNKNOWN)).any():
+        unknown_note = IDLE_NOTE_UNKNOWN_SPLIT
+    elif (src == DPC_ABSENT).any():
+        unknown_note = IDLE_NOTE_ABSENT
     overlap = intervals.intersection_length(ts[hvx], end[hvx], ts[hmx_compute], end[hmx_compute])
     return CoreSummary(
         core=core,
@@ -291,6 +348,11 @@ def core_summary(
         boundary=boundary_tax(trace, m, wall),
         hvx_union=intervals.union_length(ts[hvx], end[hvx]),
         hmx_union=intervals.union_length(ts[hmx_compute], end[hmx_compute]),
+        dpc_exact=bool(known.all()),
+        hmx_thread_busy=unit_busy.get("HMX", 0),
+        hmx_compute=hmx_compute_busy,
+        dma_on_hmx_thread=bool((hmx & dma_ops).any()),
+        dpc_unknown_note=unknown_note,
     )
 
 
@@ -304,13 +366,3 @@ def graph_wall(trace: OpTrace) -> int:
     if not len(trace):
         return 0
     return int(trace.end.max() - trace.ts.min())
-
-
-def lane_gaps(
-    trace: OpTrace, lane_index: int, lo: int | None = None, hi: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Idle gaps of one lane inside [lo, hi) (defaults: the graph span)."""
-    m = trace.lane == lane_index
-    lo = int(trace.ts.min()) if lo is None and len(trace) else (lo or 0)
-    hi = int(trace.end.max()) if hi is None and len(trace) else (hi or 0)
-    return intervals.gaps(trace.ts[m], trace.end[m], lo, hi)

@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from htptui.analysis.checks import accelerator_cycles
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 NOMINAL_MAX_GHZ = 2.0  # no HTP core clock runs faster; used when the runtrace gives no clock
 TOLERANCE = 1.02
@@ -76,7 +76,7 @@ class Timing:
     notes: tuple[str, ...] = ()
 
 
-def _executes(opt: Optrace) -> tuple[ExecuteTiming, ...]:
+def _executes(opt: Run) -> tuple[ExecuteTiming, ...]:
     rt = opt.runtrace
     if rt is None:
         return ()
@@ -96,7 +96,7 @@ def _executes(opt: Optrace) -> tuple[ExecuteTiming, ...]:
     return tuple(out)
 
 
-def timing(opt: Optrace) -> Timing:
+def timing(opt: Run) -> Timing:
     """Assemble the coarse-vs-fine view from the runtrace, profile.txt and the op trace."""
     executes = _executes(opt)
     notes: list[str] = []

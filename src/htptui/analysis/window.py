@@ -89,11 +89,12 @@ def clip_trace(
     if mask is not None:
         sel &= mask
     ops = np.flatnonzero(sel).astype(np.int64)
-    cols = {}
+    cols: dict[str, np.ndarray] = {}
+    derived: dict[str, np.ndarray] = {}  # init=False columns (resolved DPC, its source, tiling)
     for f in dataclasses.fields(trace):
-        v = getattr(trace, f.name)
+        v = getattr(trace, f.name, None)
         if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n:
-            cols[f.name] = v[ops].copy()
+            (cols if f.init else derived)[f.name] = v[ops].copy()
     new_ts = np.maximum(ts[ops], lo_)
     new_end = np.minimum(end[ops], hi_)
     new_dur = np.maximum(new_end - new_ts, 0)
@@ -116,9 +117,12 @@ def clip_trace(
             dpc[k] = int(dpc[k]) * int(new_dur[k]) // full if full > 0 else 0
     cols["ts"] = new_ts
     cols["dur"] = new_dur
-    cols["dpc"] = dpc
     if "start_cycle" in cols:
         sc = cols["start_cycle"]
         cols["start_cycle"] = np.where(sc >= 0, sc + (new_ts - ts[ops]), sc)
     sub = dataclasses.replace(trace, **cols)
+    # the full trace's resolved per-instance figures, sliced (never re-derived from the subset)
+    for name, v in derived.items():
+        object.__setattr__(sub, name, v)
+    sub.dpc = dpc
     return sub, ops

@@ -12,7 +12,7 @@ import click
 from htptui.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 OUTPUT_FORMATS = ("text", "md", "json")
 
@@ -70,12 +70,12 @@ class _StderrProgress:
         sys.stderr.flush()
 
 
-def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Optrace:
+def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Run:
     """Load an optrace (directory, file or -), printing a one-line error and exiting 1 on bad input."""
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
 
     try:
-        opt = load_optrace(path, progress=_StderrProgress())
+        opt = load_run(path, progress=_StderrProgress())
     except InputError as exc:
         fail(str(exc))
     except MemoryError:

@@ -78,6 +78,14 @@ OPT_PERCENT = _OptionalPercent()
 @click.option(
     "--all", "show_all", is_flag=True, help="List every evaluated gate, not only failures."
 )
+@click.option(
+    "--fail-on-false-dependency",
+    is_flag=True,
+    help=(
+        "Also fail (exit 1) when CURRENT has a suspected dedup-induced false dependency (a HIGH "
+        "false_dependency finding: a shared constant joins ops its expected.dag keeps independent)."
+    ),
+)
 def command(
     current: str,
     baseline: str,
@@ -88,6 +96,7 @@ def command(
     max_idle_regress: float | None,
     fmt: str,
     show_all: bool,
+    fail_on_false_dependency: bool,
 ) -> None:
     """Gate CI on performance: compare CURRENT against --baseline and fail on regression.
 
@@ -98,7 +107,8 @@ def command(
     \b
     Exit codes (check differs from the other commands):
       0  every figure within its threshold
-      1  a regression; stdout lists what regressed
+      1  a regression; stdout lists what regressed (with --fail-on-false-dependency,
+         also a suspected dedup-induced false dependency in CURRENT)
       2  usage error, or an input that cannot be read (missing file, truncated JSON,
          unknown schema, schema_version newer than supported)
     """
@@ -129,16 +139,21 @@ def command(
     cmp = compare(base_doc, cur_doc)
     gates, notes = check(cmp, limits)
     regressed = [g for g in gates if g.regressed]
+    false_deps = []
+    if fail_on_false_dependency:
+        items = (cur_doc.get("findings") or {}).get("items") or []
+        false_deps = [f for f in items if f.get("rule") == "false_dependency"]
     if fmt == "json":
         from htptui.output.json import to_json_bytes
 
         doc = {
             "schema": "htptui.check",
             "schema_version": 1,
-            "ok": not regressed,
+            "ok": not regressed and not false_deps,
             "baseline": {"name": cmp.a.name, "source": cmp.a.source},
             "current": {"name": cmp.b.name, "source": cmp.b.source},
             "regressions": [g.to_dict() for g in regressed],
+            "false_dependencies": [f["title"] for f in false_deps],
             "gates": [g.to_dict() for g in gates],
             "notes": [*notes, *cmp.notes],
         }
@@ -155,6 +170,11 @@ def command(
         click.echo(
             render_gates(gates, [*notes, *cmp.notes], fmt, only_regressed=not show_all), nl=False
         )
+    elif false_deps:
+        click.echo(
+            f"FAIL: {len(false_deps)} suspected dedup-induced false dependency finding(s) in "
+            f"{cmp.b.source} (every regression gate passed)"
+        )
     else:
         wall = next((g for g in gates if g.what == "graph wall"), None)
         extra = ""
@@ -163,4 +183,6 @@ def command(
         click.echo(f"ok: {len(gates)} gate(s) within limits{extra}")
         for n in notes:
             click.echo(f"note: {n}", err=True)
-    sys.exit(int(ExitCode.INPUT if regressed else ExitCode.OK))
+    for f in false_deps:
+        click.echo(f"FALSE DEPENDENCY: {f['title']}", err=fmt == "json")
+    sys.exit(int(ExitCode.INPUT if regressed or false_deps else ExitCode.OK))

@@ -30,11 +30,28 @@ from htptui.commands._common import (
 )
 @format_option
 @output_option
-def command(path: str, expected: str | None, level: str, fmt: str, output: str | None) -> None:
+@click.option(
+    "--fail-on-false-dependency",
+    is_flag=True,
+    help=(
+        "Exit 1 (after printing the DAG) when a STATIC tensor shared by ops the expected graph "
+        "keeps independent suggests a dedup-induced false dependency."
+    ),
+)
+def command(
+    path: str,
+    expected: str | None,
+    level: str,
+    fmt: str,
+    output: str | None,
+    fail_on_false_dependency: bool,
+) -> None:
     """Print the actual op DAG of PATH, one node per row, with the diff against the expected graph.
 
     Edges are marked [ok] (expected and present), [MISSING], [UNEXPECTED] or [added] (to or from an
     op the compiler added); STATIC tensors shared across QNN ops are listed after the DAG.
+    With --fail-on-false-dependency the exit status is 1 when a dedup-induced false dependency
+    is suspected (the reason goes to stderr).
     """
     from htptui.analysis.run import analysis_of
     from htptui.errors import InputError
@@ -66,6 +83,7 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
         doc = {"schema": "htptui.dag", "level": level, "source": opt.source, "dag_ascii": lines}
         doc |= {"diff": diff.to_dict()}
         write_output(json.dumps(doc, indent=2) + "\n", output, [path])
+        _exit_on_false_dependency(diff, fail_on_false_dependency)
         return
     dag = an.qnn_dag()
     n_nodes = len(opt.graph.nodes) if level == "htp" else len(dag.ops) if dag else 0
@@ -76,3 +94,21 @@ def command(path: str, expected: str | None, level: str, fmt: str, output: str |
     blocks = [Heading(title, 1), Lines([*head, ""]), Code(lines), *gd_section.blocks(sec)]
     renderer = markdown if fmt == "md" else text
     write_output(renderer.render_blocks(blocks), output, [path])
+    _exit_on_false_dependency(diff, fail_on_false_dependency)
+
+
+def _exit_on_false_dependency(diff: object, enabled: bool) -> None:
+    """Exit 1 with the reason when asked to and a false dependency is suspected."""
+    suspected = diff.shared.suspected if enabled else []  # type: ignore[attr-defined]
+    if suspected:
+        fail(false_dependency_reason(suspected))
+
+
+def false_dependency_reason(suspected: list) -> str:  # type: ignore[type-arg]
+    """One line naming the shared tensors that suggest a dedup-induced false dependency."""
+    parts = [f"{s.tensor.key} shared by {', '.join(s.ops)}" for s in suspected[:3]]
+    more = f" (+{len(suspected) - 3} more)" if len(suspected) > 3 else ""
+    return (
+        f"suspected dedup-induced false dependency: {'; '.join(parts)}{more}, "
+        "which the expected graph keeps independent"
+    )

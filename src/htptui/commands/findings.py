@@ -24,8 +24,16 @@ SEVERITY_CHOICES = ("high", "medium", "low", "info")
     show_default=True,
     help="Hide findings less severe than this.",
 )
+@click.option(
+    "--expected",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Expected op graph (.dag, .dot or .onnx) for false dependencies; default: expected.dag beside PATH.",
+)
 @output_option
-def command(path: str, fmt: str, min_severity: str, output: str | None) -> None:
+def command(
+    path: str, fmt: str, min_severity: str, expected: str | None, output: str | None
+) -> None:
     """List the problems found in PATH (serialisation, boundary tax, HVX-bound ops, ...).
 
     Findings are advice, not errors: the exit status is 0 whatever is found, 1 only for bad input.
@@ -37,7 +45,7 @@ def command(path: str, fmt: str, min_severity: str, output: str | None) -> None:
     from htptui.output.sections.findings import findings_blocks, findings_document
 
     opt = load_or_exit(path)
-    doc = findings_document(analysis_of(opt), min_severity)
+    doc = findings_document(analysis_of(opt), min_severity, expected_path=expected)
     if fmt == "json":
         write_output(to_json_bytes(doc), output, [path])
         return

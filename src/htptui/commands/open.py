@@ -34,7 +34,16 @@ def _reattach_tty() -> None:
     metavar="NAME",
     help="Textual theme, e.g. textual-dark, textual-light, nord (default: $TEXTUAL_THEME or dark).",
 )
-def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) -> None:
+@click.option(
+    "--export-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="HTPTUI_EXPORT_DIR",
+    help="Where e/E write exports (default: the current directory; never the trace directory).",
+)
+def command(
+    path: str, path_b: str | None, no_mouse: bool, theme: str | None, export_dir: str | None
+) -> None:
     """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
 
     \b
@@ -72,7 +81,9 @@ def command(path: str, path_b: str | None, no_mouse: bool, theme: str | None) ->
         if theme not in BUILTIN_THEMES:
             names = ", ".join(sorted(BUILTIN_THEMES))
             fail(f"unknown theme {theme!r} (choose from {names})", ExitCode.USAGE)
-    app = HtpApp(path, artifacts=artifacts, theme=theme)
+    if export_dir is not None and not Path(export_dir).is_dir():
+        fail(f"{export_dir}: --export-dir is not a directory", ExitCode.USAGE)
+    app = HtpApp(path, artifacts=artifacts, theme=theme, export_dir=export_dir)
     code = app.run(mouse=not no_mouse)
     if app.load_error is not None:
         click.echo(f"htptui: error: {app.load_error}", err=True)

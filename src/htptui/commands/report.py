@@ -52,7 +52,10 @@ from htptui.commands._common import (
 @click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1 if any artifact is unreadable (default: report without it).",
+    help=(
+        "Exit 1 if any artifact is unreadable or any cross-check disagrees with the SDK's "
+        "QHAS/profile.txt (the report is still written)."
+    ),
 )
 def command(
     path: str,
@@ -89,6 +92,17 @@ def command(
         write_output(to_json_bytes(doc), output, [path])
     else:
         write_output(render(doc, fmt), output, [path])
+    if strict and not doc.get("checks_ok", True):
+        import sys
+
+        bad = [c["name"] for c in doc.get("checks", []) if not c["ok"]]
+        click.echo(
+            f"htptui: error: {path}: {len(bad)} cross-check(s) disagree with the SDK's figures: "
+            + "; ".join(bad[:5])
+            + (" ..." if len(bad) > 5 else ""),
+            err=True,
+        )
+        sys.exit(1)
 
 
 def _scoped(opt: Any, from_: str | None, to: str | None, pattern: str | None) -> Any:

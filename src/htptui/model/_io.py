@@ -93,11 +93,6 @@ def decode_json(data: bytes, label: str, type: type[T] | Any = Any) -> T:  # noq
         raise InputError(label, describe_decode_error(exc, data)) from None
 
 
-def load_json(path: str | Path, type: type[T] | Any = Any) -> T:  # noqa: A002
-    """Read (gzip-aware) and decode a JSON artifact with one-line errors."""
-    return decode_json(read_bytes(path), str(path), type)
-
-
 def check_artifact_type(obj: Any, expected: str, label: str) -> None:
     """Refuse a JSON object whose header names another artifact type (absent header is tolerated)."""
     if not isinstance(obj, dict):
@@ -122,11 +117,6 @@ def parse_id(value: Any) -> int | None:
         except ValueError:
             return None
     return None
-
-
-def qnn_op_id_of(op_id: int) -> int:
-    """The QNN op id (profile.txt ``OpId_N``) is the low 32 bits of an HTP op ID."""
-    return op_id & 0xFFFFFFFF
 
 
 def fmt_id(op_id: int) -> str:

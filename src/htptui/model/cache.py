@@ -21,7 +21,7 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the raw DPC column is "dpc_event" (OpTrace.dpc is resolved)
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
@@ -34,7 +34,7 @@ _COLUMNS = (
     "qnn_type",
     "op_id",
     "flags",
-    "dpc",
+    "dpc_event",
     "cpp",
     "start_cycle",
     "ordinal",

@@ -51,14 +51,6 @@ FLAG_BITS: dict[str, int] = {
 }
 
 
-def flag_names(bits: int) -> list[str]:
-    """Turn a flag bitmask back into the SDK's flag names."""
-    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
-    if bits & FLAG_OTHER:
-        names.append("other")
-    return names
-
-
 # --- decoding structs (only the fields we use; unknown keys are skipped by msgspec) ------------
 
 Num = int | float
@@ -211,7 +203,7 @@ class OpTrace:
     qnn_type: np.ndarray  # int32 string id (QNN Op Type)
     op_id: np.ndarray  # uint64 (args.ID)
     flags: np.ndarray  # uint16 bitmask
-    dpc: np.ndarray  # int64 Dominant Path Cycles (-1 when absent)
+    dpc_event: np.ndarray  # int64 the event's own Dominant Path Cycles arg (-1 when absent)
     cpp: np.ndarray  # float32 cycles per packet (nan when absent)
     start_cycle: np.ndarray  # int64 absolute PCYCLE (-1 when absent)
     ordinal: np.ndarray  # int64 position of the event in traceEvents
@@ -228,6 +220,19 @@ class OpTrace:
     warnings: list[str] = field(default_factory=list)
     _raw: bytes | None = None  # kept only for small traces, for lazy args decoding
     _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
+    # The true per-instance Dominant Path Cycles (int64, -1 when unknown) and where each value comes
+    # from (uint8 ``htptui.model.dpc.DPC_*``); ``tiled`` marks ops whose ID repeats (spec §1.4b).
+    # Set from the trace alone here, then again with the QHAS join by ``load_run``.
+    dpc: np.ndarray = field(init=False, repr=False)
+    dpc_source: np.ndarray = field(init=False, repr=False)
+    tiled: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from htptui.model import dpc as dpc_mod
+
+        self.dpc, self.dpc_source, self.tiled = dpc_mod.trace_only(
+            self.op_id, self.dur, self.dpc_event
+        )
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -1181,6 +1186,48 @@ def _check_header(data: bytes, label: str) -> None:
         raise InputError(label, f"artifact_type is {found!r}, expected 'OP_TRACE' (an op trace)")
 
 
+def _drop_exact_duplicates(
+    keep: np.ndarray,
+    pid: np.ndarray,
+    op_id: np.ndarray,
+    tid: np.ndarray,
+    ts: np.ndarray,
+    dur: np.ndarray,
+) -> int:
+    """Clear ``keep`` on every repeat of a kept event with the same (pid, ID, tid, ts, dur).
+
+    A doubled event inside one Core Overview process would count its op twice (a lane above 100 %
+    utilisation). A 1-D hash sort finds candidates fast; candidates are confirmed on the exact key.
+    Events without an ID are left alone. Returns how many were dropped.
+    """
+    idx = np.flatnonzero(keep & (op_id != 0))
+    if idx.size < 2:
+        return 0
+    with np.errstate(over="ignore"):
+        h = op_id[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
+    hs = np.sort(h)
+    if not (hs[1:] == hs[:-1]).any():
+        return 0  # the common case: one sort, no repeats
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = np.flatnonzero(hs[1:] == hs[:-1])
+    dropped = 0
+    seen: set[tuple[int, int, int, int, int]] = set()
+    cand = np.unique(np.concatenate([order[same], order[same + 1]]))
+    for j in np.sort(cand).tolist():  # original order: the first copy is kept
+        i = int(idx[j])
+        key = (int(pid[i]), int(op_id[i]), int(tid[i]), int(ts[i]), int(dur[i]))
+        if key in seen:
+            keep[i] = False
+            dropped += 1
+        else:
+            seen.add(key)
+    return dropped
+
+
 def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     warnings: list[str] = []
     pid = b.column("pid", np.int64)
@@ -1207,6 +1254,12 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     # which X events are the canonical copy of an executed op
     if overview_core:
         keep = np.isin(pid, np.fromiter(overview_core, dtype=np.int64))
+        doubled = _drop_exact_duplicates(keep, pid, op_id, tid, ts, dur)
+        if doubled:
+            warnings.append(
+                f"{doubled} exact duplicate events inside a Core Overview process (same ID, lane, "
+                "ts, dur) dropped: each op counts once"
+            )
         duplicates = int(pid.size - keep.sum()) + b.skipped
     else:
         # no "Core N Overview" process: de-duplicate by (ID, tid, ts, dur)
@@ -1350,7 +1403,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
         qnn_type=qtype[order],
         op_id=op_id[order],
         flags=flags[order],
-        dpc=dpc[order],
+        dpc_event=dpc[order],
         cpp=cpp[order],
         start_cycle=start[order],
         ordinal=ordinal[order],
@@ -1366,14 +1419,6 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
         duplicate_events=duplicates,
         warnings=warnings,
     )
-
-
-def sniff(head: bytes) -> bool:
-    """Tell whether the first bytes look like a Chrome trace (object with traceEvents or array)."""
-    text = head.lstrip()
-    if text[:1] == b"[":
-        return True
-    return b'"traceEvents"' in head or b'"artifact_type": "OP_TRACE"' in head
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check

@@ -181,8 +181,30 @@ class Qhas:
         return None
 
     def instance_index(self) -> dict[tuple[int, int], int]:
-        """Map (op_id, start_cycle) to the position in :attr:`instances` (the join key with the trace)."""
-        return {(inst.op_id, inst.start_cycle): i for i, inst in enumerate(self.instances)}
+        """Map (op_id, start_cycle) to the position in :attr:`instances` (the join key with the trace).
+
+        Tiles of a tiled op share one op_id, each with its own start_cycle (spec §1.4b). Should two
+        tiles of one ID start on the same cycle, the key keeps the first; :meth:`instance_of`
+        tells them apart by tid.
+        """
+        out: dict[tuple[int, int], int] = {}
+        for i, inst in enumerate(self.instances):
+            out.setdefault((inst.op_id, inst.start_cycle), i)
+        return out
+
+    def instance_of(
+        self, index: dict[tuple[int, int], int], op_id: int, start_cycle: int, tid: int
+    ) -> int | None:
+        """The instance of (op_id, start_cycle) on ``tid``: the index hit, or its same-key neighbour."""
+        k = index.get((op_id, start_cycle))
+        if k is None or self.instances[k].tid == tid:
+            return k
+        j = k + 1  # instances are sorted by (core, start_cycle): same-key rows are adjacent
+        while j < len(self.instances) and self.instances[j].start_cycle == start_cycle:
+            if self.instances[j].op_id == op_id and self.instances[j].tid == tid:
+                return j
+            j += 1
+        return k
 
     def path_sorted(self, core: int = 0) -> list[QhasPathRow]:
         """The dominant path of a core sorted by start, idle rows interleaved where they belong."""

@@ -14,14 +14,14 @@ from typing import Any
 
 from htptui.analysis.compare import BASIS_KEY, BASIS_VERSION
 from htptui.errors import InputError
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 from htptui.output.document import SCHEMA_NAME, SCHEMA_VERSION, build_report
 
 _REQUIRED = ("schema", "schema_version", "cores", "ranking", "timing")
 _REPORT_HEAD = re.compile(rb'^\s*\{\s*"schema"\s*:')
 
 
-def document_of(opt: Optrace, top: int = 15) -> dict[str, Any]:
+def document_of(opt: Run, top: int = 15) -> dict[str, Any]:
     """The report document of a loaded run (always with the compare_basis section)."""
     return build_report(opt, top=top, options={})
 
@@ -114,9 +114,9 @@ def load_document(
                 "schema" in obj or "schema_version" in obj or BASIS_KEY in obj
             ):
                 return validate_document(obj, str(path))
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
 
-    opt = load_optrace(target, progress=progress)
+    opt = load_run(target, progress=progress)
     if opt.trace is None:
         raise InputError(target, "no op trace (chrometrace) found: nothing to compare")
     if on_warning is not None:

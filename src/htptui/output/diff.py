@@ -12,6 +12,10 @@ from htptui.present.format import fmt_unit_value as fmt_value
 
 
 def _change_cells(c: cmp_mod.Change) -> list[str]:
+    if c.status == "n/a":
+        a = f"n/a ({c.na_a})" if c.na_a else fmt_value(c.a, c.unit)
+        b = f"n/a ({c.na_b})" if c.na_b else fmt_value(c.b, c.unit)
+        return [a, b, "n/a", ""]
     if c.status == "added":
         return ["-", fmt_value(c.b, c.unit), "added", ""]
     if c.status == "removed":

@@ -12,10 +12,10 @@ from typing import Any
 from htptui import __version__
 from htptui.analysis.ranking import LEVELS
 from htptui.analysis.run import RunAnalysis, analysis_of
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 from htptui.present import ascii_timeline
 from htptui.present.format import round_or_none as _f
-from htptui.present.tables import lane_records, ranking_records
+from htptui.present.tables import SHOWN_DECIMALS, lane_records, ranking_records
 
 SCHEMA_VERSION = 1
 SCHEMA_NAME = "htptui.report"
@@ -23,7 +23,7 @@ DOC_LANE_KEYS = ("label", "unit", "core", "tid", "thread_name", "ops", "busy", "
                  "span", "utilization_pct")  # fmt: skip
 
 
-def _analysis(run: Optrace | RunAnalysis) -> RunAnalysis:
+def _analysis(run: Run | RunAnalysis) -> RunAnalysis:
     return run if isinstance(run, RunAnalysis) else analysis_of(run)
 
 
@@ -41,16 +41,22 @@ def _cores(an: RunAnalysis) -> list[dict[str, Any]]:
                 "executed_ops": cs.executed_ops,
                 "busy_sum_cycles": cs.busy_sum,
                 "busy_sum_note": "summed over parallel lanes: work volume, not wall time",
-                "parallelism": _f(cs.parallelism, 3),
+                "parallelism": _f(cs.parallelism, SHOWN_DECIMALS),
                 "dpc_sum": cs.dpc_sum,
                 "dpc_consistent": cs.dpc_consistent,
+                "dpc_exact": cs.dpc_exact,
                 "accumulated_idle_cycles": cs.idle,
-                "accumulated_idle_pct": _f(cs.idle_pct, 4),
+                "accumulated_idle_pct": _f(cs.idle_pct, SHOWN_DECIMALS),
+                "accumulated_idle_note": cs.idle_note or None,
                 "unit_busy": dict(cs.unit_busy),
                 "domain_unit": cs.domain_unit,
                 "domain_cycles": cs.domain_cycles,
+                "domain_note": "max(HMX thread busy, busiest HVX thread busy); DMA is never a domain",
+                "hmx_thread_busy_cycles": cs.hmx_thread_busy,
+                "hmx_compute_cycles": cs.hmx_compute,
+                "dma_on_hmx_thread": cs.dma_on_hmx_thread,
                 "hvx_hmx_overlap_cycles": cs.hvx_hmx_overlap,
-                "hvx_hmx_overlap_pct": _f(cs.overlap_pct, 2),
+                "hvx_hmx_overlap_pct": _f(cs.overlap_pct, SHOWN_DECIMALS),
                 "lanes": lanes_by_core.get(cs.core, []),
                 "boundary_tax": {
                     "by_category": {
@@ -63,9 +69,13 @@ def _cores(an: RunAnalysis) -> list[dict[str, Any]]:
                         "dpc": b.dma_wait_dpc,
                     },
                     "total_busy": b.total_busy,
-                    "total_busy_pct_of_wall": _f(b.pct(b.total_busy), 3),
+                    "total_busy_note": "summed over lanes: work volume, not a share of wall",
+                    "total_busy_pct_of_work_volume": _f(
+                        100.0 * b.total_busy / cs.busy_sum if cs.busy_sum else 0.0,
+                        SHOWN_DECIMALS,
+                    ),
                     "total_dpc": b.total_dpc,
-                    "total_dpc_pct_of_wall": _f(b.pct(b.total_dpc), 3),
+                    "total_dpc_pct_of_wall": _f(b.pct(b.total_dpc), SHOWN_DECIMALS),
                 },
             }
         )
@@ -195,20 +205,27 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
             "power_on_ticks": ex.power_on_ticks,
             "ops": [{"name": o.name, "op_id": o.op_id, "cycles": o.cycles} for o in ex.ops],
         },
-        "lint_ops": [
+        # only at linting level (the detailed format has no per-op wait/overlap)
+        **(
             {
-                "name": o.name,
-                "op_id": o.op_id,
-                "cycles": o.cycles,
-                "wait_scheduler_cycles": o.wait_scheduler_cycles,
-                "overlap_cycles": o.overlap_cycles,
-                "overlap_ops": list(o.overlap_ops),
-                "overlap_wait_cycles": o.overlap_wait_cycles,
-                "overlap_wait_ops": list(o.overlap_wait_ops),
-                "resources": list(o.resources),
+                "lint_ops": [
+                    {
+                        "name": o.name,
+                        "op_id": o.op_id,
+                        "cycles": o.cycles,
+                        "wait_scheduler_cycles": o.wait_scheduler_cycles,
+                        "overlap_cycles": o.overlap_cycles,
+                        "overlap_ops": list(o.overlap_ops),
+                        "overlap_wait_cycles": o.overlap_wait_cycles,
+                        "overlap_wait_ops": list(o.overlap_wait_ops),
+                        "resources": list(o.resources),
+                    }
+                    for o in getattr(prof, "lint_ops", ())
+                ]
             }
-            for o in getattr(prof, "lint_ops", ())
-        ],
+            if getattr(prof, "lint_ops", ())
+            else {}
+        ),
     }
 
 
@@ -236,7 +253,7 @@ def scope_record(an: RunAnalysis) -> dict[str, Any]:
 
 
 def build_report(
-    run: Optrace | RunAnalysis,
+    run: Run | RunAnalysis,
     top: int = 15,
     options: dict[str, Any] | None = None,
     *,
@@ -282,11 +299,11 @@ def build_report(
         cores = _cores(an)
         doc["cores"] = cores
         for core in cores:
-            if not core["dpc_consistent"]:
+            if core["dpc_exact"] and not core["dpc_consistent"]:
                 doc["warnings"].append(
                     f"core {core['core']}: Σ Dominant Path Cycles ({core['dpc_sum']:,}) exceeds the graph wall "
-                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split "
-                    "(not SDK output?), so accumulated idle cannot be derived"
+                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split, "
+                    "so accumulated idle cannot be derived"
                 )
         doc["ranking"] = {lv: ranking_records(an.ranking(lv), t, top) for lv in LEVELS}
         index = an.coverage() if len(t) else None
@@ -311,10 +328,11 @@ def build_report(
         doc["checks_note"] = "cross-checks compare whole-graph figures; not run for a window/filter"
     doc["checks"] = [
         {"name": c.name, "derived": c.derived, "reported": c.reported, "source": c.source,
-         "ok": c.ok}
+         "ok": c.ok, **({"note": c.note} if c.note else {})}
         for c in cks
     ]  # fmt: skip
     doc["checks_ok"] = all(c.ok for c in cks)
+    doc["checks_failed"] = sum(1 for c in cks if not c.ok)
     for section in SECTIONS:
         if section.data_only and not data_sections:
             continue

@@ -17,6 +17,7 @@ from htptui.present.columns import (
     RANKING_INSTANCE_VIEW,
     select,
 )
+from htptui.present.format import fmt_value
 
 LEVEL_TITLES = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
 
@@ -30,36 +31,45 @@ def core_blocks(core: dict[str, Any], ascii_rows: list[str] | None) -> list[Bloc
     c = core["core"]
     bt = core["boundary_tax"]
     out: list[Block] = [Heading(f"Core {c} summary")]
-    out.append(
-        _figures(
-            [
-                ["graph wall (cycles, span of executed ops)", core["graph_wall_cycles"]],
-                ["executed op instances", core["executed_ops"]],
-                ["domain unit (busiest lane)", f"{core['domain_unit']} {core['domain_cycles']:,}"],
-                ["Σ Dominant Path Cycles", core["dpc_sum"]],
-                [
-                    "accumulated idle (wall − Σ DPC)",
-                    f"{core['accumulated_idle_cycles']:,} ({core['accumulated_idle_pct']:.2f} %)"
-                    if core.get("dpc_consistent", True)
-                    else "n/a (Σ DPC > wall: see warnings)",
-                ],
-                ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
-                ["average lanes busy (Σ busy / wall)", core["parallelism"]],
-                [
-                    "HVX∥HMX overlap (cycles, % of smaller unit)",
-                    f"{core['hvx_hmx_overlap_cycles']:,} ({core['hvx_hmx_overlap_pct']:.1f} %)",
-                ],
-                [
-                    "boundary tax busy (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
-                    f"{bt['total_busy']:,} ({bt['total_busy_pct_of_wall']:.1f} % of wall)",
-                ],
-                [
-                    "boundary tax on the dominant path",
-                    f"{bt['total_dpc']:,} ({bt['total_dpc_pct_of_wall']:.1f} % of wall)",
-                ],
-            ]
+    rows: list[list[Any]] = [
+        ["graph wall (cycles, span of executed ops)", core["graph_wall_cycles"]],
+        ["executed op instances", core["executed_ops"]],
+        [
+            "domain (max of HMX thread busy, busiest HVX thread; never DMA)",
+            f"{core['domain_unit']} {core['domain_cycles']:,}",
+        ],
+    ]
+    if core.get("hmx_thread_busy_cycles"):
+        incl = ", incl. DMA ops on the HMX thread)" if core.get("dma_on_hmx_thread") else ")"
+        rows.append(
+            ["HMX thread busy (= QHAS HMX cycles_used" + incl, core["hmx_thread_busy_cycles"]]
         )
-    )
+        rows.append(["HMX compute (uses_hmx ops only)", core["hmx_compute_cycles"]])
+    tiled = "" if core.get("dpc_exact", True) else " (op-level DPC of tiled ops once per ID)"
+    rows += [
+        ["Σ Dominant Path Cycles" + tiled, core["dpc_sum"]],
+        [
+            "accumulated idle (wall − Σ DPC)",
+            f"{core['accumulated_idle_cycles']:,} ({fmt_value(core['accumulated_idle_pct'])} %)"
+            if core.get("accumulated_idle_cycles") is not None
+            else f"n/a ({core.get('accumulated_idle_note') or 'cannot be derived'})",
+        ],
+        ["Σ busy over lanes (work volume, NOT wall)", core["busy_sum_cycles"]],
+        ["average lanes busy (Σ busy / wall)", core["parallelism"]],
+        [
+            "HVX∥HMX-compute overlap (cycles, % of smaller unit)",
+            f"{core['hvx_hmx_overlap_cycles']:,} ({fmt_value(core['hvx_hmx_overlap_pct'])} %)",
+        ],
+        [
+            "boundary tax busy, work volume (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
+            f"{bt['total_busy']:,} ({fmt_value(bt['total_busy_pct_of_work_volume'])} % of Σ busy)",
+        ],
+        [
+            "boundary tax on the dominant path",
+            f"{bt['total_dpc']:,} ({fmt_value(bt['total_dpc_pct_of_wall'])} % of wall)",
+        ],
+    ]
+    out.append(_figures(rows))
     out.append(Heading(f"Core {c} lanes (util % = busy / graph wall)", 3))
     out.append(Table(select(LANE_COLUMNS, LANE_REPORT_VIEW), core["lanes"]))
     if ascii_rows:
@@ -78,10 +88,13 @@ def ranking_blocks(ranking: dict[str, list[dict[str, Any]]]) -> list[Block]:
         out.append(Heading(f"Top {len(rows)} {LEVEL_TITLES[lv]} by Dominant Path Cycles", 3))
         view = RANKING_INSTANCE_VIEW if lv == "instance" else RANKING_GROUP_VIEW
         out.append(Table(select(RANKING_COLUMNS, view), rows))
+        notes = dict.fromkeys(r["dpc_note"] for r in rows if r.get("dpc_note"))
+        if notes:
+            out.append(Lines([f"* {note}" for note in notes]))
     return out
 
 
-def timing_blocks(tm: dict[str, Any]) -> list[Block]:
+def timing_blocks(tm: dict[str, Any], dpc_exact: bool = True) -> list[Block]:
     """Coarse µs beside fine cycles, the clock sanity checks and the runtrace phases."""
     if not (tm.get("executes") or tm.get("coarse")):
         return []
@@ -97,7 +110,10 @@ def timing_blocks(tm: dict[str, Any]) -> list[Block]:
             ]
         )
     if tm.get("dpc_sum") is not None:
-        rows.append(["Σ DPC (cycles)", tm["dpc_sum"]])
+        label = (
+            "Σ DPC (cycles)" if dpc_exact else "Σ DPC (cycles; tiled ops' op-level DPC once per ID)"
+        )
+        rows.append([label, tm["dpc_sum"]])
     out.append(_figures(rows))
     if tm.get("rate_checks"):
         out.append(Heading("Clock sanity (cycles ÷ µs against the core clock)", 3))
@@ -171,25 +187,36 @@ def lint_blocks(profile: dict[str, Any] | None) -> list[Block]:
 
 
 def checks_blocks(cks: list[dict[str, Any]]) -> list[Block]:
-    """The derived-vs-SDK cross-check table."""
+    """The derived-vs-SDK cross-check table, then the checks' notes."""
     if not cks:
         return []
     bad = [c for c in cks if not c["ok"]]
-    return [
+    rows = [
+        [c["name"], c["derived"] if c["derived"] is not None else "n/a", c["reported"],
+         c["source"], "yes" if c["ok"] else "MISMATCH"]
+        for c in cks
+    ]  # fmt: skip
+    out: list[Block] = [
         Heading(f"Cross-checks against the SDK's figures: {len(cks) - len(bad)}/{len(cks)} agree"),
-        table_of(
-            ["check", "htptui", "SDK", "source", "ok"],
-            [
-                [
-                    c["name"],
-                    c["derived"],
-                    c["reported"],
-                    c["source"],
-                    "yes" if c["ok"] else "MISMATCH",
-                ]
-                for c in cks
-            ],  # fmt: skip
-        ),
+        table_of(["check", "htptui", "SDK", "source", "ok"], rows),
+    ]
+    notes = [f"note: {c['name']}: {c['note']}" for c in cks if c.get("note")]
+    if notes:
+        out.append(Lines(notes))
+    return out
+
+
+def disagreement_banner(doc: dict[str, Any]) -> list[str]:
+    """The loud line at the top of a report when the trace and the SDK's figures disagree."""
+    cks = doc.get("checks") or []
+    bad = [c for c in cks if not c.get("ok")]
+    if not bad:
+        return []
+    names = "; ".join(c["name"] for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    return [
+        "",
+        f"WARNING: the trace and the SDK's own figures DISAGREE: {len(bad)} of {len(cks)} "
+        f"cross-checks fail ({names}). Figures below may be wrong; see the cross-checks section.",
     ]
 
 
@@ -219,14 +246,15 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
             head.append(f"findings left out of a scope (they read whole-graph QHAS tables): {left}")
     if doc.get("checks_note"):
         head.append(doc["checks_note"])
-    out.append(Lines(head))
+    out.append(Lines(head + disagreement_banner(doc)))
     for section in SECTIONS:
         if section.at_top and section.name in doc:
             out += section.blocks(doc[section.name])
     for core in doc.get("cores", []):
         out += core_blocks(core, doc.get("timeline_ascii", {}).get(str(core["core"])))
     out += ranking_blocks(doc.get("ranking") or {})
-    out += timing_blocks(doc.get("timing") or {})
+    exact = all(c.get("dpc_exact", True) for c in doc.get("cores", []))
+    out += timing_blocks(doc.get("timing") or {}, exact)
     out += lint_blocks(doc.get("profile"))
     out += checks_blocks(doc.get("checks") or [])
     for section in SECTIONS:

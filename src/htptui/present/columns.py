@@ -35,6 +35,7 @@ class Column:
     fmt: Callable[[Any], str] = field(default=fmt_value)
     sort: str | None = None
     export: bool = True  # False for display-only columns (a read/write pair shown in one cell)
+    text_of: Callable[[Record], str] | None = None  # text needing more of the record than its value
 
     @property
     def export_name(self) -> str:
@@ -49,6 +50,8 @@ class Column:
 
     def text(self, record: Record) -> str:
         """The formatted text of this column in a record."""
+        if self.text_of is not None:
+            return self.text_of(record)
         return self.fmt(record.get(self.key))
 
 
@@ -69,6 +72,11 @@ def fit(columns: Sequence[Column], width: int, flexible: str | None = None) -> t
     return tuple(cols)
 
 
+def _dpc_text(rec: Record) -> str:
+    text = fmt_int(rec.get("dpc"))
+    return text if rec.get("dpc_exact", True) else text + "*"
+
+
 def _pair_bytes(v: Any) -> str:
     return "-" if v is None else f"{fmt_bytes(v[0])}/{fmt_bytes(v[1])}"
 
@@ -77,17 +85,14 @@ def _f2(v: Any) -> str:
     return fmt_float(v, 2)
 
 
-def _f3(v: Any) -> str:
-    return fmt_float(v, 3)
-
-
 # --- the DPC ranking (per QNN op, per HTP kernel, per instance) ------------------------------------
 
 RANKING_COLUMNS: tuple[Column, ...] = (
     Column("name", "name", "", 24, 0, "left", str, sort="name"),
     Column("qnn_op", "QNN op", "", 20, 2, "left", str),
     Column("lane", "lane", "", 6, 3, "left", str),
-    Column("dpc", "DPC", "cycles", 8, 0, fmt=fmt_int, sort="dpc"),
+    # '*': op-level DPC of a tiled op without QHAS (per-tile split unknown); the value stays raw
+    Column("dpc", "DPC", "cycles", 8, 0, fmt=fmt_int, sort="dpc", text_of=_dpc_text),
     Column("dpc_pct", "% path", "pct", 6, 1, fmt=_f2),
     Column("busy", "busy", "cycles", 8, 1, fmt=fmt_int, sort="busy"),
     Column("instances", "inst", "", 5, 2, fmt=fmt_int, sort="instances"),

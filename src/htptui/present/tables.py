@@ -26,27 +26,46 @@ if TYPE_CHECKING:
 # --- ranking -------------------------------------------------------------------------------------
 
 
+# Every displayed fraction is rounded ONCE, here, to the digits the text/md/TUI show (2 decimals),
+# so every format prints the same digits.
+SHOWN_DECIMALS = 2
+DPC_OP_LEVEL_NOTE = (
+    "op-level DPC of a tiled op, counted once per ID: its per-tile split is unknown without QHAS"
+)
+DPC_ABSENT_NOTE = "some instances carry no Dominant Path Cycles (counted as 0)"
+
+
 def ranking_record(rk: Ranking, r: int, trace: OpTrace) -> dict[str, Any]:
-    """One ranking row as raw values (instance rows also carry op ID, QNN op, lane and ts)."""
+    """One ranking row as raw values ("dpc_pct": share of the graph's path; instance rows also
+    carry op ID, QNN op, lane, ts and where their DPC comes from)."""
+    from htptui.model import dpc as dpc_mod
+
+    nd = SHOWN_DECIMALS
     span = int(rk.span[r])
     rec: dict[str, Any] = {
         "name": rk.names[r],
         "dpc": int(rk.dpc[r]),
-        "dpc_pct": round_or_none(rk.dpc_pct(r), 3),
+        "dpc_pct": round_or_none(rk.dpc_pct(r), nd),
+        "dpc_exact": rk.row_dpc_exact(r),
         "busy": int(rk.busy[r]),
         "instances": int(rk.instances[r]),
         "span": span,
-        "busy_over_span": round_or_none(int(rk.busy[r]) / span if span > 0 else 0.0, 3),
+        "busy_over_span": round_or_none(int(rk.busy[r]) / span if span > 0 else 0.0, nd),
         "max_concurrency": int(rk.concurrency[r]),
-        "cycles_per_packet": round_or_none(float(rk.cpp[r]), 3),
+        "cycles_per_packet": round_or_none(float(rk.cpp[r]), nd),
         "units": units_text(int(rk.units[r])),
     }
+    if not rec["dpc_exact"]:
+        src = trace.dpc_source[rk.members(r)]
+        tiled = bool(np.isin(src, (dpc_mod.DPC_OP_LEVEL, dpc_mod.DPC_SPLIT_UNKNOWN)).any())
+        rec["dpc_note"] = DPC_OP_LEVEL_NOTE if tiled else DPC_ABSENT_NOTE
     if rk.level == "instance":
         op = int(rk.members(r)[0])
         rec["op_id"] = trace.op_id_str(op)
         rec["qnn_op"] = trace.qnn_op_name(op)
         rec["lane"] = trace.lane_of(op).label
         rec["ts"] = int(trace.ts[op])
+        rec["dpc_source"] = dpc_mod.SHORT_LABELS.get(int(trace.dpc_source[op]), "?")
     return rec
 
 
@@ -90,7 +109,7 @@ def lane_records(an: RunAnalysis) -> list[dict[str, Any]]:
                     "start": ls.start,
                     "end": ls.end,
                     "span": ls.span,
-                    "utilization_pct": round_or_none(ls.utilization, 4),
+                    "utilization_pct": round_or_none(ls.utilization, SHOWN_DECIMALS),
                     "dram_read": res.dram_read if res else None,
                     "dram_write": res.dram_write if res else None,
                     "vtcm_read": res.vtcm_read if res else None,
@@ -107,21 +126,17 @@ def lane_records(an: RunAnalysis) -> list[dict[str, Any]]:
 # --- header and core figures ---------------------------------------------------------------------
 
 
-def idle_text(cs: CoreSummary) -> str:
-    """Accumulated idle with its percentage, or why it cannot be derived."""
-    if not cs.dpc_consistent:
-        return "n/a (Σ DPC > wall)"
-    return f"{cs.idle:,} ({cs.idle_pct:.2f} %)"
-
-
 def header_parts(an: RunAnalysis) -> list[str]:
     """The explorer's header line: name, wall (µs), idle, domain, op count."""
     parts = [an.run.name]
+    failed = [c for c in an.cross_checks() if not c.ok]
+    if failed:
+        parts.insert(0, f"⚠ {len(failed)} cross-check(s) DISAGREE with the SDK (see report)")
     cs = an.first_core_summary()
     if cs is None or an.trace is None:
         return parts
     ghz = an.trace_clock_ghz()
-    idle = f"idle {cs.idle_pct:.2f} %" if cs.dpc_consistent else "idle n/a (Σ DPC > wall)"
+    idle = f"idle {cs.idle_pct:.2f} %" if cs.idle_pct is not None else f"idle n/a ({cs.idle_note})"
     return parts + [
         "wall " + fmt_cycles_us(cs.wall, ghz),
         idle,
@@ -130,18 +145,45 @@ def header_parts(an: RunAnalysis) -> list[str]:
     ]
 
 
-def core_line(cs: CoreSummary, peak_vtcm: int | None = None) -> list[tuple[str, str]]:
-    """(text, style hint) pieces of the one-line core figure shown under the lane table."""
+def core_line(
+    cs: CoreSummary, peak_vtcm: int | None = None, qhas_idle: str = ""
+) -> list[tuple[str, str]]:
+    """(text, style hint) pieces of the one-line core figure shown under the lane table, each
+    figure naming its source (the trace or QHAS)."""
     out = [
         (f"core {cs.core}: ", "bold"),
         (f"★ domain {cs.domain_unit} {fmt_int(cs.domain_cycles)} cycles ", ""),
         ("(domain = max not sum)", "italic"),
-        (" · idle " + (fmt_pct(cs.idle_pct) if cs.dpc_consistent else "n/a (Σ DPC > wall)"), ""),
-        (f" · wall {fmt_int(cs.wall)}", ""),
     ]
+    if cs.idle_pct is not None:
+        out.append((f" · idle {fmt_pct(cs.idle_pct)} (trace: wall − Σ DPC)", ""))
+    else:
+        out.append((f" · idle n/a ({cs.idle_note})", ""))
+    out.append((f" · wall {fmt_int(cs.wall)} (trace)", ""))
+    if cs.dma_on_hmx_thread:
+        out.append(
+            (
+                f" · HMX thread busy {fmt_int(cs.hmx_thread_busy)} (incl. DMA)"
+                f" · HMX compute {fmt_int(cs.hmx_compute)}",
+                "",
+            )
+        )
+    if qhas_idle:
+        out.append((f" · QHAS idle {qhas_idle}", ""))
     if peak_vtcm is not None:
         out.append((f" · peak VTCM {fmt_int(peak_vtcm)} B", ""))
     return out
+
+
+def qhas_idle_text(an: RunAnalysis, core: int) -> str:
+    """QHAS's own accumulated idle of a core (cycles and %), '' without a QHAS path."""
+    qh = an.run.qhas
+    if qh is None or core not in qh.dominant_path:
+        return ""
+    idle = sum(r.dp_cycles for r in qh.dominant_path[core] if r.is_idle)
+    ov = qh.overall_for(core)
+    pct = f" ({fmt_pct(ov.percent_idle)})" if ov is not None else ""
+    return f"{fmt_int(idle)}{pct}"
 
 
 # --- ops (the timeline's view) -------------------------------------------------------------------

@@ -48,7 +48,7 @@ from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from htptui.model.discover import Artifacts
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 EXPORT_DIR_ENV = "HTPTUI_EXPORT_DIR"
 FILTER_WORKER_ABOVE_OPS = 100_000  # filters of bigger traces are computed in a thread worker
@@ -245,7 +245,7 @@ class HtpApp(AskMixin, App[int]):
         if theme:
             self.theme = theme
         self.extra_specs = discover_panes() if extra_panes is None else extra_panes
-        self.opt: Optrace | None = None
+        self.opt: Run | None = None
         self.analysis: RunAnalysis | None = None
         self.ready = False
         self.load_error: str | None = None
@@ -336,7 +336,7 @@ class HtpApp(AskMixin, App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load_worker(self) -> None:
         """Load every artifact off the UI thread, posting progress and the result."""
-        from htptui.model.optrace import load_optrace
+        from htptui.model.run import load_run
 
         worker = get_current_worker()
 
@@ -346,7 +346,7 @@ class HtpApp(AskMixin, App[int]):
             self.post_message(LoadProgress(fraction, text))
 
         try:
-            opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
+            opt = load_run(self.path, progress=progress, artifacts=self.artifacts)
             analysis = analysis_of(opt)
             analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
@@ -424,7 +424,7 @@ class HtpApp(AskMixin, App[int]):
     def _extra_available(self, spec: PaneSpec) -> bool:
         return self.opt is not None and all(self.opt.has(kind) for kind in spec.requires)
 
-    def _show_extra(self, spec: PaneSpec, opt: Optrace) -> None:
+    def _show_extra(self, spec: PaneSpec, opt: Run) -> None:
         widget = self._extra_widgets[spec.id]
         sentence = self.query_one(f"#missing-{spec.id}", Static)
         missing = [kind for kind in spec.requires if not opt.has(kind)]
@@ -674,11 +674,6 @@ class HtpApp(AskMixin, App[int]):
         value = event.value.strip()
         self._close_filter_input()
         self.apply_filter(value or None)
-
-    def filter_mask_for(self, pattern: str) -> np.ndarray:
-        """Ops whose kernel, QNN op name or unit (lane) matches the regex (cached per pattern)."""
-        assert self.analysis is not None
-        return self.analysis.filter_mask(pattern)
 
     def apply_filter(self, pattern: str | None) -> None:
         """Rescope every pane to the ops matching ``pattern`` (None clears).

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from htptui.model.dpc import SOURCE_LABELS
 from htptui.present.columns import DETAIL_COLUMNS
 from htptui.present.format import fmt_float, fmt_int
 from htptui.present.tables import export_rows
@@ -124,6 +125,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
             ("op", "duration (cycles)", fmt_int(t.dur[i])),
             ("op", "end (cycles)", fmt_int(t.end[i])),
             ("op", "DPC", fmt_int(t.dpc[i]) if t.dpc[i] >= 0 else "-"),
+            ("op", "DPC source", SOURCE_LABELS.get(int(t.dpc_source[i]), "?")),
             ("op", "cycles/packet", fmt_float(t.cpp[i])),
             ("op", "selection", f"{self.count} op(s)"),
         ]

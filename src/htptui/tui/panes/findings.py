@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "dim"}
 
 
-def detail_markup(f: Finding) -> str:
+def detail_markup(f: Finding, trace: object = None) -> str:
     """Rich markup for one finding: title, advice, then the evidence table and the ops."""
     style = SEVERITY_STYLE.get(f.severity, "")
     lines = [
@@ -36,8 +36,14 @@ def detail_markup(f: Finding) -> str:
     if f.qnn_ops:
         lines += ["", f"[b]QNN ops[/b] {escape(', '.join(f.qnn_ops[:12]))}"]
     if f.ops:
-        shown = ", ".join(str(i) for i in f.ops[:24]) + (" ..." if len(f.ops) > 24 else "")
-        lines.append(f"[b]trace ops[/b] ({len(f.ops)}) {shown}  [dim]enter: select them[/dim]")
+        refs = f.op_refs(trace, 8)  # type: ignore[arg-type]
+        lines.append(f"[b]ops[/b] ({len(f.ops)})  [dim]enter: select them[/dim]")
+        lines += [
+            f"  {escape(r['id'])} {escape(r['kernel'])} ({escape(r['qnn_op'])}, {escape(r['lane'])})"
+            for r in refs
+        ]
+        if len(f.ops) > len(refs) and refs:
+            lines.append(f"  ... and {len(f.ops) - len(refs):,} more")
     return "\n".join(lines)
 
 
@@ -84,7 +90,7 @@ class FindingsPane(Vertical):
         """List the run's findings (cached by the analysis; computed off the UI thread when big)."""
         self.analysis = an
         if (
-            an.cached(("findings", None))
+            an.cached(("findings", None, None))
             or an.trace is None
             or len(an.trace) <= self.WORKER_ABOVE_OPS
         ):
@@ -112,7 +118,8 @@ class FindingsPane(Vertical):
         if row is None or not (0 <= row < len(self._shown)):
             detail.update("nothing to report: no rule fired" if not self._shown else "")
             return
-        detail.update(detail_markup(self._shown[row]))
+        an = self.analysis
+        detail.update(detail_markup(self._shown[row], an.trace if an is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""

@@ -26,7 +26,7 @@ from htptui.present.columns import (
     QHAS_OP_TYPE_TUI_VIEW,
     select,
 )
-from htptui.present.tables import core_line, export_rows, lane_records
+from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
 from htptui.tui.panes._common import missing_text, records_table
 
 if TYPE_CHECKING:
@@ -86,16 +86,26 @@ class QhasPane(VerticalScroll, can_focus=True):
                 rec["unit"] = ("★" if rec["domain"] else " ") + rec["unit"]
             keys = LANE_TUI_VIEW + (LANE_TUI_MEMORY if opt.qhas is not None else ())
             parts.append(records_table(select(LANE_COLUMNS, keys), records))
+            parts.append(
+                Text(
+                    "sources: busy, span, util %, domain, idle, wall from the trace"
+                    + (
+                        "; DRAM/VTCM and the tables below from QHAS" if opt.qhas is not None else ""
+                    ),
+                    style="italic",
+                )
+            )
             for cs in an.core_summaries():
                 qh = opt.qhas.overall_for(cs.core) if opt.qhas is not None else None
                 line = Text()
-                for piece, style in core_line(cs, qh.peak_vtcm_alloc if qh is not None else None):
+                peak = qh.peak_vtcm_alloc if qh is not None else None
+                for piece, style in core_line(cs, peak, qhas_idle_text(an, cs.core)):
                     line.append(piece, style=style)
                 parts.append(line)
         if opt.qhas is None:
             parts.append(missing_text(opt.missing_sentence("qhas")))
         else:
-            parts.append(Text("\nQHAS HTP op types", style="bold"))
+            parts.append(Text("\nQHAS HTP op types (source: QHAS htp_op_types)", style="bold"))
             rows = [
                 {"name": r.name, "count": r.count, "cycles": r.cycles, "dpc": sum(r.dpc.values()),
                  "dpc_pct": sum(r.percent_dpc.values()), "dram_read": r.dram_read,
@@ -104,7 +114,9 @@ class QhasPane(VerticalScroll, can_focus=True):
                 for r in opt.qhas.htp_op_types
             ]  # fmt: skip
             parts.append(records_table(select(QHAS_OP_TYPE_COLUMNS, QHAS_OP_TYPE_TUI_VIEW), rows))
-            parts.append(Text("\nQHAS instances (by DPC)", style="bold"))
+            parts.append(
+                Text("\nQHAS instances by DPC (source: QHAS htp_op_instances)", style="bold")
+            )
         return parts
 
     @staticmethod

@@ -149,10 +149,13 @@ class RankingPane(Vertical, can_focus=False):
             f"DPC ranking · {LEVEL_LABELS[self.level]} ({len(self.order)})",
             f"sort {SORT_LABELS.get(self.sort_key, self.sort_key)} {arrow}",
         ]
-        if self.scope.pattern is not None:
-            parts.append("filtered")
+        if self.scope.pattern is not None or self.scope.drill:
+            parts.append("filtered (% path of the whole graph)")
         if self.scope.drill:
             parts.append(f"in {self.scope.drill[-1][1]} (Esc back)")
+        rk = self.ranking
+        if rk is not None and rk.dpc_exact is not None and not rk.dpc_exact.all():
+            parts.append("* DPC per instance unknown (tiled op without QHAS, or no DPC)")
         # one line high (no layout pass); plain Text: a drilled row's name comes from the file
         self.query_one("#ranking-title", Static).update(Text(" · ".join(parts)), layout=False)
 

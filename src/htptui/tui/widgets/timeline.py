@@ -39,7 +39,8 @@ from htptui.analysis.summary import (
     KIND_WAIT,
 )
 from htptui.model.chrometrace import UNIT_ORDER, OpTrace
-from htptui.model.optrace import Optrace
+from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN
+from htptui.model.run import Run
 from htptui.present.format import fmt_cycles_compact as _fmt_cycles
 from htptui.present.format import fmt_us_compact as _fmt_us
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
@@ -86,7 +87,7 @@ class TimelineRow:
     lane: int = -1  # lane index for "lane" rows
 
 
-def _trace_clock(opt: Optrace) -> float | None:
+def _trace_clock(opt: Run) -> float | None:
     """Clock (GHz) of the execute the op trace shows, or None when unknown."""
     return analysis_of(opt).trace_clock_ghz()
 
@@ -404,7 +405,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.opt: Optrace | None = None
+        self.opt: Run | None = None
         self.trace: OpTrace | None = None
         self.index: CoverageIndex | None = None
         self.view_lo: float = 0.0
@@ -439,7 +440,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     def load(
         self,
-        opt: Optrace,
+        opt: Run,
         index: CoverageIndex | None = None,
         clock_ghz: float | None = None,
     ) -> None:
@@ -488,7 +489,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._update_status()
         self.refresh()
 
-    def _build_rows(self, opt: Optrace, trace: OpTrace) -> None:
+    def _build_rows(self, opt: Run, trace: OpTrace) -> None:
         """Work out the row layout: lanes grouped per core, then that core's boundary and path rows."""
         rows: list[TimelineRow] = []
         self._path = {}
@@ -598,12 +599,12 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._after_change()
 
     @work(thread=True, exclusive=True, group="timeline-clock", exit_on_error=False)
-    def _find_clock(self, opt: Optrace) -> None:
+    def _find_clock(self, opt: Run) -> None:
         """Work out the trace clock off the UI thread (it summarises the whole trace)."""
         clock = _trace_clock(opt)
         self.app.call_from_thread(self._clock_ready, opt, clock)
 
-    def _clock_ready(self, opt: Optrace, clock: float | None) -> None:
+    def _clock_ready(self, opt: Run, clock: float | None) -> None:
         """Install the clock found by the worker, unless another run was loaded meanwhile."""
         if opt is not self.opt:
             return
@@ -1014,6 +1015,11 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             f"dur {int(trace.dur[i]):,}",
             f"DPC {dpc:,}" if dpc >= 0 else "DPC –",
         ]
+        src = int(trace.dpc_source[i])
+        if src == DPC_OP_LEVEL:
+            parts[-1] += " (op-level, tiled: per-tile split unknown)"
+        elif src == DPC_SPLIT_UNKNOWN:
+            parts[-1] = "DPC unknown (tile of a tiled op)"
         if self._clock_ghz:
             parts[4] += f" ({_fmt_us(int(trace.dur[i]) / self._clock_ghz / 1000.0)})"
         self.status_text = " │ ".join(parts) + view + self._window_status()

@@ -2,7 +2,7 @@
 
 Trace instance <-> QHAS instance (by op ID and Start Cycle) <-> graph node (by op ID) <-> QNN op
 (by name; its id is the low 32 bits of the op ID = profile ``OpId_N``). A missing or unreadable
-artifact is recorded in :attr:`Optrace.errors` and removes only what depends on it.
+artifact is recorded in :attr:`Run.errors` and removes only what depends on it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(eq=False)
-class Optrace:
+class Run:
     """One profiled run: the op trace plus whatever companion artifacts were found."""
 
     source: str
@@ -58,7 +58,9 @@ class Optrace:
         if self.qhas is None or self.trace is None:
             return None
         t = self.trace
-        idx = self._qhas_index.get((int(t.op_id[i]), int(t.start_cycle[i])))
+        idx = self.qhas.instance_of(
+            self._qhas_index, int(t.op_id[i]), int(t.start_cycle[i]), t.lanes[int(t.lane[i])].tid
+        )
         return self.qhas.instances[idx] if idx is not None else None
 
     def graph_node(self, i: int) -> Node | None:
@@ -114,19 +116,19 @@ _ATTR = {"htp_graph": "graph", "graph_before": "graph_before", "qhas": "qhas", "
          "profile": "profile", "heap": "heap"}  # fmt: skip
 
 
-def load_optrace(
+def load_run(
     target: str | Path,
     *,
     progress: ProgressFn | None = None,
     artifacts: Artifacts | None = None,
-) -> Optrace:
+) -> Run:
     """Discover and load every artifact of an optrace directory, file, or ``-``.
 
     Raises InputError only when nothing usable was found or the op trace given explicitly is bad;
     other artifact errors are recorded in ``errors`` and the rest still loads.
     """
     arts = artifacts if artifacts is not None else discover(target)
-    result = Optrace(source=arts.root, artifacts=arts)
+    result = Run(source=arts.root, artifacts=arts)
     result.warnings.extend(arts.notes)
 
     def sub(lo: float, hi: float) -> ProgressFn | None:
@@ -156,7 +158,17 @@ def load_optrace(
         except InputError as exc:
             result.errors[kind] = exc.problem
     if result.trace is not None:
+        from htptui.model import dpc as dpc_mod
+
+        # the one true per-instance DPC (tiled ops: from the QHAS join, spec §1.4b)
+        dpc_mod.resolve(result.trace, result.qhas)
         result.warnings.extend(result.trace.warnings)
+        unknown = int((result.trace.dpc_source == dpc_mod.DPC_OP_LEVEL).sum())
+        if unknown:
+            result.warnings.append(
+                f"{unknown} tiled op {'ID' if unknown == 1 else 'IDs'} (repeated on several tiles, "
+                f"or DPC > dur) and no QHAS row to split them: {dpc_mod.TILED_NOTE}"
+            )
     if result.qhas is not None:
         result.warnings.extend(result.qhas.warnings)
     loaded = [
