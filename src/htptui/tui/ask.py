@@ -47,6 +47,22 @@ ASK_BINDINGS = [
         tooltip="Shrink the timeline region by two rows",
     ),
     Binding(
+        "B",
+        "bookmark",
+        "Bookmark",
+        show=False,
+        id="app.bookmark",
+        tooltip="Bookmark the marked window (timeline focused) or the selected op",
+    ),
+    Binding(
+        "apostrophe",
+        "bookmarks",
+        "Bookmarks",
+        show=False,
+        id="app.bookmarks",
+        tooltip="List the bookmarks of this trace and jump back to one",
+    ),
+    Binding(
         "P",
         "wait_forward",
         "Chain fwd",
@@ -85,6 +101,7 @@ class AskMixin:
         self._wait_back: list[int] = []  # ops left by `p`, most recent last
         self._wait_fwd: list[int] = []
         self._walking = False
+        self._bookmarks: Any = None  # BookmarkStore of the loaded trace, opened on first use
 
     def ask_loaded(self) -> None:
         """Start reading the dependencies of the loaded run."""
@@ -174,6 +191,84 @@ class AskMixin:
         if panes and message.window is not None:
             with contextlib.suppress(Exception):  # no tabbed region (compare mode)
                 self.query_one("#dag-region").active = "tab-window"  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ bookmarks
+
+    def bookmark_store(self) -> Any:
+        """The loaded trace's bookmark store (None, with a notice, when it cannot be opened)."""
+        an = self.analysis
+        if an is None or an.trace is None:
+            return None
+        if self._bookmarks is None or self._bookmarks.trace_path != an.trace.source:
+            from htptui.model.bookmarks import BookmarkStore
+
+            try:
+                self._bookmarks = BookmarkStore(an.trace.source)
+            except OSError as exc:
+                self.notify(f"bookmarks unavailable: {exc}", severity="warning", markup=False)  # type: ignore[attr-defined]
+                return None
+        return self._bookmarks
+
+    def action_bookmark(self) -> None:
+        """Bookmark the window marked on the timeline (when it has focus) or the selected op."""
+        from htptui.model.bookmarks import Bookmark
+
+        store = self.bookmark_store()
+        an = self.analysis
+        if store is None or an is None or an.trace is None:
+            return
+        t = an.trace
+        tl: Any = self.timeline  # type: ignore[attr-defined]
+        op = self.selection[1]
+        if tl.window is not None and (self.focused is tl or op is None):  # type: ignore[attr-defined]
+            lo, hi = tl.window
+            bm = store.add(Bookmark("window", f"{hi - lo:,} cycles", lo=lo, hi=hi))
+        elif op is not None:
+            label = f"{t.kernel_name(op)} · {t.qnn_op_name(op)} · {t.lane_of(op).label}"
+            bm = store.add(Bookmark("op", label, op=op, op_id=int(t.op_id[op]), ts=int(t.ts[op])))
+        else:
+            self.notify("nothing to bookmark: select an op or mark a window", timeout=3)  # type: ignore[attr-defined]
+            return
+        from htptui.tui.bookmarks import bookmark_line
+
+        self.notify(f"bookmarked {bookmark_line(bm)}", timeout=3, markup=False)  # type: ignore[attr-defined]
+
+    def action_bookmarks(self) -> None:
+        """List the bookmarks; the one chosen is jumped to."""
+        store = self.bookmark_store()
+        if store is None:
+            return
+        from htptui.tui.bookmarks import BookmarksScreen
+
+        self.push_screen(BookmarksScreen(store), self.jump_to_bookmark)  # type: ignore[attr-defined]
+
+    def jump_to_bookmark(self, index: int | None) -> None:
+        """Select a bookmarked op (checked by ID and start) or mark and show a bookmarked window."""
+        store, an = self._bookmarks, self.analysis
+        if index is None or store is None or an is None or an.trace is None:
+            return
+        if not 0 <= index < len(store.items):
+            return
+        bm = store.items[index]
+        t = an.trace
+        tl: Any = self.timeline  # type: ignore[attr-defined]
+        if bm.kind == "window":
+            assert bm.lo is not None and bm.hi is not None
+            tl.set_window((bm.lo, bm.hi))
+            margin = max((bm.hi - bm.lo) * 0.05, 1.0)
+            tl._set_view(bm.lo - margin, bm.hi + margin)
+            tl._after_change()
+            return
+        op = bm.op
+        if (
+            op is None
+            or not 0 <= op < len(t)
+            or int(t.op_id[op]) != bm.op_id
+            or int(t.ts[op]) != bm.ts
+        ):
+            self.notify("that op is not in this trace any more", severity="warning")  # type: ignore[attr-defined]
+            return
+        self.select_op(op)  # type: ignore[attr-defined]
 
     def action_timeline_size(self, delta: int) -> None:
         """Grow or shrink the timeline region (at least 5 rows; the panes keep at least 6)."""
