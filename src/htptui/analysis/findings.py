@@ -1029,16 +1029,12 @@ def false_dependency(opt: Run, cfg: FindingsConfig, expected_path: Any = None) -
 
     Uses the expected graph given (``--expected``) or ``expected.dag`` beside the trace.
     """
-    t = opt.trace
-    trace_idx: dict[int, list[int]] = {}
-    if t is not None:
-        for i in range(len(t)):
-            trace_idx.setdefault(int(t.op_id[i]), []).append(i)
+    an = analysis_of(opt)  # op ID -> ops comes from the analysis's index, only when a rule fires
     node_id = {n.key: n.id for n in opt.graph.nodes.values()} if opt.graph is not None else {}
     for diff, sh in _suspected_false_dependencies(opt, expected_path):
         ten = sh.tensor
         nodes = [node_id[c[0]] for c in ten.consumers if c[0] in node_id]
-        ops = tuple(i for n in nodes for i in trace_idx.get(n, ()))
+        ops = tuple(i for n in nodes for i in sorted(an.ops_of_op_id(n).tolist()))
         ev: Evidence = {
             "tensor": ten.key,
             "dims": "x".join(str(d) for d in ten.dims),

@@ -144,19 +144,10 @@ def command(
         items = (cur_doc.get("findings") or {}).get("items") or []
         false_deps = [f for f in items if f.get("rule") == "false_dependency"]
     if fmt == "json":
+        from htptui.output.diff import check_document
         from htptui.output.json import to_json_bytes
 
-        doc = {
-            "schema": "htptui.check",
-            "schema_version": 1,
-            "ok": not regressed and not false_deps,
-            "baseline": {"name": cmp.a.name, "source": cmp.a.source},
-            "current": {"name": cmp.b.name, "source": cmp.b.source},
-            "regressions": [g.to_dict() for g in regressed],
-            "false_dependencies": [f["title"] for f in false_deps],
-            "gates": [g.to_dict() for g in gates],
-            "notes": [*notes, *cmp.notes],
-        }
+        doc = check_document(cmp, gates, notes, false_deps)
         sys.stdout.buffer.write(to_json_bytes(doc))
         sys.stdout.flush()
     elif regressed or show_all:

@@ -180,3 +180,21 @@ def render_gates(gates: list[Gate], notes: list[str], fmt: str, only_regressed: 
     out = table(["figure", "baseline", "current", "Δ", "Δ %", "limit", "verdict"], body, md)
     out += [f"note: {n}" for n in notes]
     return "\n".join(out) + "\n"
+
+
+def check_document(
+    cmp: Comparison, gates: list[Gate], notes: list[str], false_deps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The JSON document ``htptui check --format json`` writes."""
+    regressed = [g for g in gates if g.regressed]
+    return {
+        "schema": "htptui.check",
+        "schema_version": 1,
+        "ok": not regressed and not false_deps,
+        "baseline": {"name": cmp.a.name, "source": cmp.a.source},
+        "current": {"name": cmp.b.name, "source": cmp.b.source},
+        "regressions": [g.to_dict() for g in regressed],
+        "false_dependencies": [f["title"] for f in false_deps],
+        "gates": [g.to_dict() for g in gates],
+        "notes": [*notes, *cmp.notes],
+    }

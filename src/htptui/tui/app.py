@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -256,6 +257,8 @@ class HtpApp(AskMixin, App[int]):
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
         self._before_filter: Widget | None = None
+        self._first_frame = threading.Event()  # set once the loaded panes have been drawn
+        self._exiting = False
         self.ask_init()
 
     # ------------------------------------------------------------ layout
@@ -363,10 +366,19 @@ class HtpApp(AskMixin, App[int]):
         if worker.is_cancelled:
             return
         self.post_message(Loaded(analysis))
+        # let the first frame of the filled panes go out before competing for the interpreter
+        self._first_frame.wait(timeout=5.0)
+        if worker.is_cancelled or self._exiting:
+            return
         # then the rest (other ranking levels, findings) while the user reads the panes; a failure
         # here is not reported twice: the pane that needs the figure computes it and says why
         with contextlib.suppress(Exception):
             analysis.warm_rest()
+
+    def on_unmount(self) -> None:
+        """Release a load worker still waiting for the first frame."""
+        self._exiting = True
+        self._first_frame.set()
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """Advance the loading screen's bar."""
@@ -420,6 +432,7 @@ class HtpApp(AskMixin, App[int]):
             primary = int(members[np.argmax(opt.trace.dpc[members])])
             self.select_ops(tuple(int(i) for i in members), primary, origin="")
         self.action_focus_region("ranking")
+        self.call_after_refresh(self._first_frame.set)
 
     def _extra_available(self, spec: PaneSpec) -> bool:
         return self.opt is not None and all(self.opt.has(kind) for kind in spec.requires)

@@ -1,0 +1,276 @@
+"""Big streaming traces for the benchmarks (``bench/make_traces.py``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from htptui.synth.emit_trace import _counter_line, _flow_lines, _proc_lines, _thread_line
+from htptui.synth.model import _js
+from htptui.synth.spec import (
+    _DESC_BIAS,
+    _DESC_CONV,
+    _DESC_SET,
+    _DESC_WAIT,
+    _FIRST_TS,
+    _PCYCLE_BASE,
+    _TRACE_HEADER,
+)
+
+_ACT8 = ("QUInt8", "0.00787402", 128)
+
+
+_BIG_HMX_KERNELS = [
+    # (kernel, flag, description or None, dims text or None, (dtype, step, zero))
+    ("q::ConvLayer.opt.weights_to_vtcm", "dma", None, "[1,1,256,256]", ("QInt8", "0.00787402", 0)),
+    ("q::ConvLayer.opt.bias_to_vtcm", "dma", _DESC_BIAS, "[1,8,1,64]", ("Int32", "1", 0)),
+    ("DmaCheckpointSet", "dma_set", _DESC_SET, None, ("", "0", 0)),
+    ("q::ConvLayer.opt.weights_to_vtcm", "dma_wait", _DESC_WAIT, None, ("", "0", 0)),
+    ("q::ConvLayer_s1.opt", "uses_hmx", _DESC_CONV, "[1,8,32,256]", _ACT8),
+    ("q::ConvLayer_s1.opt", "uses_hmx", None, "[1,8,32,256]", _ACT8),
+]
+
+
+_BIG_HMX_P = [0.3, 0.15, 0.1, 0.1, 0.1, 0.25]
+
+
+_BIG_HVX_KERNELS = [
+    ("q::QuantizedAdd_8x8to8", "uses_hvx", None, "[1,2,32,256]", _ACT8),
+    ("q::QuantizedSoftmax_8", "uses_hvx", None, "[1,2,32,256]", ("QUInt8", "0.00390625", 0)),
+    ("q::QuantizedMul_8x8to8", "uses_hvx", None, "[1,2,32,256]", _ACT8),
+    ("q::ForceFormat_Crouton", "uses_hvx", None, "[1,8,32,256]", _ACT8),
+]
+
+
+# Duration range (cycles) per kernel row, HMX-lane rows first.
+_BIG_DUR = (
+    [(130, 1400), (120, 400), (20, 60), (30, 600), (1100, 4200), (1100, 4200)]
+    + [(400, 3200)] * 3
+    + [(2000, 9000)]
+)
+
+
+_BIG_QNN = [
+    ("FullyConnected", "MatMul"),
+    ("Conv2d", "Conv"),
+    ("ElementWiseAdd", "Add"),
+    ("Softmax", "Softmax"),
+]
+
+
+def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4) -> dict[str, Any]:
+    """Stream a large, realistic v2.45-style op trace with exactly ``n_events`` trace events.
+
+    Mix: about 2/3 duplicated executed X events (pid 0 + per-QNN-op pid, full args), flows,
+    non-executed tensors, metadata, and counters (counters absorb the remainder so the count is
+    exact).  Ops never overlap on a lane.  No QHAS is written.
+    """
+    if n_events < 1000:
+        raise ValueError("n_events must be at least 1000")
+    t_start = time.perf_counter()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    n_lanes = hvx_lanes + 1
+    tids = np.array([256] + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
+
+    n_ops = int(n_events * 0.32)
+    per_q = 24
+    n_q = -(-n_ops // per_q)
+    n_tens = int(n_events * 0.02)
+    n_io = int(n_events * 0.045)
+    n_seq = int(n_events * 0.005)
+
+    # ---- ops: QNN op, lane, kernel, duration; placed with a barrier per QNN op -----------------
+    q = np.repeat(np.arange(n_q, dtype=np.int64), per_q)[:n_ops]
+    lane = np.where(rng.random(n_ops) < 0.4, 0, rng.integers(1, n_lanes, n_ops))
+    order = np.lexsort((lane, q))
+    q, lane = q[order], lane[order]
+    kernels = _BIG_HMX_KERNELS + _BIG_HVX_KERNELS
+    kind = np.where(
+        lane == 0,
+        rng.choice(len(_BIG_HMX_KERNELS), n_ops, p=_BIG_HMX_P),
+        len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
+    )
+    lo = np.array([d[0] for d in _BIG_DUR], dtype=np.int64)[kind]
+    hi = np.array([d[1] for d in _BIG_DUR], dtype=np.int64)[kind]
+    dur = lo + (rng.random(n_ops) * (hi - lo)).astype(np.int64)
+    gap = rng.integers(13, 61, n_ops).astype(np.int64)
+    span = gap + dur
+    key = q * n_lanes + lane
+    cs = np.cumsum(span)
+    grp_first = np.ones(n_ops, dtype=bool)
+    grp_first[1:] = key[1:] != key[:-1]
+    grp_start_idx = np.maximum.accumulate(np.where(grp_first, np.arange(n_ops), 0))
+    before = cs[grp_start_idx] - span[grp_start_idx]
+    within = cs - span - before
+    tot = np.bincount(key, weights=span, minlength=n_q * n_lanes).reshape(n_q, n_lanes).max(axis=1)
+    block = np.concatenate([[0], np.cumsum(tot.astype(np.int64) + 40)])[:-1]
+    ts = _FIRST_TS + block[q] + within + gap
+    end = ts + dur
+    base = _PCYCLE_BASE + seed * 1_000_003_117 - _FIRST_TS
+    dpc = np.where(rng.random(n_ops) < 0.35, dur, np.where(rng.random(n_ops) < 0.2, dur // 3, 0))
+    cpp = dur / rng.integers(1, 120, n_ops)
+    his = 0x1100 + np.arange(n_ops, dtype=np.int64)
+    opid = 0x12 + 4 * q
+    uids = (his << 32) | opid
+    pid_of_q = q + 2
+
+    heads = []
+    for kname, flag, desc, dims, (dtype, step, zero) in kernels:
+        head = f'"HTP Op Type": "{kname}",'
+        if desc:
+            head += f'"Description": {_js(desc)},'
+        if dims:
+            head += f'"Dims": {dims},'
+        rank = 4 if dims else 0
+        head += f'"Data Type": "{dtype}","Rank": {rank},"Step Size": {step},"Zero Offset": {zero},'
+        heads.append((kname, flag, head))
+    qtypes = [(t, b) for t, b in _BIG_QNN]
+
+    # ---- event budget --------------------------------------------------------------------------
+    pid_lane_first = np.ones(n_ops, dtype=bool)
+    pid_lane_first[1:] = key[1:] != key[:-1]
+    lane_first = np.zeros(n_ops, dtype=bool)
+    for li in range(n_lanes):
+        hit = np.flatnonzero(lane == li)
+        if hit.size:
+            lane_first[hit[0]] = True
+    n_meta = int(pid_lane_first.sum()) + int(lane_first.sum()) + 2 * n_q + 2 + (1 if n_tens else 0)
+    n_counters = n_events - (2 * n_ops + n_meta + n_tens + 2 * (n_tens + n_io + n_seq))
+    if n_counters < 0:
+        raise ValueError("n_events too small for the event mix")
+
+    written = 0
+    t_list = ts.tolist()
+    d_list = dur.tolist()
+    e_list = end.tolist()
+    tid_list = tids[lane].tolist()
+    pid_list = pid_of_q.tolist()
+    hex_ids = [f"0x{u:016x}" for u in uids.tolist()]
+    dpc_list = dpc.tolist()
+    cpp_list = [f"{x:g}" for x in cpp.tolist()]
+    kind_list = kind.tolist()
+    q_list = q.tolist()
+    plf = pid_lane_first.tolist()
+    lf = lane_first.tolist()
+    n_inputs = rng.integers(0, 4, n_ops).tolist()
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(_TRACE_HEADER % "OP_TRACE")
+        first_line = [True]
+
+        def flush(buf: list[str]) -> None:
+            """Write the buffered event lines, comma-separated."""
+            nonlocal written
+            if not buf:
+                return
+            text = ",\n".join(buf)
+            if first_line[0]:
+                fh.write(text)
+                first_line[0] = False
+            else:
+                fh.write(",\n" + text)
+            written += len(buf)
+            buf.clear()
+
+        buf: list[str] = []
+        x_tpl = '{ "name": "%s", "ph": "X", "tid": %d, "pid": %d, "ts": %d, "dur": %d, "args": %s }'
+        for i in range(n_ops):
+            kname, flag, head = heads[kind_list[i]]
+            qi = q_list[i]
+            qt, qb = qtypes[qi % len(qtypes)]
+            ni = n_inputs[i] if flag not in ("dma_set", "dma_wait") else 0
+            inputs = ""
+            if ni and i >= ni:
+                inputs = (
+                    '"Inputs Ops": ["' + '","'.join(hex_ids[i - k - 1] for k in range(ni)) + '"],'
+                )
+            args = (
+                f'{{ "ID": "{hex_ids[i]}",{head}{inputs}"Flags": ["{flag}"],'
+                f'"Cycles per Packet": {cpp_list[i]},"QNN Op Type": "{qt}","QNN Op Name": "{qb}_{qi}",'
+                f'"Start Cycle": {base + t_list[i]},"Duration (cycles)": {d_list[i]},'
+                f'"Dominant Path Cycles": {dpc_list[i]}}}'
+            )
+            tid = tid_list[i]
+            buf.append(x_tpl % (kname, tid, 0, t_list[i], d_list[i], args))
+            if lf[i]:
+                unit = "HMX" if tid == 256 else "HVX"
+                buf.append(_thread_line(0, tid, f"Type: {unit}"))
+            pid = pid_list[i]
+            buf.append(x_tpl % (kname, tid, pid, t_list[i], d_list[i], args))
+            if plf[i]:
+                unit = "HMX" if tid == 256 else "HVX"
+                buf.append(_thread_line(pid, tid, f"Core:0 Type: {unit} Tid: {tid}"))
+            if len(buf) >= 20000:
+                flush(buf)
+        flush(buf)
+
+        # Non-executed tensors, each with its flow to a consumer on the DMA/HMX lane.
+        fid = 0
+        cons = rng.integers(1, n_ops, max(1, n_tens)).tolist()
+        for k in range(n_tens):
+            c = cons[k]
+            tts = max(0, t_list[c] - 10)
+            tid_hex = f"0x{(0x1000 + k % 0xFFF) << 32 | (0x10000000 + k):016x}"
+            buf.append(
+                f'{{ "name": "$Const", "ph": "X", "tid": 1, "pid": 0, "ts": {tts}, "dur": 5, '
+                f'"args": {{ "ID": "{tid_hex}","HTP Op Type": "$Const","Dims": [1,1,256,256],'
+                f'"Data Type": "QInt8","Rank": 4,"Step Size": 0.00787402,"Zero Offset": 0}} }}'
+            )
+            buf += _flow_lines("input_output", fid, 1, tts + 5, tid_list[c], t_list[c], 0)
+            fid += 1
+            if len(buf) >= 20000:
+                flush(buf)
+        cons = rng.integers(1, n_ops, max(1, n_io + n_seq)).tolist()
+        for k in range(n_io + n_seq):
+            c = cons[k]
+            p = c - 1
+            cat = "input_output" if k < n_io else "sequencer"
+            buf += _flow_lines(cat, fid, tid_list[p], e_list[p], tid_list[c], t_list[c], 0)
+            fid += 1
+            if len(buf) >= 20000:
+                flush(buf)
+        if n_tens:
+            buf.append(_thread_line(0, 1, "Non Executed Tensors"))
+        for qi in range(n_q):
+            qt, qb = qtypes[qi % len(qtypes)]
+            buf += _proc_lines(qi + 2, f"QNN::{qb}_{qi}", 0x12 + 4 * qi, 0x12 + 4 * qi)
+            if len(buf) >= 20000:
+                flush(buf)
+        flush(buf)
+
+        # Counters: a VTCM alloc step series, then read/write groups at op starts.
+        n_alloc = n_counters // 5
+        n_rw = n_counters - n_alloc
+        idx = np.sort(rng.integers(0, n_ops, max(1, n_alloc)))
+        alloc_ts = ts[idx].tolist()
+        alloc_v = (rng.integers(1, 512, max(1, n_alloc)) * 2048).tolist()
+        for k in range(n_alloc):
+            buf.append(_counter_line("VTCM alloc", 0, alloc_ts[k], alloc_v[k]))
+            if len(buf) >= 20000:
+                flush(buf)
+        names = ("VTCM read", "VTCM write", "DRAM read", "DRAM write")
+        idx = np.sort(rng.integers(0, n_ops, max(1, n_rw // 4 + 1)))
+        rw_ts = ts[idx].tolist()
+        rw_v = (rng.integers(0, 33, (len(rw_ts), 4)) * 2048).tolist()
+        for k in range(n_rw):
+            g = k // 4
+            # Even groups are an op's start (its bytes), odd groups its end (zeros).
+            buf.append(_counter_line(names[k % 4], 0, rw_ts[g], 0 if g % 2 else rw_v[g][k % 4]))
+            if len(buf) >= 20000:
+                flush(buf)
+        buf += _proc_lines(0, "Core 0 Overview", 1, None)
+        flush(buf)
+        fh.write("\n]}\n")
+    size = path.stat().st_size
+    return {
+        "path": str(path),
+        "events": written,
+        "executed_ops": n_ops,
+        "qnn_ops": n_q,
+        "bytes": size,
+        "seconds": round(time.perf_counter() - t_start, 3),
+    }
