@@ -133,3 +133,13 @@ def test_real_sample_edges_are_consistent() -> None:
         for p in d.producers(i)[0].tolist():
             assert i in d.consumers(p)[0].tolist()
     assert np.all(d.dst_ptr[1:] >= d.dst_ptr[:-1])
+
+
+def test_inputs_ops_without_kept_bytes_reads_the_file(tmp_path: Path) -> None:
+    """A trace restored from the cache keeps neither its bytes nor a chunk map: read the file."""
+    t = _trace(tmp_path)
+    want = t.inputs_ops()
+    object.__setattr__(t, "_raw", None)
+    t._chunks = []
+    got = t.inputs_ops()
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
