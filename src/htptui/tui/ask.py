@@ -108,7 +108,8 @@ class AskMixin:
         an = self.analysis
         self._wait_back, self._wait_fwd = [], []
         if an is not None and an.has_ops:
-            self._deps_worker(an)
+            # after the filled panes' first frame: the read re-decodes the file (seconds at 1M events)
+            self.call_after_refresh(self._deps_worker, an)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="deps", exit_on_error=False)
     def _deps_worker(self, an: RunAnalysis) -> None:
