@@ -14,6 +14,7 @@ from htptui.analysis.ranking import LEVELS
 from htptui.analysis.run import RunAnalysis, analysis_of
 from htptui.model.run import Run
 from htptui.present import ascii_timeline
+from htptui.present.format import fmt_int
 from htptui.present.format import round_or_none as _f
 from htptui.present.tables import SHOWN_DECIMALS, lane_records, ranking_records
 
@@ -301,8 +302,8 @@ def build_report(
         for core in cores:
             if core["dpc_exact"] and not core["dpc_consistent"]:
                 doc["warnings"].append(
-                    f"core {core['core']}: Σ Dominant Path Cycles ({core['dpc_sum']:,}) exceeds the graph wall "
-                    f"({core['graph_wall_cycles']:,}); the trace's DPC values are not a dominant-path split, "
+                    f"core {core['core']}: Σ Dominant Path Cycles ({fmt_int(core['dpc_sum'])}) exceeds the graph wall "
+                    f"({fmt_int(core['graph_wall_cycles'])}); the trace's DPC values are not a dominant-path split, "
                     "so accumulated idle cannot be derived"
                 )
         doc["ranking"] = {lv: ranking_records(an.ranking(lv), t, top) for lv in LEVELS}

@@ -17,7 +17,7 @@ from htptui.present.columns import (
     RANKING_INSTANCE_VIEW,
     select,
 )
-from htptui.present.format import fmt_value
+from htptui.present.format import fmt_int, fmt_value
 
 LEVEL_TITLES = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
 
@@ -36,7 +36,7 @@ def core_blocks(core: dict[str, Any], ascii_rows: list[str] | None) -> list[Bloc
         ["executed op instances", core["executed_ops"]],
         [
             "domain (max of HMX thread busy, busiest HVX thread; never DMA)",
-            f"{core['domain_unit']} {core['domain_cycles']:,}",
+            f"{core['domain_unit']} {fmt_int(core['domain_cycles'])}",
         ],
     ]
     if core.get("hmx_thread_busy_cycles"):
@@ -50,7 +50,7 @@ def core_blocks(core: dict[str, Any], ascii_rows: list[str] | None) -> list[Bloc
         ["Σ Dominant Path Cycles" + tiled, core["dpc_sum"]],
         [
             "accumulated idle (wall − Σ DPC)",
-            f"{core['accumulated_idle_cycles']:,} ({fmt_value(core['accumulated_idle_pct'])} %)"
+            f"{fmt_int(core['accumulated_idle_cycles'])} ({fmt_value(core['accumulated_idle_pct'])} %)"
             if core.get("accumulated_idle_cycles") is not None
             else f"n/a ({core.get('accumulated_idle_note') or 'cannot be derived'})",
         ],
@@ -58,15 +58,15 @@ def core_blocks(core: dict[str, Any], ascii_rows: list[str] | None) -> list[Bloc
         ["average lanes busy (Σ busy / wall)", core["parallelism"]],
         [
             "HVX∥HMX-compute overlap (cycles, % of smaller unit)",
-            f"{core['hvx_hmx_overlap_cycles']:,} ({fmt_value(core['hvx_hmx_overlap_pct'])} %)",
+            f"{fmt_int(core['hvx_hmx_overlap_cycles'])} ({fmt_value(core['hvx_hmx_overlap_pct'])} %)",
         ],
         [
             "boundary tax busy, work volume (Spill/Fill/Concat/ForceFormat/flat_from_vtcm + DMA waits)",
-            f"{bt['total_busy']:,} ({fmt_value(bt['total_busy_pct_of_work_volume'])} % of Σ busy)",
+            f"{fmt_int(bt['total_busy'])} ({fmt_value(bt['total_busy_pct_of_work_volume'])} % of Σ busy)",
         ],
         [
             "boundary tax on the dominant path",
-            f"{bt['total_dpc']:,} ({fmt_value(bt['total_dpc_pct_of_wall'])} % of wall)",
+            f"{fmt_int(bt['total_dpc'])} ({fmt_value(bt['total_dpc_pct_of_wall'])} % of wall)",
         ],
     ]
     out.append(_figures(rows))
@@ -234,12 +234,12 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
         head.append(f"unreadable {kind}: {problem}")
     scope = doc.get("scope")
     if scope:
-        lo = "start" if scope["from_cycles"] is None else f"{scope['from_cycles']:,}"
-        hi = "end" if scope["to_cycles"] is None else f"{scope['to_cycles']:,}"
+        lo = "start" if scope["from_cycles"] is None else f"{fmt_int(scope['from_cycles'])}"
+        hi = "end" if scope["to_cycles"] is None else f"{fmt_int(scope['to_cycles'])}"
         line = f"scope: cycles [{lo}, {hi})"
         if scope.get("filter") is not None:
             line += f", filter /{scope['filter']}/"
-        head.append(f"{line}, {scope['ops']:,} ops")
+        head.append(f"{line}, {fmt_int(scope['ops'])} ops")
         head.append(f"scope DPC rule: {scope['dpc_rule']}")
         if scope.get("findings_left_out"):
             left = ", ".join(scope["findings_left_out"])

@@ -7,6 +7,7 @@ import numpy as np
 from htptui.analysis.buckets import CoverageIndex, dominant_kind
 from htptui.analysis.summary import KIND_BOUNDARY, KIND_NAMES
 from htptui.model.chrometrace import OpTrace
+from htptui.present.format import fmt_int
 
 KIND_CHARS = "MVdwBo"  # HMX, HVX, DMA, sync/wait, boundary, other
 GAP_CHAR = "."
@@ -46,7 +47,7 @@ def render(
                 c = KIND_CHARS[k]
                 chars.append(c if f >= 0.5 else c.lower())
         busy = int(trace.dur[trace.lane == ln.index].sum())
-        rows.append(f"{ln.label:<{label_w}} |{''.join(chars)}| busy {busy:,}")
+        rows.append(f"{ln.label:<{label_w}} |{''.join(chars)}| busy {fmt_int(busy)}")
     b_chars = "".join(
         ("B" if v / bucket >= 0.5 else "b") if v > 0 else " " for v in boundary.tolist()
     )

@@ -136,12 +136,14 @@ def header_parts(an: RunAnalysis) -> list[str]:
     if cs is None or an.trace is None:
         return parts
     ghz = an.trace_clock_ghz()
-    idle = f"idle {cs.idle_pct:.2f} %" if cs.idle_pct is not None else f"idle n/a ({cs.idle_note})"
+    idle = (
+        f"idle {fmt_pct(cs.idle_pct)}" if cs.idle_pct is not None else f"idle n/a ({cs.idle_note})"
+    )
     return parts + [
         "wall " + fmt_cycles_us(cs.wall, ghz),
         idle,
-        f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
-        f"{len(an.trace):,} ops",
+        f"domain {cs.domain_unit} {fmt_int(cs.domain_cycles)} (max, not sum)",
+        f"{fmt_int(len(an.trace))} ops",
     ]
 
 

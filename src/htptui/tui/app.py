@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
+from htptui.present.format import fmt_int
 from htptui.present.tables import header_parts
 from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
@@ -265,7 +266,7 @@ class HtpApp(AskMixin, App[int]):
 
     def compose(self) -> ComposeResult:
         """Header line, timeline, the 2×2 pane grid, the filter input and the footer."""
-        yield Static("htptui", id="header-line")
+        yield Static("htptui", id="header-line", markup=False)
         yield Static("", id="panebar")
         with Vertical(id="timeline-region", classes="region"):
             yield Timeline(id="timeline")
@@ -282,7 +283,9 @@ class HtpApp(AskMixin, App[int]):
                         widget = spec.factory()
                         self._extra_widgets[spec.id] = widget
                         yield widget
-                        yield Static("", id=f"missing-{spec.id}", classes="missing-sentence")
+                        yield Static(
+                            "", id=f"missing-{spec.id}", classes="missing-sentence", markup=False
+                        )
             with Vertical(id="details-region", classes="region"):
                 yield DetailsPane(id="details")
         yield Input(placeholder="filter regex over kernel, QNN op, unit (Enter applies, Esc cancels)",
@@ -464,7 +467,7 @@ class HtpApp(AskMixin, App[int]):
         mask = self.filter_mask
         if self.filter_pattern is not None:
             count = int(mask.sum()) if mask is not None else 0
-            parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
+            parts.append(f"filter /{self.filter_pattern}/ ({fmt_int(count)} ops)")
         # one line high: no layout pass; plain Text, since names come from files
         self.query_one("#header-line", Static).update(Text(" · ".join(parts)), layout=False)
 
@@ -499,15 +502,16 @@ class HtpApp(AskMixin, App[int]):
         if (ops, primary) == self.selection:
             return
         self.selection = (ops, primary)
-        self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
-        self.ask_selected(primary)
-        for pane_id, pane in self.linked_panes():
-            if pane_id == origin:
-                continue
-            try:
-                pane.on_ops_selected(ops, primary)
-            except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
-                self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
+        with self.batch_update():  # every linked pane repaints in one frame
+            self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+            self.ask_selected(primary)
+            for pane_id, pane in self.linked_panes():
+                if pane_id == origin:
+                    continue
+                try:
+                    pane.on_ops_selected(ops, primary)
+                except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
+                    self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
 
     def group_of(self, op_index: int) -> tuple[int, ...]:
         """All ops of the ranking row (instance / QNN op / kernel) holding ``op_index``."""
@@ -760,7 +764,7 @@ class HtpApp(AskMixin, App[int]):
             if count == 0:
                 self.notify(f"no op matches /{pattern}/", severity="warning")
             else:
-                self.notify(f"/{pattern}/ matches {count:,} ops · n/N step · Esc clears")
+                self.notify(f"/{pattern}/ matches {fmt_int(count)} ops · n/N step · Esc clears")
                 primary = self.selection[1]
                 if primary is None or not mask[primary]:
                     self.action_next_match(1)

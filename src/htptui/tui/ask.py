@@ -223,7 +223,7 @@ class AskMixin:
         op = self.selection[1]
         if tl.window is not None and (self.focused is tl or op is None):  # type: ignore[attr-defined]
             lo, hi = tl.window
-            bm = store.add(Bookmark("window", f"{hi - lo:,} cycles", lo=lo, hi=hi))
+            bm = store.add(Bookmark("window", f"{fmt_int(hi - lo)} cycles", lo=lo, hi=hi))
         elif op is not None:
             label = f"{t.kernel_name(op)} · {t.qnn_op_name(op)} · {t.lane_of(op).label}"
             bm = store.add(Bookmark("op", label, op=op, op_id=int(t.op_id[op]), ts=int(t.ts[op])))

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from htptui.present.format import fmt_int
+
 if TYPE_CHECKING:
     from htptui.model.bookmarks import Bookmark, BookmarkStore
 
@@ -19,8 +21,8 @@ if TYPE_CHECKING:
 def bookmark_line(bm: Bookmark) -> str:
     """One line describing a bookmark (plain text: names come from the trace)."""
     if bm.kind == "window":
-        return f"window [{bm.lo:,}, {bm.hi:,}) cycles · {bm.label}"
-    return f"op {bm.label} · ts {bm.ts:,}" if bm.ts is not None else f"op {bm.label}"
+        return f"window [{fmt_int(bm.lo)}, {fmt_int(bm.hi)}) cycles · {bm.label}"
+    return f"op {bm.label} · ts {fmt_int(bm.ts)}" if bm.ts is not None else f"op {bm.label}"
 
 
 class BookmarksScreen(ModalScreen[int | None]):

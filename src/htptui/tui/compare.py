@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from htptui.analysis.compare import Comparison, Noise, RowChange, compare
-from htptui.present.format import fmt_delta, fmt_rel
+from htptui.present.format import fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 
 MODES = ("diff", "A", "B")
@@ -175,7 +175,9 @@ class DualTimeline(Widget, can_focus=True):
             out.append(label.ljust(label_w) + " │", style=style)
             out.append_text(_cells(cov, hot, style, lit))
             out.append("\n")
-        axis = f"{int(lo):,}".ljust(width // 2) + f"{int(hi):,} cycles".rjust(width - width // 2)
+        axis = fmt_int(int(lo)).ljust(width // 2) + f"{fmt_int(int(hi))} cycles".rjust(
+            width - width // 2
+        )
         out.append(" " * (label_w + 2) + axis, style="dim")
         return out
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from htptui.analysis.findings import Finding, at_least
 from htptui.output.blocks import Block, Heading, Lines
-from htptui.present.format import fmt_value
+from htptui.present.format import fmt_int, fmt_value
 
 if TYPE_CHECKING:
     from htptui.analysis.run import RunAnalysis
@@ -39,7 +39,7 @@ def _op_ref_lines(f: dict[str, Any]) -> list[str]:
     out = [f"{r['id']} {r['kernel']} ({r['qnn_op']}, {r['lane']})" for r in refs]
     more = len(f.get("ops") or []) - len(refs)
     if refs and more > 0:
-        out.append(f"... and {more:,} more")
+        out.append(f"... and {fmt_int(more)} more")
     return out
 
 

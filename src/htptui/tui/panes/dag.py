@@ -53,8 +53,8 @@ class DagPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line and the rendered neighbourhood."""
-        yield Static("Op DAG", id="dag-title", classes="pane-title")
-        yield Static("", id="dag-body")
+        yield Static("Op DAG", id="dag-title", classes="pane-title", markup=False)
+        yield Static("", id="dag-body", markup=False)
 
     def show_run(self, an: RunAnalysis) -> None:
         """Show the loaded run's graph (the indexes were built in the load worker)."""

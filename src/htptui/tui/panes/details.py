@@ -38,8 +38,8 @@ class DetailsPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title and the key/value body."""
-        yield Static("Details", id="details-title", classes="pane-title")
-        yield Static("select an op (timeline, ranking or DAG)", id="details-body")
+        yield Static("Details", id="details-title", classes="pane-title", markup=False)
+        yield Static("select an op (timeline, ranking or DAG)", id="details-body", markup=False)
 
     def show_run(self, an: RunAnalysis) -> None:
         """Remember the run."""

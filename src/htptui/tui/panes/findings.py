@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from htptui.present.format import fmt_value
+from htptui.present.format import fmt_int, fmt_value
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
 
@@ -43,7 +43,7 @@ def detail_markup(f: Finding, trace: object = None) -> str:
             for r in refs
         ]
         if len(f.ops) > len(refs) and refs:
-            lines.append(f"  ... and {len(f.ops) - len(refs):,} more")
+            lines.append(f"  ... and {fmt_int(len(f.ops) - len(refs))} more")
     return "\n".join(lines)
 
 

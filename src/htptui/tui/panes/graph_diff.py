@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ListItem, ListView, Static
 
+from htptui.present.format import fmt_int
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
 
@@ -55,7 +56,7 @@ def diff_items(diff: GraphDiff) -> list[DiffItem]:
         )
         items.append(
             DiffItem(
-                f"dedup false dep? {t.key} ({t.nbytes or 0:,} B) shared by "
+                f"dedup false dep? {t.key} ({fmt_int(t.nbytes or 0)} B) shared by "
                 f"{' & '.join(s.ops)}{ov_txt}",
                 "error",
                 s.ops,
@@ -108,8 +109,8 @@ class GraphDiffPane(Horizontal):
         """Item list on the left, DAG on the right."""
         yield ListView(id="gd-items")
         with VerticalScroll(id="gd-dag-scroll"):
-            yield Static(id="gd-header")
-            yield Static(id="gd-dag")
+            yield Static(id="gd-header", markup=False)
+            yield Static(id="gd-dag", markup=False)
 
     @property
     def opt(self) -> Any:

@@ -26,6 +26,7 @@ from htptui.present.columns import (
     QHAS_OP_TYPE_TUI_VIEW,
     select,
 )
+from htptui.present.format import fmt_int
 from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
 from htptui.tui.panes._common import missing_text, records_table
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 ExportTable = tuple[list[str], list[list[Any]]]
 QHAS_INSTANCE_ROWS = 60
+QHAS_LANE_ROWS = 256  # lanes listed in the pane (a table of 30k lanes would take minutes to draw)
 
 
 class QhasPane(VerticalScroll, can_focus=True):
@@ -46,16 +48,19 @@ class QhasPane(VerticalScroll, can_focus=True):
         self._head: list[RenderableType] = []
         self._instances: list[dict[str, Any]] = []
         self._shown_keys: set[tuple[int, int]] = set()
+        self._head_drawn = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         """One Static holding the tables."""
-        yield Static("QHAS units", classes="pane-title")
-        yield Static("", id="qhas-body")
+        yield Static("QHAS units", classes="pane-title", markup=False)
+        yield Static("", id="qhas-body", markup=False)  # lanes and op types: drawn once
+        yield Static("", id="qhas-instances", markup=False)  # redrawn when the marks move
 
     def show_run(self, an: RunAnalysis) -> None:
         """Lay out every core's lanes and the QHAS tables once."""
         self.analysis = an
         self._head = self._build_head(an)
+        self._head_drawn = False
         self._instances = self._instance_records(an)
         self.render_body()
 
@@ -85,7 +90,10 @@ class QhasPane(VerticalScroll, can_focus=True):
             for rec in records:
                 rec["unit"] = ("★" if rec["domain"] else " ") + rec["unit"]
             keys = LANE_TUI_VIEW + (LANE_TUI_MEMORY if opt.qhas is not None else ())
-            parts.append(records_table(select(LANE_COLUMNS, keys), records))
+            parts.append(records_table(select(LANE_COLUMNS, keys), records[:QHAS_LANE_ROWS]))
+            if len(records) > QHAS_LANE_ROWS:
+                more = len(records) - QHAS_LANE_ROWS
+                parts.append(Text(f"… {fmt_int(more)} more lanes (e exports all)"))
             parts.append(
                 Text(
                     "sources: busy, span, util %, domain, idle, wall from the trace"
@@ -158,15 +166,16 @@ class QhasPane(VerticalScroll, can_focus=True):
         return table
 
     def render_body(self) -> None:
-        """Rebuild the body: the cached head, then the instance table with the selection marked."""
+        """Draw the head once; redraw only the instance table when the selection marks move."""
         if self.analysis is None:
             return
         keys = self._selected_keys()
         self._shown_keys = keys
-        parts = list(self._head)
+        if not self._head_drawn:
+            self.query_one("#qhas-body", Static).update(Group(*self._head))
+            self._head_drawn = True
         if self.analysis.run.qhas is not None:
-            parts.append(self._instance_table(keys))
-        self.query_one("#qhas-body", Static).update(Group(*parts))
+            self.query_one("#qhas-instances", Static).update(self._instance_table(keys))
 
     def export_table(self) -> ExportTable:
         """The per-lane table."""

@@ -60,7 +60,7 @@ class RankingPane(Vertical, can_focus=False):
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line above the grid."""
-        yield Static("DPC ranking", id="ranking-title", classes="pane-title")
+        yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
         yield DataGrid(id="ranking-grid")
 
     @property

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
+from htptui.present.format import fmt_int
 from htptui.tui.panes import PaneSpec
 
 if TYPE_CHECKING:
@@ -44,12 +45,12 @@ def window_text(child: RunAnalysis, top: int = TOP_ROWS) -> str:
     head = f"window [{_c(lo, 'start')}, {_c(hi, 'end')}) cycles"
     clock = scope.get("clock_ghz")
     if span is not None:
-        head += f" = {span:,} cycles"
+        head += f" = {fmt_int(span)} cycles"
         if clock:
             head += f" ({span / clock / 1000.0:.3f} µs at {clock:.3f} GHz)"
     if child.pattern is not None:
         head += f" · filter /{child.pattern}/"
-    head += f" · {scope['ops']:,} ops"
+    head += f" · {fmt_int(scope['ops'])} ops"
     blocks: list[Any] = []
     for core in _cores(child):
         blocks += core_blocks(core, None)
@@ -60,7 +61,7 @@ def window_text(child: RunAnalysis, top: int = TOP_ROWS) -> str:
 
 
 def _c(v: int | None, missing: str) -> str:
-    return missing if v is None else f"{v:,}"
+    return missing if v is None else f"{fmt_int(v)}"
 
 
 class WindowPane(ScrollableContainer, can_focus=True):

@@ -42,6 +42,7 @@ from htptui.model.chrometrace import UNIT_ORDER, OpTrace
 from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN
 from htptui.model.run import Run
 from htptui.present.format import fmt_cycles_compact as _fmt_cycles
+from htptui.present.format import fmt_int
 from htptui.present.format import fmt_us_compact as _fmt_us
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
@@ -1011,9 +1012,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             trace.kernel_name(i),
             trace.qnn_op_name(i),
             trace.lane_of(i).label,
-            f"ts {int(trace.ts[i]):,}",
-            f"dur {int(trace.dur[i]):,}",
-            f"DPC {dpc:,}" if dpc >= 0 else "DPC –",
+            f"ts {fmt_int(int(trace.ts[i]))}",
+            f"dur {fmt_int(int(trace.dur[i]))}",
+            f"DPC {fmt_int(dpc)}" if dpc >= 0 else "DPC –",
         ]
         src = int(trace.dpc_source[i])
         if src == DPC_OP_LEVEL:
@@ -1026,9 +1027,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     def _window_status(self) -> str:
         if self._mark is not None:
-            return f"  window from {self._mark[0]:,}: m on the last op"
+            return f"  window from {fmt_int(self._mark[0])}: m on the last op"
         if self.window is not None:
-            return f"  window [{self.window[0]:,}–{self.window[1]:,})"
+            return f"  window [{fmt_int(self.window[0])}–{fmt_int(self.window[1])})"
         return ""
 
     # ------------------------------------------------------------------ drawing
