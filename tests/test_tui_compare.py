@@ -164,6 +164,15 @@ async def test_explorer_keys_work_in_compare_mode(
         assert tl.view_lo < lo
         await pilot.press("0")
         assert (tl.view_lo, tl.view_hi) == (tl.lo, tl.hi)
+        await pilot.press("2")
+        await pilot.pause()
+        start = ranking.cursor_row
+        await pilot.press("n", "n", "N")
+        await pilot.pause()
+        assert ranking.cursor_row == start + 1 and app.selected == _names(ranking)[start + 1]
+        await pilot.press("1", "f")
+        await pilot.pause()
+        assert tl.view_hi - tl.view_lo < tl.hi - tl.lo
         await pilot.press("2", "e")
         await pilot.pause()
         out = list(tmp_path.glob("htptui-export-compare-*.csv"))

@@ -110,6 +110,7 @@ class DualTimeline(Widget, can_focus=True):
         Binding("a,left", "pan(-0.25)", "Pan left", id="cmp.pan_left"),
         Binding("d,right", "pan(0.25)", "Pan right", id="cmp.pan_right"),
         Binding("0", "reset_view", "Whole graph", id="cmp.reset"),
+        Binding("f", "fit_selection", "Fit", id="cmp.fit"),
     ]
 
     mode: reactive[str] = reactive("diff")
@@ -144,6 +145,18 @@ class DualTimeline(Widget, can_focus=True):
     def action_reset_view(self) -> None:
         """Show both runs whole."""
         self._set_view(float(self.lo), float(self.hi))
+
+    def action_fit_selection(self) -> None:
+        """Zoom to the selected row's instances in A and B together."""
+        spans = []
+        for run in (self.a, self.b):
+            m = run.mask_of(self.level, self.selected)
+            if m is not None and m.any():
+                spans.append((int(run.ts[m].min()), int(run.end[m].max())))
+        if spans:
+            lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+            margin = max((hi - lo) * 0.05, 1.0)
+            self._set_view(lo - margin, hi + margin)
 
     def rows(self) -> list[tuple[str, RunLanes, int, str]]:
         """(label, run, lane index, style) of every drawn row."""
@@ -226,6 +239,8 @@ class CompareApp(App[int]):
         Binding("e", "export('csv')", "Export"),
         Binding("E", "export('json')", "JSON", show=False),
         Binding("y", "copy", "Copy", show=False),
+        Binding("n", "step_row(1)", "Next row", show=False),
+        Binding("N", "step_row(-1)", "Prev row", show=False),
         Binding("1", "focus_timeline", "Timeline", show=False),
         Binding("2", "focus_ranking", "Ranking", show=False),
     ]
@@ -426,6 +441,12 @@ class CompareApp(App[int]):
         """`S`: reverse the ranking's order."""
         self.sort_reverse = not self.sort_reverse
         self.refresh_all()
+
+    def action_step_row(self, step: int) -> None:
+        """`n`/`N`: the next / previous row of the (filtered) ranking."""
+        table = self.query_one("#cmp-ranking", DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(table.cursor_row + step, 0), table.row_count - 1))
 
     def action_focus_timeline(self) -> None:
         """Focus the dual timeline (its keys zoom and pan)."""
