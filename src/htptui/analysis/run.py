@@ -236,6 +236,8 @@ class RunAnalysis:
             idx = (
                 np.arange(len(t)) if pattern is None else np.flatnonzero(self.filter_mask(pattern))
             )
+            if self._memo("ts_sorted", lambda: bool(np.all(np.diff(t.ts) >= 0))):
+                return idx  # the trace is sorted by ts: index order is already (ts, index) order
             return idx[np.lexsort((idx, t.ts[idx]))]
 
         return self._memo(("time_order", pattern), compute)
