@@ -119,3 +119,48 @@ async def test_every_row_reachable_and_region_resizable_at_80x24() -> None:
         await pilot.press("less_than_sign", "less_than_sign")
         await pilot.pause()
         assert region.outer_size.height == before - 2
+
+
+async def test_hostile_names_stay_literal_in_the_new_views(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Kernel/QNN names that look like markup never break p, windows, bookmarks or their text."""
+    from tests.conftest import meta_process, meta_thread, write_trace, x_event
+
+    bad = "[/b][red]q::Evil[/"
+    ev = [
+        meta_process(0, "Core 0 Overview"),
+        meta_thread(0, 256, "Core:0 Type: HMX"),
+        meta_thread(0, 512, "Core:0 Type: HVX thread 0"),
+        x_event(bad, 256, 0, 100, op_id=0x10, flags=["uses_hmx"], qnn="[bold]Q0"),
+        x_event(
+            bad + "2",
+            512,
+            150,
+            50,
+            op_id=0x11,
+            qnn="[/]Q1",
+            **{"Inputs Ops": ["0x0000000000000010"]},
+        ),  # fmt: skip
+    ]
+    d = tmp_path / "run"
+    d.mkdir()
+    write_trace(d / "chrometrace.json", ev)
+    from htptui.tui.panes.window import PANE
+
+    app = HtpApp(str(d), extra_panes=[PANE])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        t = app.analysis.trace  # type: ignore[union-attr]
+        second = next(i for i in range(len(t)) if t.kernel_name(i) == bad + "2")
+        app.select_op(second)
+        await pilot.pause()
+        assert bad in text_of(app, "#details-body")
+        app.action_focus_region("timeline")
+        await pilot.press("p")  # to the first op
+        await pilot.pause()
+        assert app.selection[1] != second
+        await pilot.press("p")  # no producer: a literal notice, no markup error
+        await pilot.press("W", "B", "apostrophe")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code is None  # still running, nothing raised

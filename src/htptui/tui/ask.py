@@ -125,7 +125,7 @@ class AskMixin:
         if message.analysis is not self.analysis:
             return
         if message.error:
-            self.notify(f"dependencies: {message.error}", severity="warning")  # type: ignore[attr-defined]
+            self.notify(f"dependencies: {message.error}", severity="warning", markup=False)  # type: ignore[attr-defined]
         self.ask_selected(self.selection[1])
         self.details.deps_ready()  # type: ignore[attr-defined]
 
@@ -168,7 +168,11 @@ class AskMixin:
         w = an.waited_for(cur)
         t = an.trace
         if w is None:
-            self.notify(f"{t.kernel_name(cur)} has no producer among the executed ops", timeout=3)  # type: ignore[attr-defined]
+            self.notify(
+                f"{t.kernel_name(cur)} has no producer among the executed ops",
+                timeout=3,
+                markup=False,
+            )  # type: ignore[attr-defined]
             return
         self._wait_back.append(cur)
         self._wait_fwd = []
