@@ -21,6 +21,10 @@ Examples:
   htptui findings out_s/optrace             what is wrong, with the evidence
   htptui diff old/optrace new/optrace       compare two runs
   htptui check new --baseline base.json     CI gate: exit 1 on regression
+  htptui sql out_s/optrace "SELECT qnn_op, sum(dpc) FROM ops GROUP BY 1"
+                                            SQL on the run's tables (the sql extra)
+  htptui export out_s/optrace --format perfetto -o /tmp/pf
+                                            Perfetto trace at real time (or parquet, csv)
 
 Exit codes: 0 ok, 1 input error (or a regression for `check`), 2 usage error.
 """
@@ -43,6 +47,28 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"htptui.commands.{cmd_name}")
         return module.command
+
+    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Click's main, with its own error messages (usage errors echo argument text, which may be
+        a hostile file name) made safe for the terminal: control and bidi characters visible."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        import io
+
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs) or 0
+        except click.exceptions.Exit as exc:  # pragma: no cover - standalone_mode=False returns it
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            from htptui.model._io import clean_output
+
+            buf = io.StringIO()
+            exc.show(file=buf)
+            sys.stderr.write(clean_output(buf.getvalue()))
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            sys.stderr.write("Aborted!\n")
+            sys.exit(1)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
         # `htptui PATH [PATH2]` means `htptui open PATH [PATH2]`

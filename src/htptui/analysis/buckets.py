@@ -37,18 +37,26 @@ class CoverageIndex:
         self.lane_tracks: dict[int, _Track] = {}
         self.position = np.full(len(trace), -1, dtype=np.int64)
         sel = np.ones(len(trace), dtype=bool) if mask is None else mask
-        # trace is sorted by ts already; a stable selection keeps start order
+        # trace is sorted by ts already; a stable sort by lane (then kind) keeps start order, and
+        # one sort serves every lane (a mask per lane is O(ops x lanes): traces have 30k+ lanes)
+        chosen = np.flatnonzero(sel)
+        by_lane = chosen[np.argsort(trace.lane[chosen], kind="stable")]
+        lanes_sorted = trace.lane[by_lane]
+        empty = np.zeros(0, dtype=np.int64)
         for ln in trace.lanes:
-            on_lane = sel & (trace.lane == ln.index)
-            self.lane_tracks[ln.index] = self._track(np.flatnonzero(on_lane))
+            lo, hi = np.searchsorted(lanes_sorted, [ln.index, ln.index + 1])
+            on_lane = by_lane[lo:hi] if hi > lo else empty
+            self.lane_tracks[ln.index] = self._track(on_lane)
             # position of every op inside its lane track, for O(1) next/previous-op steps
-            self.position[self.lane_tracks[ln.index].index] = np.arange(
-                self.lane_tracks[ln.index].index.size, dtype=np.int64
-            )
-            for k in range(self.n_kinds):
-                idx = np.flatnonzero(on_lane & (self.kinds == k))
-                if idx.size:
-                    self.tracks[(ln.index, k)] = self._track(idx)
+            self.position[on_lane] = np.arange(on_lane.size, dtype=np.int64)
+            if not on_lane.size:
+                continue
+            kinds = self.kinds[on_lane]
+            by_kind = on_lane[np.argsort(kinds, kind="stable")]
+            ks = self.kinds[by_kind]
+            for k in np.unique(ks).tolist():
+                a, b = np.searchsorted(ks, [k, k + 1])
+                self.tracks[(ln.index, int(k))] = self._track(by_kind[a:b])
 
     def _track(self, idx: np.ndarray) -> _Track:
         durs = self.trace.dur[idx]

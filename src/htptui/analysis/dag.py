@@ -32,28 +32,47 @@ class QnnDag:
     ops: list[str]  # groupings in first-appearance order
     nodes_of: dict[str, list[int]]  # grouping -> HTP node ids
     edges: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # -> tensor ids
-    _succ: dict[str, list[str]] = field(default_factory=dict)
-    _pred: dict[str, list[str]] = field(default_factory=dict)
+    # adjacency built once from ``edges`` (rebuilt when edges are added): O(1) per query
+    _adj: tuple[int, dict[str, list[str]], dict[str, list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
-    def _adjacency(self) -> None:
-        if not self._succ and not self._pred and self.edges:
+    def _adjacency(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self._adj is None or self._adj[0] != len(self.edges):
+            succ: dict[str, list[str]] = {}
+            pred: dict[str, list[str]] = {}
             for a, b in self.edges:
-                self._succ.setdefault(a, []).append(b)
-                self._pred.setdefault(b, []).append(a)
+                succ.setdefault(a, []).append(b)
+                pred.setdefault(b, []).append(a)
+            self._adj = (len(self.edges), succ, pred)
+        return self._adj[1], self._adj[2]
 
     def successors(self, op: str) -> list[str]:
         """Direct successor ops in edge order."""
-        self._adjacency()
-        return list(self._succ.get(op, ()))
+        return list(self._adjacency()[0].get(op, ()))
 
     def predecessors(self, op: str) -> list[str]:
         """Direct predecessor ops in edge order."""
-        self._adjacency()
-        return list(self._pred.get(op, ()))
+        return list(self._adjacency()[1].get(op, ()))
+
+
+_DAG_CACHE: dict[int, tuple[HtpGraph, QnnDag]] = {}
 
 
 def qnn_dag(graph: HtpGraph) -> QnnDag:
-    """Collapse HTP nodes by grouping; edge A->B with the tensors that create it."""
+    """Collapse HTP nodes by grouping; edge A->B with the tensors that create it (memoised per
+    graph object: a report asks for it several times, and a 100k-node graph costs seconds)."""
+    hit = _DAG_CACHE.get(id(graph))
+    if hit is not None and hit[0] is graph:
+        return hit[1]
+    dag = _qnn_dag(graph)
+    if len(_DAG_CACHE) >= 4:
+        _DAG_CACHE.pop(next(iter(_DAG_CACHE)))
+    _DAG_CACHE[id(graph)] = (graph, dag)
+    return dag
+
+
+def _qnn_dag(graph: HtpGraph) -> QnnDag:
     nodes_of: dict[str, list[int]] = {}
     for node in graph.nodes.values():
         nodes_of.setdefault(node.grouping, []).append(node.id)

@@ -19,11 +19,81 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from htptui.errors import InputError
+from htptui.model._io import clean_text, describe_content, read_bytes
 
 EXPECTED_FILE_NAME = "expected.dag"
 _NAME = r'(?:"[^"]+"|[A-Za-z0-9_.:/\-*?\[\]$]+)'
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _GLOB_CHARS = set("*?[")
+#: an expected graph is written by hand: longer lines, more edges or pairs are refused with a line
+MAX_LINE_CHARS = 1 << 20
+MAX_EDGES = 200_000
+MAX_PAIRS = 200_000
+MAX_GLOB_WILDCARDS = 16
+
+
+def _strip_block_comments(text: str, keep_newlines: bool = True) -> str:
+    r"""Remove ``/* ... */`` comments in one linear pass (an unclosed one runs to the end).
+
+    A regex such as ``/\*.*?\*/`` rescans the rest of the text from every ``/*`` when no ``*/``
+    follows, which is quadratic on a line of repeated ``/*``; this scan never looks back.
+    """
+    if "/*" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("/*", pos)
+        if start < 0:
+            out.append(text[pos:])
+            break
+        out.append(text[pos:start])
+        end = text.find("*/", start + 2)
+        stop = len(text) if end < 0 else end + 2
+        if keep_newlines:
+            out.append("\n" * text.count("\n", start, stop))
+        if end < 0:
+            break
+        pos = stop
+    return "".join(out)
+
+
+def _strip_brackets(stmt: str) -> str:
+    """Remove ``[...]`` attribute lists in one linear pass (an unclosed ``[`` runs to the end)."""
+    if "[" not in stmt:
+        return stmt
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = stmt.find("[", pos)
+        if start < 0:
+            out.append(stmt[pos:])
+            break
+        out.append(stmt[pos:start])
+        end = stmt.find("]", start + 1)
+        if end < 0:
+            break
+        pos = end + 1
+    return "".join(out)
+
+
+def _check_lines(text: str, path: str) -> None:
+    """Refuse a line longer than MAX_LINE_CHARS (an expected graph is written by hand)."""
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    pos = 0
+    lineno = 1
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        if end - pos > MAX_LINE_CHARS:
+            raise InputError(
+                path,
+                f"line {lineno} is {end - pos:,} characters long (limit {MAX_LINE_CHARS:,}): "
+                "not an expected graph",
+            )
+        pos = end + 1
+        lineno += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +125,16 @@ class ExpectedGraph:
     warnings: list[str] = field(default_factory=list)
     kind: str = "text"  # text | dot | onnx | resolved
 
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
+
     def add_node(self, name: str) -> None:
         """Add a node name once, keeping first-appearance order."""
-        if name not in self.nodes:
+        if name not in self._seen:
+            if len(self._seen) != len(self.nodes):  # nodes was assigned directly
+                self._seen = set(self.nodes)
+                if name in self._seen:
+                    return
+            self._seen.add(name)
             self.nodes.append(name)
 
 
@@ -93,15 +170,18 @@ def _names(parts: list[str], path: str, lineno: int, sep: str) -> list[str]:
                 path,
                 f"line {lineno}: bad op name {token!r} (use letters, digits, _ . : / - or quotes)",
             )
-        names.append(_unquote(token))
+        names.append(clean_text(_unquote(token)))
     return names
 
 
 def parse_text(text: str, path: str = "<expected>") -> ExpectedGraph:
     """Parse the line format (or a DOT ``digraph``, detected by its first word)."""
-    body = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    body = "\n".join(_strip_comment(re.sub(r"^\s*//.*$", "", ln)) for ln in body.splitlines())
-    if re.match(r"^\s*(strict\s+)?(di)?graph\b", body):
+    _check_lines(text, path)
+    head = _strip_block_comments(text[: 1 << 16], keep_newlines=False)
+    head = "\n".join(
+        _strip_comment(ln) for ln in head.splitlines()[:200] if not ln.lstrip().startswith("//")
+    )
+    if re.match(r"^\s*(strict\s+)?(di)?graph\b", head):
         return parse_dot(text, path)
     g = ExpectedGraph(source=path)
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -153,7 +233,8 @@ def parse_dot(text: str, path: str = "<expected>") -> ExpectedGraph:
     """Parse a DOT subset: ``digraph NAME { a -> b -> c; d; }`` with attributes ignored."""
     g = ExpectedGraph(source=path, kind="dot")
     # blank out comments but keep line numbers
-    no_block = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    _check_lines(text, path)
+    no_block = _strip_block_comments(text, keep_newlines=True)
     lines = [re.sub(r"(//|#).*$", "", ln) for ln in no_block.splitlines()]
     opened = closed = False
     for lineno, raw in enumerate(lines, start=1):
@@ -178,7 +259,7 @@ def parse_dot(text: str, path: str = "<expected>") -> ExpectedGraph:
             if rest.strip():
                 raise InputError(path, f"line {lineno}: text after the closing '}}'")
         for stmt in line.split(";"):
-            stmt = _DOT_ATTRS.sub("", stmt).strip()
+            stmt = _strip_brackets(stmt).strip()
             if not stmt:
                 continue
             if re.match(r"^(graph|node|edge)\b", stmt) or re.match(rf"^{_DOT_ID}\s*=", stmt):
@@ -192,7 +273,7 @@ def parse_dot(text: str, path: str = "<expected>") -> ExpectedGraph:
             for p in parts:
                 if not re.match(rf"^{_DOT_ID}$", p):
                     raise InputError(path, f"line {lineno}: cannot read {stmt!r}")
-                names.append(_unquote(p).replace('\\"', '"'))
+                names.append(clean_text(_unquote(p).replace('\\"', '"')))
             for n in names:
                 g.add_node(n)
             for a, b in zip(names, names[1:], strict=False):
@@ -218,7 +299,12 @@ def qnn_name_of(onnx_name: str) -> str:
 
 def load_onnx(path: str | Path) -> ExpectedGraph:
     """Expected graph from an ONNX model: nodes by (renamed) node name, edges by tensors."""
-    label = str(path)
+    label = clean_text(str(path))
+    from htptui.model._io import check_regular, read_limit
+
+    size = check_regular(path, label).st_size  # never blocks on a FIFO
+    if size > read_limit("expected") * 16:
+        raise InputError(label, f"{size:,} bytes is too large for an expected-graph ONNX model")
     try:
         import onnx
     except ImportError:
@@ -269,19 +355,19 @@ def load_onnx(path: str | Path) -> ExpectedGraph:
 def load_expected(path: str | Path) -> ExpectedGraph:
     """Load an expected graph from a ``.dag``/text, ``.dot``/``.gv`` or ``.onnx`` file."""
     p = Path(path)
-    label = str(path)
-    if not p.exists():
-        raise InputError(label, "no such file")
+    label = clean_text(str(path))
     if p.is_dir():
         raise InputError(label, "is a directory, expected a .dag, .dot or .onnx file")
     if p.suffix.lower() == ".onnx":
         return load_onnx(p)
+    data = read_bytes(p, "expected")  # regular files only (never blocks on a FIFO), size-capped
+    bad = describe_content(data[:4096])
+    if bad is not None:
+        raise InputError(label, f"{bad}: not an expected graph")
     try:
-        text = p.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(label, "not a UTF-8 text file (expected graph)") from None
-    except OSError as exc:
-        raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
     if p.suffix.lower() in (".dot", ".gv"):
         return parse_dot(text, label)
     return parse_text(text, label)
@@ -328,38 +414,86 @@ def _key_index(actual: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    parts = []
+_STAR = object()
+
+
+def _glob_tokens(pattern: str) -> list[object]:
+    """Glob → tokens: _STAR, a literal character, or a compiled one-character class (``?``, ``[...]``)."""
+    tokens: list[object] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
         if c == "*":
-            parts.append("(.*?)")
+            if not tokens or tokens[-1] is not _STAR:  # ** is *
+                tokens.append(_STAR)
         elif c == "?":
-            parts.append("(.)")
+            tokens.append(re.compile(".", re.S))
         elif c == "[":
-            j = pattern.find("]", i)
+            j = pattern.find("]", i + 1)
             if j < 0:
-                parts.append(re.escape(c))
+                tokens.append(c)
             else:
-                parts.append("(" + fnmatch.translate(pattern[i : j + 1])[4:-3] + ")")
+                tokens.append(re.compile(fnmatch.translate(pattern[i : j + 1])[4:-3], re.S))
                 i = j
         else:
-            parts.append(re.escape(c))
+            tokens.append(c)
         i += 1
-    return re.compile("^" + "".join(parts) + "$")
+    return tokens
+
+
+def _glob_match(tokens: list[object], text: str) -> tuple[str, ...] | None:
+    """Match a tokenised glob against ``text``; the captures of every ``*``, ``?`` and class.
+
+    The classic two-pointer wildcard match: on a mismatch only the most recent ``*`` grows, so the
+    cost is O(len(text) · len(tokens)) whatever the pattern (a ``(.*?)`` regex backtracks
+    exponentially on ``*a*a*a*...``). Earlier stars keep their shortest extent, as lazy ``.*?`` does.
+    """
+    caps: list[tuple[int, int]] = []
+    i = j = 0
+    n, m = len(text), len(tokens)
+    star: tuple[int, int, int, int] | None = None  # (token index, capture start, end, len(caps))
+    while i < n or j < m:
+        if j < m:
+            t = tokens[j]
+            if t is _STAR:
+                star = (j, i, i, len(caps))
+                caps.append((i, i))
+                j += 1
+                continue
+            if i < n:
+                if isinstance(t, str):
+                    if t == text[i]:
+                        i += 1
+                        j += 1
+                        continue
+                elif t.match(text[i]):  # type: ignore[attr-defined]
+                    caps.append((i, i + 1))
+                    i += 1
+                    j += 1
+                    continue
+        if star is None:
+            return None
+        sj, start, end, ncap = star
+        end += 1
+        if end > n:
+            return None
+        star = (sj, start, end, ncap)
+        del caps[ncap:]
+        caps.append((start, end))
+        i, j = end, sj + 1
+    return tuple(text[a:b] for a, b in caps)
 
 
 def _expand(pattern: str, actual: list[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Actual names matching a glob with their captures (exact names capture nothing)."""
     if not is_glob(pattern):
         return [(pattern, ())]
-    rx = _glob_regex(pattern)
+    tokens = _glob_tokens(pattern)
     out = []
     for a in actual:
-        m = rx.match(a)
-        if m:
-            out.append((a, m.groups()))
+        caps = _glob_match(tokens, a)
+        if caps is not None:
+            out.append((a, caps))
     return out
 
 
@@ -389,6 +523,11 @@ def resolve(expected: ExpectedGraph, actual: list[str]) -> ExpectedGraph:
     for e in expected.edges:
         src = _expand(e.src, actual)
         dst = _expand(e.dst, actual)
+        if len(src) * len(dst) > 4 * MAX_EDGES or len(out.edges) > MAX_EDGES:
+            raise InputError(
+                expected.source,
+                f"line {e.line}: the edges expand to more than {MAX_EDGES:,}; narrow the globs",
+            )
         for a, ca in src:
             for b, cb in dst:
                 if ca and cb and ca != cb:
@@ -396,16 +535,31 @@ def resolve(expected: ExpectedGraph, actual: list[str]) -> ExpectedGraph:
                 a2, b2 = canon(a), canon(b)
                 if a2 != b2:
                     out.edges.append(ExpectedEdge(a2, b2, e.line))
+    seen_pairs: set[frozenset[str]] = set()
     for ind in expected.independent:
         left = _expand(ind.a, actual)
         right = _expand(ind.b, actual)
+        if len(left) * len(right) > 4 * MAX_PAIRS:
+            raise InputError(
+                expected.source,
+                f"line {ind.line}: {clean_text(ind.a)} || {clean_text(ind.b)} expands to "
+                f"{len(left) * len(right):,} pairs (limit {MAX_PAIRS:,}); narrow the globs",
+            )
         for a, ca in left:
             for b, cb in right:
                 if (ca or cb) and ca == cb:
                     continue
                 a2, b2 = canon(a), canon(b)
-                if a2 != b2 and Independence(b2, a2, ind.line) not in out.independent:
+                key = frozenset((a2, b2))
+                if a2 != b2 and key not in seen_pairs:
+                    seen_pairs.add(key)
                     out.independent.append(Independence(a2, b2, ind.line))
+        if len(out.independent) > MAX_PAIRS:
+            raise InputError(
+                expected.source,
+                f"line {ind.line}: the independence assertions expand to more than "
+                f"{MAX_PAIRS:,} op pairs; narrow the globs",
+            )
     out.edges = list(dict.fromkeys(out.edges))
     out.independent = list(dict.fromkeys(out.independent))
     out.kind = "resolved"

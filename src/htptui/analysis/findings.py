@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from htptui.analysis import intervals, summary
+from htptui.analysis.reach import Reachability
 from htptui.analysis.run import analysis_of
 from htptui.model.chrometrace import (
     FLAG_DMA_SET,
@@ -330,36 +331,17 @@ def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
 
 
 def _qnn_reachability(opt: Run, names: list[str]) -> dict[str, set[str]] | None:
-    """QNN op → the QNN ops it (transitively) depends on, from the compiled graph."""
+    """QNN op → the QNN ops of ``names`` it (transitively) depends on, from the compiled graph
+    (its QNN-op edges come from the run's one QNN-op DAG)."""
     dag = analysis_of(opt).qnn_dag()
     if dag is None:
         return None
-    direct: dict[str, set[str]] = {n: set() for n in names}
-    for src, dst in dag.edges:
-        direct.setdefault(dst, set()).add(src)
-    return _closure(direct)
+    return Reachability(list(dag.edges), names).ancestors_among(names)
 
 
-def _closure(direct: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
-    """Transitive closure of a dependency map (tolerates cycles)."""
-    memo: dict[str, set[str]] = {}
-
-    def visit(n: str, stack: set[str]) -> set[str]:
-        if n in memo:
-            return memo[n]
-        acc: set[str] = set()
-        stack.add(n)
-        for p in direct.get(n, ()):
-            acc.add(p)
-            if p not in stack:
-                acc |= visit(p, stack)
-        stack.discard(n)
-        memo[n] = acc
-        return acc
-
-    for n in list(direct):
-        visit(n, set())
-    return memo
+def _closure(direct: Mapping[str, Iterable[str]]) -> Reachability:
+    """Reachability of a dependency map (node → what it depends on); iterative, tolerates cycles."""
+    return Reachability((p, n) for n, ps in direct.items() for p in ps)
 
 
 def _serial_branches(
@@ -960,12 +942,14 @@ def shared_constants(
     for tid, groups, nodes in shared_static_tensors(opt, cfg):
         ten = g.tensors[tid]
         ops = tuple(i for n in nodes for i in trace_idx.get(n, ()))
-        false_pairs = []
-        if reach is not None:
+        false_pairs: list[str] = []
+        if reach is not None and not reach.all_connected(groups):
             for a_i, a in enumerate(groups):
                 for b in groups[a_i + 1 :]:
-                    if b not in reach.get(a, set()) and a not in reach.get(b, set()):
+                    if not reach.connected(a, b):
                         false_pairs.append(f"{a} / {b}")
+                if len(false_pairs) >= cfg.max_listed:
+                    break
         ev: Evidence = {
             "tensor": ten.key,
             "dims": "x".join(str(d) for d in ten.dims),

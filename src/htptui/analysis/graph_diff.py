@@ -7,7 +7,7 @@ false cross-branch dependency that serialises them. No rendering or UI imports h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from htptui.analysis import intervals
-from htptui.analysis.dag import QnnDag, is_compiler_node, is_compiler_op, qnn_dag, qnn_digraph
+from htptui.analysis.dag import is_compiler_node, is_compiler_op, qnn_dag, qnn_digraph
 from htptui.analysis.expected import ExpectedGraph, find_expected, load_expected, resolve
+from htptui.analysis.reach import Reachability
 from htptui.model.htp_graph import HtpGraph
 
 if TYPE_CHECKING:
@@ -326,21 +327,35 @@ def _trivial_reason(dims: tuple[int, ...], max_elements: int) -> str:
     return ""
 
 
+#: violations (and timeline overlaps) listed in full; the rest are counted in a warning
+MAX_LISTED_VIOLATIONS = 500
+#: pairs of a shared tensor's consumers examined (a scalar shared by thousands of ops is one row)
+MAX_SHARED_PAIR_OPS = 64
+
+
 def shared_static_tensors(
     graph: HtpGraph,
-    independent_pairs: Iterable[tuple[str, str]] | None = None,
+    independent_pairs: Iterable[tuple[str, str]] | Callable[[str, str], bool] | None = None,
     *,
     max_trivial_elements: int = MAX_TRIVIAL_ELEMENTS,
 ) -> SharedTensorCheck:
     """STATIC tensors consumed by nodes of two or more QNN ops, largest first.
 
-    ``independent_pairs`` are QNN op pairs the expected graph says are independent; a significant
-    tensor shared by such a pair is a suspected dedup-induced false dependency.
+    ``independent_pairs`` are QNN op pairs the expected graph says are independent (or a predicate
+    telling it); a significant tensor shared by such a pair is a suspected dedup-induced false
+    dependency.
     """
-    indep = {frozenset(p) for p in (independent_pairs or ()) if p[0] != p[1]}
+    if callable(independent_pairs):
+        is_indep = independent_pairs
+    else:
+        indep = {frozenset(p) for p in (independent_pairs or ()) if p[0] != p[1]}
+
+        def is_indep(a: str, b: str) -> bool:
+            return frozenset((a, b)) in indep
+
     cons = graph.consumers()
     dag = qnn_dag(graph)
-    reach = _reachability(dag)
+    reach = Reachability(dag.edges, dag.ops)
     check = SharedTensorCheck()
     for tid, nodes in cons.items():
         t = graph.tensors.get(tid)
@@ -350,14 +365,11 @@ def shared_static_tensors(
         if len(ops) < 2:
             continue
         reason = _trivial_reason(t.dims, max_trivial_elements)
+        few = ops[:MAX_SHARED_PAIR_OPS]
         pairs = tuple(
-            (a, b) for i, a in enumerate(ops) for b in ops[i + 1 :] if frozenset((a, b)) in indep
+            (a, b) for i, a in enumerate(few) for b in few[i + 1 :] if a != b and is_indep(a, b)
         )
-        connected = all(
-            b in reach.get(a, ()) or a in reach.get(b, ())
-            for i, a in enumerate(ops)
-            for b in ops[i + 1 :]
-        )
+        connected = reach.all_connected(ops)
         st = SharedTensor(
             tensor=tensor_ref(graph, tid, cons),
             ops=ops,
@@ -372,16 +384,6 @@ def shared_static_tensors(
     check.significant.sort(key=key)
     check.trivial.sort(key=key)
     return check
-
-
-def _reachability(dag: QnnDag) -> dict[str, set[str]]:
-    import networkx as nx
-
-    g = qnn_digraph(dag)
-    try:
-        return {n: nx.descendants(g, n) for n in g.nodes}
-    except nx.NetworkXError:  # pragma: no cover - defensive
-        return {}
 
 
 # --- timeline evidence ---------------------------------------------------------------------------
@@ -412,20 +414,18 @@ def op_overlap(trace: OpTrace, a: str, b: str) -> Overlap:
 # --- the diff ------------------------------------------------------------------------------------
 
 
-def _implicit_independent(exp: ExpectedGraph) -> set[frozenset[str]]:
-    """Pairs of expected ops that no expected path connects."""
-    import networkx as nx
+def _independence(exp: ExpectedGraph) -> Callable[[str, str], bool]:
+    """Whether the expected graph keeps two ops independent: said so, or no expected path joins them."""
+    explicit = {frozenset((i.a, i.b)) for i in exp.independent}
+    nodes = set(exp.nodes)
+    reach = Reachability(((e.src, e.dst) for e in exp.edges), exp.nodes)
 
-    g = nx.DiGraph()
-    g.add_nodes_from(exp.nodes)
-    g.add_edges_from((e.src, e.dst) for e in exp.edges)
-    reach = {n: nx.descendants(g, n) for n in g.nodes}
-    out = set()
-    for i, a in enumerate(exp.nodes):
-        for b in exp.nodes[i + 1 :]:
-            if b not in reach[a] and a not in reach[b]:
-                out.add(frozenset((a, b)))
-    return out
+    def independent(a: str, b: str) -> bool:
+        if frozenset((a, b)) in explicit:
+            return True
+        return a in nodes and b in nodes and not reach.connected(a, b)
+
+    return independent
 
 
 def diff_graphs(
@@ -442,7 +442,8 @@ def diff_graphs(
     result.compiler_htp_ops = [
         (n.grouping, n.key, n.type) for n in graph.nodes.values() if is_compiler_node(n)
     ]
-    trace_ops = [n for n in (trace.qnn_op_ids if trace is not None else {}) if n not in dag.ops]
+    dag_ops = set(dag.ops)
+    trace_ops = [n for n in (trace.qnn_op_ids if trace is not None else {}) if n not in dag_ops]
     if expected is None:
         result.shared = shared_static_tensors(graph)
         return result
@@ -499,18 +500,28 @@ def diff_graphs(
     # independence
     explicit = [(i.a, i.b, i.line) for i in exp.independent]
     result.independent = [(a, b) for a, b, _ in explicit]
-    pairs = {frozenset((a, b)) for a, b, _ in explicit} | _implicit_independent(exp)
-    result.shared = shared_static_tensors(graph, [tuple(p) for p in pairs])  # type: ignore[misc]
+    result.shared = shared_static_tensors(graph, _independence(exp))
+    actual_reach = Reachability(dag.edges, dag.ops)
+    unlisted = 0
     for a, b, line in explicit:
         if a not in dag.nodes_of or b not in dag.nodes_of:
             continue
+        if len(result.violations) >= MAX_LISTED_VIOLATIONS:
+            # thousands of violated pairs (a glob over a chain): count them, list the first ones
+            unlisted += actual_reach.connected(a, b) or any(
+                a in st.ops and b in st.ops for st in result.shared.significant
+            )
+            continue
         path = None
-        for s, d in ((a, b), (b, a)):
-            try:
-                path = nx.shortest_path(actual, s, d)
-                break
-            except nx.NetworkXNoPath:
-                continue
+        if not actual_reach.connected(a, b):
+            pass  # no path either way: only a shared tensor can violate it
+        else:
+            for s, d in ((a, b), (b, a)):
+                try:
+                    path = nx.shortest_path(actual, s, d)
+                    break
+                except nx.NetworkXNoPath:
+                    continue
         if path is not None:
             tens = tuple(
                 tensor_ref(graph, t, cons) for x, y in zip(path, path[1:], strict=False)
@@ -524,10 +535,21 @@ def diff_graphs(
                     Violation(a, b, "shared_tensor", (a, st.tensor.key, b), (st.tensor,), line)
                 )
                 break
+    if unlisted:
+        result.warnings.append(
+            f"{unlisted:,} more independence violations not listed "
+            f"(only the first {MAX_LISTED_VIOLATIONS:,} are)"
+        )
     # timeline evidence for pairs expected independent (explicit, and those sharing a tensor)
     if trace is not None:
         want = list(dict.fromkeys([(a, b) for a, b, _ in explicit]
                                   + [p for s in result.shared.suspected for p in s.independent_pairs]))  # fmt: skip
+        if len(want) > MAX_LISTED_VIOLATIONS:
+            result.warnings.append(
+                f"timeline overlap shown for the first {MAX_LISTED_VIOLATIONS:,} of "
+                f"{len(want):,} op pairs expected independent"
+            )
+            want = want[:MAX_LISTED_VIOLATIONS]
         for a, b in want:
             if a in trace.qnn_op_ids and b in trace.qnn_op_ids:
                 result.overlaps.append(op_overlap(trace, a, b))

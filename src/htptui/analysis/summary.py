@@ -290,20 +290,28 @@ def core_summary(
     wall = end_c - start_c
     lanes = []
     unit_busy: dict[str, int] = {}
+    # per-lane figures in one sort (not one full-column mask per lane: traces can have 30k+ lanes)
+    by_lane = np.argsort(lane, kind="stable")
+    sl = lane[by_lane]
+    starts = np.flatnonzero(np.r_[True, sl[1:] != sl[:-1]]) if sl.size else sl
+    present = {int(x): k for k, x in enumerate(sl[starts].tolist())}
+    if sl.size:
+        l_ops = np.diff(np.r_[starts, sl.size])
+        l_busy = np.add.reduceat(dur[by_lane], starts)
+        l_start = np.minimum.reduceat(ts[by_lane], starts)
+        l_end = np.maximum.reduceat(end[by_lane], starts)
     for ln in trace.lanes:
-        if ln.core != core:
+        k = present.get(ln.index)
+        if ln.core != core or k is None:
             continue
-        lm = lane == ln.index
-        if not lm.any():
-            continue
-        busy = int(dur[lm].sum())
+        busy = int(l_busy[k])
         lanes.append(
             LaneStats(
                 lane=ln,
-                ops=int(lm.sum()),
+                ops=int(l_ops[k]),
                 busy=busy,
-                start=int(ts[lm].min()),
-                end=int(end[lm].max()),
+                start=int(l_start[k]),
+                end=int(l_end[k]),
                 utilization=100.0 * busy / wall if wall else 0.0,
             )
         )

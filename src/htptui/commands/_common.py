@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from htptui.errors import ExitCode, InputError
+from htptui.model._io import clean_json_bytes, clean_output, clean_text
+from htptui.model.paths import inside_trace_dir
 
 if TYPE_CHECKING:
     from htptui.model.run import Run
@@ -38,15 +40,20 @@ def top_option(default: int, help: str) -> click.Option:  # noqa: A002 - click's
     )
 
 
+def one_line(message: str) -> str:
+    """A diagnostic made safe for a terminal: one line, every control/bidi character visible."""
+    return clean_text(" ".join(str(message).splitlines()), max_chars=8192)
+
+
 def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
     """Print one line to stderr and exit."""
-    click.echo(f"htptui: error: {message}", err=True)
+    click.echo(f"htptui: error: {one_line(message)}", err=True)
     sys.exit(int(code))
 
 
 def warn(message: str) -> None:
     """Print a diagnostic line to stderr (stdout carries only data)."""
-    click.echo(f"htptui: {message}", err=True)
+    click.echo(f"htptui: {one_line(message)}", err=True)
 
 
 class _StderrProgress:
@@ -80,6 +87,11 @@ def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Run
         fail(str(exc))
     except MemoryError:
         fail(f"{path}: out of memory while loading")
+    except RecursionError:
+        fail(f"{path}: nested too deeply to read (hostile or corrupt file)")
+    if not quiet:
+        for note in opt.artifacts.notes:  # files passed over, with the reason
+            warn(f"note: {note}")
     for kind, problem in opt.errors.items():
         where = opt.artifacts.get(kind) or path
         if strict:
@@ -89,39 +101,20 @@ def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Run
     return opt
 
 
-def trace_dir_of(path: str) -> Path | None:
-    """The directory holding an optrace input (None for stdin)."""
-    if path == "-":
-        return None
-    p = Path(path)
-    if p.is_dir():
-        return p
-    try:
-        with p.open("rb") as fh:
-            if b'"htptui.report"' in fh.read(4096):
-                return None  # a saved report, not a trace: its folder is not a trace directory
-    except OSError:
-        pass
-    return p.parent
-
-
 def refuse_trace_dir(dest: Path, inputs: list[str]) -> None:
     """Exit 2 if ``dest`` lies inside the directory of any input: htptui never writes there."""
-    target = dest.resolve().parent
-    for src in inputs:
-        d = trace_dir_of(src)
-        if d is None:
-            continue
-        d = d.resolve()
-        if target == d or d in target.parents:
-            fail(
-                f"{dest}: refusing to write into the trace directory {d}; choose another path",
-                ExitCode.USAGE,
-            )
+    hit = inside_trace_dir(dest, inputs)
+    if hit is not None:
+        fail(
+            f"{dest}: refusing to write into the trace directory {hit}; choose another path",
+            ExitCode.USAGE,
+        )
 
 
 def write_output(text: str | bytes, output: str | None, inputs: list[str] | None = None) -> None:
     """Write the document to stdout or a file (refusing to write into a trace directory)."""
+    # text from files is data: no raw control or bidi character reaches a terminal or a file
+    text = clean_json_bytes(text) if isinstance(text, bytes) else clean_output(text)
     if output in (None, "-"):
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)

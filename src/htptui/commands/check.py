@@ -113,22 +113,24 @@ def command(
          unknown schema, schema_version newer than supported)
     """
     from htptui.analysis.compare import Limits, check, compare
+    from htptui.commands._common import fail, one_line
     from htptui.errors import InputError
     from htptui.output.baseline import load_document
     from htptui.output.diff import render_gates
 
     def warn(msg: str) -> None:
-        click.echo(f"htptui: {msg}", err=True)
+        click.echo(f"htptui: {one_line(msg)}", err=True)
 
+    # exit 2 (never 1, which means "regression") for anything that cannot be read or trusted
     try:
         base_doc = load_document(baseline, on_warning=warn)
         cur_doc = load_document(current, on_warning=warn)
     except InputError as exc:
-        click.echo(f"htptui: error: {exc}", err=True)
-        sys.exit(int(CHECK_INPUT_ERROR))
+        fail(str(exc), CHECK_INPUT_ERROR)
     except MemoryError:
-        click.echo("htptui: error: out of memory while loading", err=True)
-        sys.exit(int(CHECK_INPUT_ERROR))
+        fail("out of memory while loading", CHECK_INPUT_ERROR)
+    except RecursionError:
+        fail("an input is nested too deeply to read", CHECK_INPUT_ERROR)
     limits = Limits(
         wall=max_wall_regress,
         op=max_op_regress,
@@ -136,19 +138,24 @@ def command(
         domain=max_domain_regress,
         idle_points=max_idle_regress,
     )
-    cmp = compare(base_doc, cur_doc)
-    gates, notes = check(cmp, limits)
+    try:
+        cmp = compare(base_doc, cur_doc)
+        gates, notes = check(cmp, limits)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        # validate_document checks every field read here; this is the last line of defence
+        fail(f"cannot compare the runs: a field has an unexpected value ({exc})", CHECK_INPUT_ERROR)
     regressed = [g for g in gates if g.regressed]
     false_deps = []
-    if fail_on_false_dependency:
+    if fail_on_false_dependency:  # validate_document checked findings.items are objects
         items = (cur_doc.get("findings") or {}).get("items") or []
         false_deps = [f for f in items if f.get("rule") == "false_dependency"]
     if fmt == "json":
+        from htptui.model._io import clean_json_bytes
         from htptui.output.diff import check_document
         from htptui.output.json import to_json_bytes
 
         doc = check_document(cmp, gates, notes, false_deps)
-        sys.stdout.buffer.write(to_json_bytes(doc))
+        sys.stdout.buffer.write(clean_json_bytes(to_json_bytes(doc)))
         sys.stdout.flush()
     elif regressed or show_all:
         head = (
@@ -157,9 +164,14 @@ def command(
             if regressed
             else f"ok: {len(gates)} gate(s) of {cmp.b.source} within limits against {cmp.a.source}"
         )
-        click.echo(head)
+        from htptui.model._io import clean_output
+
+        click.echo(clean_output(head))
         click.echo(
-            render_gates(gates, [*notes, *cmp.notes], fmt, only_regressed=not show_all), nl=False
+            clean_output(
+                render_gates(gates, [*notes, *cmp.notes], fmt, only_regressed=not show_all)
+            ),
+            nl=False,
         )
     elif false_deps:
         click.echo(
@@ -173,7 +185,7 @@ def command(
             extra = f" (graph wall {wall.rel * 100:+.2f} %)"
         click.echo(f"ok: {len(gates)} gate(s) within limits{extra}")
         for n in notes:
-            click.echo(f"note: {n}", err=True)
+            click.echo(f"note: {one_line(n)}", err=True)
     for f in false_deps:
-        click.echo(f"FALSE DEPENDENCY: {f['title']}", err=fmt == "json")
+        click.echo(one_line(f"FALSE DEPENDENCY: {f.get('title', '')}"), err=fmt == "json")
     sys.exit(int(ExitCode.INPUT if regressed or false_deps else ExitCode.OK))

@@ -67,7 +67,14 @@ def command(
     try:
         diff = an.graph_diff(expected)
     except InputError as exc:
-        fail(str(exc))
+        if expected:
+            fail(str(exc))  # asked for explicitly: an error
+        # found beside the trace (or in its parent): degrade to a warning
+        from htptui.analysis.graph_diff import diff_graphs
+        from htptui.commands._common import warn
+
+        warn(f"warning: {exc} (expected graph ignored)")
+        diff = diff_graphs(opt.graph, None, opt.trace)
     assert diff is not None
     has_exp = diff.expected_source is not None
     shown = diff if has_exp else None

@@ -82,7 +82,12 @@ def command(
         fail(str(exc))
     except MemoryError:
         fail("out of memory while loading")
-    cmp = compare(doc_a, doc_b)
+    except RecursionError:
+        fail("an input is nested too deeply to read")
+    try:
+        cmp = compare(doc_a, doc_b)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        fail(f"cannot compare the runs: a field has an unexpected value ({exc})")
     noise = Noise(rel=min_delta, cycles=min_cycles)
     if fmt == "json":
         from htptui.output.json import to_json_bytes

@@ -86,7 +86,6 @@ def command(
     app = HtpApp(path, artifacts=artifacts, theme=theme, export_dir=export_dir)
     code = app.run(mouse=not no_mouse)
     if app.load_error is not None:
-        click.echo(f"htptui: error: {app.load_error}", err=True)
-        sys.exit(int(ExitCode.INPUT))
+        fail(app.load_error)  # one clean line (escapes visible), exit 1
     if code:
         sys.exit(int(code))

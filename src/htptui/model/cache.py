@@ -2,8 +2,11 @@
 
 A decoded :class:`OpTrace` is saved as one ``.npy`` file per column plus a small msgpack file of the
 rest (names, lanes, counters, flows). Reloading memory-maps the columns, so reopening a
-multi-gigabyte trace takes milliseconds. Entries are keyed by the trace's absolute path, size and
-modification time, so an edited trace is never served stale. Set ``HTPTUI_NO_CACHE=1`` to disable it.
+multi-gigabyte trace takes milliseconds. Entries are keyed by the trace's resolved path, size,
+modification time and a hash of its first, middle and last 64 KiB (an in-place edit that keeps size
+and mtime still changes the key), and every loaded entry is validated (column lengths and dtypes,
+lane and string ids in range, types of every field): an inconsistent entry is deleted and rebuilt,
+never trusted. Set ``HTPTUI_NO_CACHE=1`` to disable it.
 """
 
 from __future__ import annotations
@@ -21,24 +24,30 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 2  # 2: the raw DPC column is "dpc_event" (OpTrace.dpc is resolved)
+CACHE_FORMAT = 3  # 2: the raw DPC column is "dpc_event"; 3: int32 lane, validated, content key
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
-_COLUMNS = (
-    "ts",
-    "dur",
-    "lane",
-    "kernel",
-    "qnn_op",
-    "qnn_type",
-    "op_id",
-    "flags",
-    "dpc_event",
-    "cpp",
-    "start_cycle",
-    "ordinal",
-)
+#: column -> dtype every entry must have
+_DTYPES = {
+    "ts": np.int64,
+    "dur": np.int64,
+    "lane": np.int32,
+    "kernel": np.int32,
+    "qnn_op": np.int32,
+    "qnn_type": np.int32,
+    "op_id": np.uint64,
+    "flags": np.uint16,
+    "dpc_event": np.int64,  # the event's own DPC arg (OpTrace.dpc is resolved from it)
+    "cpp": np.float32,
+    "start_cycle": np.int64,
+    "ordinal": np.int64,
+}
+_COLUMNS = tuple(_DTYPES)
+
+
+class _Invalid(Exception):
+    """A cache entry that decodes but does not describe a consistent trace."""
 
 
 def enabled() -> bool:
@@ -54,12 +63,93 @@ def cache_root() -> Path:
 
 
 def _key(path: Path) -> str | None:
+    from htptui.errors import InputError
+    from htptui.model._io import content_digest
+
     try:
         st = path.stat()
-    except OSError:
+        digest = content_digest(path)
+    except (OSError, InputError):
         return None
-    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{CACHE_FORMAT}|{__version__}"
+    ident = (
+        f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{digest}|{CACHE_FORMAT}|"
+        f"{__version__}"
+    )
     return hashlib.sha256(ident.encode()).hexdigest()[:32]
+
+
+def _need(cond: bool, what: str) -> None:
+    if not cond:
+        raise _Invalid(what)
+
+
+def _is_list_of(v: Any, typ: type | tuple[type, ...]) -> bool:
+    return isinstance(v, list) and all(isinstance(x, typ) and not isinstance(x, bool) for x in v)
+
+
+def _validate_meta(meta: Any) -> None:
+    """Types of every meta field used below."""
+    _need(isinstance(meta, dict), "meta is not a map")
+    _need(meta.get("format") == CACHE_FORMAT, "format")
+    _need(_is_list_of(meta.get("strings"), str) and bool(meta["strings"]), "strings")
+    _need(meta["strings"][0] == "", "strings[0]")
+    lanes = meta.get("lanes")
+    _need(isinstance(lanes, list), "lanes")
+    for k, ln in enumerate(lanes):
+        _need(isinstance(ln, dict) and set(ln) == {"index", "core", "tid", "unit", "thread_name"},
+              "lane keys")  # fmt: skip
+        _need(ln["index"] == k and isinstance(ln["core"], int) and isinstance(ln["tid"], int),
+              "lane ints")  # fmt: skip
+        _need(isinstance(ln["unit"], str) and isinstance(ln["thread_name"], str), "lane strs")
+    keys = meta.get("counter_keys")
+    _need(isinstance(keys, list), "counter_keys")
+    for ck in keys:
+        _need(isinstance(ck, list | tuple) and len(ck) == 2, "counter key")
+        _need(isinstance(ck[0], int) and isinstance(ck[1], str), "counter key types")
+    _need(_is_list_of(meta.get("flow_category"), str), "flow_category")
+    pn = meta.get("process_names")
+    _need(isinstance(pn, dict) and all(isinstance(v, str) for v in pn.values()), "process_names")
+    for k in pn:
+        _need(isinstance(k, str) and k.lstrip("-").isdigit() and len(k) < 20, "process key")
+    qi = meta.get("qnn_op_ids")
+    _need(isinstance(qi, dict), "qnn_op_ids")
+    _need(all(isinstance(k, str) and isinstance(v, int) for k, v in qi.items()), "qnn_op_ids")
+    _need(meta.get("shape") in ("object", "bare-list"), "shape")
+    _need(isinstance(meta.get("gzipped"), bool), "gzipped")
+    for k in ("total_events", "duplicate_events"):
+        _need(isinstance(meta.get(k), int) and not isinstance(meta.get(k), bool), k)
+    _need(_is_list_of(meta.get("warnings"), str), "warnings")
+    chunks = meta.get("chunks")
+    _need(isinstance(chunks, list), "chunks")
+    for c in chunks:
+        _need(_is_list_of(c, int) and len(c) == 3, "chunk")
+
+
+def _validate_columns(cols: dict[str, np.ndarray], n_lanes: int, n_strings: int) -> None:
+    n = None
+    for name, dtype in _DTYPES.items():
+        col = cols[name]
+        _need(isinstance(col, np.ndarray) and col.ndim == 1, f"{name} shape")
+        _need(col.dtype == np.dtype(dtype), f"{name} dtype")
+        n = col.shape[0] if n is None else n
+        _need(col.shape[0] == n, f"{name} length")
+    if not n:
+        return
+    for name, hi in (("lane", n_lanes), ("kernel", n_strings), ("qnn_op", n_strings),
+                     ("qnn_type", n_strings)):  # fmt: skip
+        col = cols[name]
+        _need(int(col.min()) >= 0 and int(col.max()) < hi, f"{name} ids out of range")
+
+
+def _array(extra: Any, key: str, dtype: Any = None, n: int | None = None) -> np.ndarray:
+    a = extra[key]
+    _need(isinstance(a, np.ndarray) and a.ndim == 1, f"{key} shape")
+    _need(a.dtype.kind in "biuf", f"{key} dtype")
+    if dtype is not None:
+        _need(a.dtype == np.dtype(dtype), f"{key} dtype")
+    if n is not None:
+        _need(a.shape[0] == n, f"{key} length")
+    return a
 
 
 def entry_dir(path: str | Path) -> Path | None:
@@ -79,18 +169,29 @@ def load(path: str | Path) -> Any | None:
         return None
     try:
         meta = msgspec.msgpack.decode((d / "meta.msgpack").read_bytes())
-        if meta.get("format") != CACHE_FORMAT:
-            return None
+        _validate_meta(meta)
         cols = {name: np.load(d / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
-        extra = np.load(d / "extra.npz")
+        _validate_columns(cols, len(meta["lanes"]), len(meta["strings"]))
+        extra = dict(np.load(d / "extra.npz", allow_pickle=False))
         strings = StringTable()
         for s in meta["strings"][1:]:
             strings.intern(s)
+        _need(len(strings) == len(meta["strings"]), "strings not unique")
         core_counters: dict[int, dict[str, Counters]] = {}
         for k, (core, name) in enumerate(meta["counter_keys"]):
+            cts = _array(extra, f"counter_ts_{k}", np.int64)
             core_counters.setdefault(int(core), {})[name] = Counters(
-                name=name, ts=extra[f"counter_ts_{k}"], value=extra[f"counter_value_{k}"]
+                name=name, ts=cts, value=_array(extra, f"counter_value_{k}", np.float64, cts.size)
             )
+        ne_ts = _array(extra, "ne_ts", np.int64)
+        ne_name = _array(extra, "ne_name", np.int32, ne_ts.size)
+        _need(not ne_name.size or (ne_name.min() >= 0 and ne_name.max() < len(strings)), "ne")
+        _array(extra, "ne_op_id", np.uint64, ne_ts.size)
+        _array(extra, "ne_flags", np.uint16, ne_ts.size)
+        fid = _array(extra, "flow_id", np.int64)
+        for key, dt in (("flow_is_start", np.bool_), ("flow_ts", np.int64), ("flow_tid", np.int64)):
+            _array(extra, key, dt, fid.size)
+        _need(len(meta["flow_category"]) == fid.size, "flow categories")
         trace = OpTrace(
             source=str(path),
             strings=strings,
@@ -122,7 +223,10 @@ def load(path: str | Path) -> Any | None:
         trace._chunks = [tuple(c) for c in meta["chunks"]]
         os.utime(d, None)  # mark as recently used
         return trace
-    except (OSError, ValueError, KeyError, TypeError, msgspec.DecodeError):
+    except (_Invalid, OSError, ValueError, KeyError, TypeError, IndexError, EOFError,
+            AttributeError, OverflowError, RecursionError, msgspec.DecodeError,
+            msgspec.ValidationError):  # fmt: skip
+        shutil.rmtree(d, ignore_errors=True)  # inconsistent or unreadable: rebuild it
         return None
 
 

@@ -21,12 +21,15 @@ import numpy as np
 
 from htptui.errors import InputError
 from htptui.model._io import (
+    check_regular,
     clean_text,
     describe_decode_error,
     fmt_id,
     is_gzip,
     maybe_gunzip,
+    open_regular,
     parse_id,
+    read_limit,
 )
 
 # --- flags -------------------------------------------------------------------------------------
@@ -49,6 +52,14 @@ FLAG_BITS: dict[str, int] = {
     "sync": FLAG_SYNC,
     "null_exec": FLAG_NULL_EXEC,
 }
+
+
+def flag_names(bits: int) -> list[str]:
+    """Turn a flag bitmask back into the SDK's flag names."""
+    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
+    if bits & FLAG_OTHER:
+        names.append("other")
+    return names
 
 
 # --- decoding structs (only the fields we use; unknown keys are skipped by msgspec) ------------
@@ -97,8 +108,12 @@ _RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
 # --- lanes -------------------------------------------------------------------------------------
 
 _UNIT_RE = re.compile(r"Type:\s*(HMX|HVX|DMA)\b", re.IGNORECASE)
-_THREAD_CORE_RE = re.compile(r"Core:\s*(\d+)")
-_PROCESS_CORE_RE = re.compile(r"^Core (\d+) Overview$")
+_THREAD_CORE_RE = re.compile(r"Core:\s*(\d{1,6})(?!\d)")
+_PROCESS_CORE_RE = re.compile(r"^Core (\d{1,6}) Overview$")  # more digits: not a core number
+#: ts, dur, Start Cycle and DPC must stay below this (cycles; sums of two never overflow int64)
+MAX_CYCLES = 1 << 62
+#: pids and tids must fit in 32 bits (they are packed into one int64 key)
+MAX_PID_TID = 1 << 31
 NON_EXECUTED_LANE = "Non Executed Tensors"
 
 UNIT_ORDER = {"HMX": 0, "HVX": 1, "DMA": 2, "?": 3}
@@ -197,7 +212,7 @@ class OpTrace:
     lanes: tuple[Lane, ...]
     ts: np.ndarray  # int64 cycles (rebased)
     dur: np.ndarray  # int64 cycles
-    lane: np.ndarray  # int16 index into lanes
+    lane: np.ndarray  # int32 index into lanes
     kernel: np.ndarray  # int32 string id (HTP Op Type / event name)
     qnn_op: np.ndarray  # int32 string id (QNN Op Name)
     qnn_type: np.ndarray  # int32 string id (QNN Op Type)
@@ -280,7 +295,7 @@ class OpTrace:
         events, first = raw_events
         try:
             event = msgspec.json.decode(events[ordinal - first])
-        except (msgspec.DecodeError, IndexError):
+        except (msgspec.DecodeError, IndexError, RecursionError):
             return {}
         args = event.get("args") if isinstance(event, dict) else None
         return args if isinstance(args, dict) else {}
@@ -340,6 +355,12 @@ class OpTrace:
         return args if isinstance(args, dict) else {}
 
     def _raw_events_around(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:
+        try:
+            return self._raw_events_around_unsafe(ordinal)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+
+    def _raw_events_around_unsafe(self, ordinal: int) -> tuple[list[msgspec.Raw], int] | None:
         if self._raw is not None:
             data = self._raw
             cached = getattr(self, "_raw_cache", None)
@@ -824,13 +845,13 @@ def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chun
             return _extract(
                 _RAW_ARGS_DECODER.decode(body), fast=True, keep_pids=keep_pids, raw_args=True
             )
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
             pass
         except msgspec.DecodeError as exc:
             raise _ChunkError(str(exc)) from None
     try:
         return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
         pass
     except msgspec.DecodeError as exc:
         raise _ChunkError(str(exc)) from None
@@ -838,6 +859,10 @@ def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chun
         return _extract(_LIST_DECODER.decode(body), fast=False)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise _ChunkError(str(exc)) from None
+    except RecursionError:
+        raise _ChunkError("JSON nested too deeply") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _ChunkError(f"unexpected value in an event ({exc})") from None
 
 
 def _process_range(
@@ -882,7 +907,7 @@ def _scan_overview_pids(path: str) -> frozenset[int] | None:
                 end = body.find(b"\n", pos)
                 try:
                     ev = msgspec.json.decode(_strip_chunk(body[start:end]), type=_Event)
-                except (msgspec.DecodeError, msgspec.ValidationError):
+                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                     return None  # not one event per line: keep everything, de-duplicate later
                 name = ev.args.name if ev.args is not None else None
                 if name and _PROCESS_CORE_RE.match(name.strip()):
@@ -989,7 +1014,7 @@ def _decode_whole(data: bytes, label: str) -> list[Any]:
         if head == b"{":
             return _OBJECT_DECODER.decode(data).traceEvents
         msgspec.json.decode(data)  # not JSON at all: let msgspec produce the error text
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
         raise InputError(label, describe_decode_error(exc, data)) from None
     raise InputError(label, "expected a JSON object with traceEvents or a JSON array of events")
 
@@ -1017,7 +1042,7 @@ def _chunks_in_memory(
     try:
         return [_extract(events, fast=False)], [(0, 0, len(data))]
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(label, f"unexpected value in an event ({exc})") from None
+        raise InputError(label, f"unexpected value in an event ({clean_text(str(exc))})") from None
 
 
 def _chunks_serial(
@@ -1150,16 +1175,19 @@ def _load(
     if data is None:
         if path is None:
             raise ValueError("load() needs a path or data")
-        try:
-            size = os.path.getsize(path)
-            with open(path, "rb") as fh:
+        size = check_regular(path, label).st_size
+        limit = read_limit("op_trace")
+        if size > limit:
+            raise InputError(
+                label,
+                f"{size:,} bytes is larger than the {limit:,}-byte op trace read limit "
+                "(raise it with HTPTUI_MAX_OP_TRACE_BYTES)",
+            )
+        with open_regular(path, label) as fh:
+            try:
                 magic = fh.read(2)
-        except FileNotFoundError:
-            raise InputError(label, "no such file") from None
-        except IsADirectoryError:
-            raise InputError(label, "is a directory, expected a trace file") from None
-        except OSError as exc:
-            raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
+            except OSError as exc:
+                raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
         if size > PARALLEL_ABOVE and not is_gzip(magic):
             ranges = _file_chunks(str(path), size)
             if ranges is not None and len(ranges) > 1:
@@ -1178,7 +1206,7 @@ def _load(
                     spans = []
         if chunks is None:
             try:
-                with open(path, "rb") as fh:
+                with open_regular(path, label) as fh:
                     data = fh.read()
             except OSError as exc:
                 raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
@@ -1186,7 +1214,7 @@ def _load(
         assert data is not None
         gzipped = is_gzip(data)
         if gzipped:
-            data = maybe_gunzip(data, label)
+            data = maybe_gunzip(data, label, "op_trace")
         pos, first_byte = _first_byte(data)
         if not first_byte:
             raise InputError(label, "empty file (0 bytes of JSON)")
@@ -1220,6 +1248,30 @@ def _check_header(data: bytes, label: str) -> None:
     found = sniff_artifact_type(data[:4096])
     if found is not None and found != "OP_TRACE":
         raise InputError(label, f"artifact_type is {found!r}, expected 'OP_TRACE' (an op trace)")
+
+
+_RANGE_WHAT = {
+    "ts": "a ts",
+    "dur": "a dur",
+    "start": "a Start Cycle",
+    "dpc": "a Dominant Path Cycles",
+}
+
+
+def _check_ranges(label: str, **cols: np.ndarray) -> None:
+    """Refuse cycle values (and pids/tids) too large for the int64 arithmetic done on them."""
+    for name, col in cols.items():
+        if not col.size:
+            continue
+        limit = MAX_PID_TID if name in ("pid", "tid") else MAX_CYCLES
+        lo, hi = int(col.min()), int(col.max())
+        bad = hi if hi >= limit else lo if lo <= -limit else None
+        if bad is not None:
+            what = f"a {name}" if name in ("pid", "tid") else _RANGE_WHAT[name]
+            raise InputError(
+                label,
+                f"{what} value of {bad} is out of range (must be below 2**{limit.bit_length() - 1})",
+            )
 
 
 def _drop_exact_duplicates(
@@ -1280,6 +1332,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     start = b.column("start", np.int64)
     ordinal = b.column("ordinal", np.int64)
     b.parts.clear()
+    _check_ranges(label, pid=pid, tid=tid, ts=ts, dur=dur, start=start, dpc=dpc)
 
     overview_core: dict[int, int] = {}
     for p, name in b.process_names.items():
@@ -1319,7 +1372,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     lane_key_of: dict[tuple[int, int], int] = {}
     lanes: list[Lane] = []
     non_exec_mask = np.zeros(pid.size, dtype=bool)
-    lane_col = np.full(pid.size, -1, dtype=np.int16)
+    lane_col = np.full(pid.size, -1, dtype=np.int32)
     kept_idx = np.flatnonzero(keep)
     # one int64 key per (pid, tid) pair: a 1-D unique is far faster than np.unique(axis=0)
     pair_key = (pid[kept_idx] << 32) | (tid[kept_idx] & 0xFFFFFFFF)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from htptui.errors import InputError
-from htptui.model._io import head_bytes, sniff_artifact_type
+from htptui.model._io import (
+    check_regular,
+    clean_text,
+    describe_content,
+    head_bytes,
+    read_limit,
+    sniff_artifact_type,
+)
 
 KINDS = ("op_trace", "htp_graph", "graph_before", "qhas", "runtrace", "profile", "heap")
 
@@ -43,6 +52,7 @@ _GRAPH_BEFORE_RE = re.compile(r"_htp_graph_before\.json$")
 _GRAPH_RE = re.compile(r"_htp(?:_\d+)?\.json$")
 _QHAS_RE = re.compile(r"_qnn_htp_analysis_summary\.json$")
 _RUNTRACE_RE = re.compile(r"_runtrace\.json$")
+_PROFILE_NAME_RE = re.compile(r"^profile[^/]{0,200}\.txt(\.gz)?$", re.IGNORECASE)
 _IGNORED_JSON = {"manifest.json", "summary.json", "_optrace_config.json", "qhas_schema.json"}
 
 
@@ -60,6 +70,8 @@ class Artifacts:
     heap: Path | None = None
     stdin_bytes: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    #: kind -> why the file found for it cannot be used (it is still named in ``kind``'s path)
+    problems: dict[str, str] = field(default_factory=dict)
 
     def get(self, kind: str) -> Path | None:
         """Path of one kind of artifact."""
@@ -122,26 +134,73 @@ def discover(target: str | Path) -> Artifacts:
     if str(target) == "-":
         import sys
 
-        data = sys.stdin.buffer.read()
+        limit = read_limit("op_trace")
+        head = sys.stdin.buffer.read(4096)
+        bad = describe_content(head)
+        if bad is None and head.lstrip()[:1] not in (b"{", b"[", b"\x1f"):
+            bad = "not a JSON op trace (the first byte is neither '{', '[' nor gzip magic)"
+        if bad is not None:
+            raise InputError("<stdin>", bad)
+        parts = [head]
+        total = len(head)
+        while total <= limit:
+            block = sys.stdin.buffer.read(min(16 << 20, limit + 1 - total))
+            if not block:
+                break
+            parts.append(block)
+            total += len(block)
+        data = b"".join(parts)
+        del parts
+        if len(data) > limit:
+            raise InputError(
+                "<stdin>", f"more than {limit:,} bytes (raise HTPTUI_MAX_OP_TRACE_BYTES)"
+            )
         arts = Artifacts(root="<stdin>", stdin_bytes=data)
         return arts
     root = Path(target)
-    if not root.exists():
-        raise InputError(str(root), "no such file or directory")
-    if root.is_file():
+    label = clean_text(str(root))
+    try:
+        st = os.stat(root)
+    except OSError:
+        check_regular(root, label)  # raises the precise reason (no such file, loop, dangling)
+        raise InputError(label, "no such file or directory") from None
+    if stat.S_ISREG(st.st_mode):
         return _discover_file(root)
-    if not root.is_dir():
-        raise InputError(str(root), "not a file or directory")
+    if not stat.S_ISDIR(st.st_mode):
+        check_regular(root, label)  # FIFO, device, socket: one clear line
     arts = Artifacts(root=str(root))
     try:
-        entries = sorted(p for p in root.iterdir() if p.is_file())
+        entries = sorted(root.iterdir())
     except OSError as exc:
-        raise InputError(str(root), f"cannot list directory: {exc.strerror or exc}") from None
+        raise InputError(label, f"cannot list directory: {exc.strerror or exc}") from None
     trace_candidates: list[Path] = []
+    rejected: list[tuple[Path, str]] = []
     for p in entries:
         kind = _classify_name(p.name)
         if kind is None:
             continue
+        try:
+            check_regular(p)
+        except InputError as exc:
+            if kind == "text" and not _PROFILE_NAME_RE.match(p.name):
+                continue
+            if kind == "text":  # profile*.txt that cannot be read: the profile's error, named
+                _assign(arts, "profile", p)
+                arts.problems.setdefault("profile", exc.problem)
+            elif kind == "json":
+                rejected.append((p, exc.problem))
+            else:
+                _assign(arts, kind, p)
+                arts.problems.setdefault(kind, exc.problem)
+            continue
+        if kind == "text" and _PROFILE_NAME_RE.match(p.name):
+            bad = describe_content(head_bytes(p, 4096))
+            if bad is not None or _sniff_text(p) is None:
+                _assign(arts, "profile", p)
+                arts.problems.setdefault(
+                    "profile", bad or "not a qnn-profile-viewer text output (no known header)"
+                )
+                continue
         if kind == "text":
             kind = _sniff_text(p)
             if kind is None:
@@ -153,27 +212,54 @@ def discover(target: str | Path) -> Artifacts:
         typed = ARTIFACT_TYPES.get(found_type or "")
         if kind == "json":
             if typed and typed != "op_trace":
+                arts.notes.append(
+                    f"{clean_text(str(p))}: artifact_type is {found_type}: used as the {typed} "
+                    "artifact, not as an op trace"
+                )
                 _assign(arts, typed, p)
                 continue
             head = head_bytes(p, 4096)
             if typed == "op_trace" or b'"traceEvents"' in head or head.lstrip()[:1] == b"[":
                 trace_candidates.append(p)
+            elif found_type:
+                rejected.append((p, f"artifact_type {found_type!r} is not an optrace artifact"))
+            else:
+                bad = describe_content(head)
+                if bad is None:
+                    bad = (
+                        "not JSON (no '{' or '[' at the start)"
+                        if head.lstrip()[:1] not in (b"{", b"[")
+                        else "a JSON object without traceEvents (not an op trace)"
+                    )
+                rejected.append((p, bad))
             continue
         if typed and typed != kind and not (kind == "graph_before" and typed == "htp_graph"):
             arts.notes.append(
-                f"{p.name}: named like a {kind} file but artifact_type is {found_type}; used as {typed}"
+                f"{clean_text(str(p))}: named like a {kind} file but artifact_type is "
+                f"{found_type}; used as {typed}"
             )
             kind = typed
             if kind == "op_trace":
                 trace_candidates.append(p)
                 continue
         _assign(arts, kind, p)
+    if not trace_candidates and rejected:
+        # nothing usable as the op trace: name the file meant as one and say why it is not
+        meant = [r for r in rejected if r[0].suffix in (".json", ".gz")]
+        if meant:
+            pick = next((r for r in meant if "trace" in r[0].name.lower()), meant[0])
+            arts.op_trace = pick[0]
+            arts.problems["op_trace"] = pick[1]
+    for p, why in rejected:
+        if p != arts.op_trace:
+            arts.notes.append(f"{clean_text(str(p))}: skipped: {why}")
     if trace_candidates:
         arts.op_trace = _pick_trace(trace_candidates, arts)
         for other in trace_candidates:
             if other != arts.op_trace:
                 arts.notes.append(
-                    f"{other.name}: another op trace, not used (pass it explicitly to open it)"
+                    f"{clean_text(other.name)}: another op trace, not used "
+                    "(pass it explicitly to open it)"
                 )
     return arts
 
@@ -183,7 +269,10 @@ def _assign(arts: Artifacts, kind: str, path: Path) -> None:
     if current is None:
         setattr(arts, kind, path)
     else:
-        arts.notes.append(f"{path.name}: a second {kind} artifact, not used ({current.name} is)")
+        arts.notes.append(
+            f"{clean_text(path.name)}: a second {kind} artifact, not used "
+            f"({clean_text(current.name)} is)"
+        )
 
 
 def _stem_of(path: Path) -> str:
@@ -205,7 +294,7 @@ def _pick_trace(candidates: list[Path], arts: Artifacts) -> Path:
     for c in candidates:
         if _stem_of(c) in stems:
             return c
-    return max(candidates, key=lambda p: p.stat().st_size)
+    return max(candidates, key=lambda p: p.stat().st_size)  # regular files: stat cannot fail
 
 
 def _discover_file(path: Path) -> Artifacts:

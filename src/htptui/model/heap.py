@@ -87,4 +87,4 @@ def parse_bytes(data: bytes, label: str = "<heap>") -> HeapProfile:
 
 def load(path: str | Path) -> HeapProfile:
     """Read (gzip-aware) and parse a DSP heap profile text file."""
-    return parse_bytes(read_bytes(path), str(path))
+    return parse_bytes(read_bytes(path, "heap"), str(path))

@@ -212,7 +212,7 @@ def parse_obj(obj: Any, label: str) -> HtpGraph:
 def load(path: str | Path) -> HtpGraph:
     """Load an HTP graph JSON (plain or gzip)."""
     label = str(path)
-    return parse_obj(decode_json(read_bytes(path), label), label)
+    return parse_obj(decode_json(read_bytes(path, "htp_graph"), label), label)
 
 
 __all__ = ["HtpGraph", "Node", "Tensor", "load", "parse_obj", "fmt_id"]

@@ -563,4 +563,4 @@ def parse_bytes(data: bytes, label: str = "<bytes>") -> ProfileText:
 
 def load(path: str | Path) -> ProfileText:
     """Read (gzip-aware) and parse a qnn-profile-viewer text file."""
-    return parse_bytes(read_bytes(path), str(path))
+    return parse_bytes(read_bytes(path, "profile"), str(path))

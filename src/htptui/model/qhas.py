@@ -15,8 +15,10 @@ from typing import Any
 from htptui.errors import InputError
 from htptui.model._io import check_artifact_type, clean_text, decode_json, parse_id, read_bytes
 
-_CORE_SUFFIX_RE = re.compile(r"_htp_(\d+)$")
-_PATH_SECTION_RE = re.compile(r"^dominant_path_htp_(\d+)$")
+_CORE_SUFFIX_RE = re.compile(r"_htp_(\d{1,6})$")
+_PATH_SECTION_RE = re.compile(r"^dominant_path_htp_(\d{1,6})$")
+#: cycle counts, byte counts and IDs at or above this are not real (and would overflow int64 sums)
+_MAX_VALUE = 1 << 62
 IDLE_NAME = "Accumulated Idle"
 
 
@@ -33,6 +35,8 @@ def _num(row: dict[str, Any], key: str, default: float = 0) -> float:
     v = row.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int | float):
         return default
+    if not -_MAX_VALUE < v < _MAX_VALUE:  # also false for NaN
+        return default
     return v
 
 
@@ -46,8 +50,9 @@ def per_core(row: dict[str, Any], prefix: str) -> dict[int, float]:
     for k, v in row.items():
         if k.startswith(prefix):
             m = _CORE_SUFFIX_RE.search(k)
-            if m and isinstance(v, int | float) and not isinstance(v, bool):
-                out[int(m.group(1))] = v
+            ok = m and isinstance(v, int | float) and not isinstance(v, bool)
+            if ok and -_MAX_VALUE < v < _MAX_VALUE:
+                out[int(m.group(1))] = v  # type: ignore[union-attr]
     return out
 
 
@@ -243,7 +248,11 @@ def parse_obj(obj: Any, label: str) -> Qhas:
         raise InputError(label, "QHAS summary has no 'data' object")
     header = obj.get("header") if isinstance(obj.get("header"), dict) else {}
     ver = header.get("version") if isinstance(header.get("version"), dict) else {}
-    version = ".".join(str(ver.get(k, 0)) for k in ("major", "minor", "patch")) if ver else ""
+    version = (
+        clean_text(".".join(str(ver.get(k, 0)) for k in ("major", "minor", "patch")), 64)
+        if ver
+        else ""
+    )
     warnings: list[str] = []
     if ver and not (1 <= int(_num(ver, "major", 1)) < 2 or version == "2.0.0"):
         warnings.append(f"QHAS version {version} is outside the known 1.x range; reading it anyway")
@@ -363,4 +372,4 @@ def parse_obj(obj: Any, label: str) -> Qhas:
 def load(path: str | Path) -> Qhas:
     """Load a QHAS summary JSON (plain or gzip)."""
     label = str(path)
-    return parse_obj(decode_json(read_bytes(path), label), label)
+    return parse_obj(decode_json(read_bytes(path, "qhas"), label), label)

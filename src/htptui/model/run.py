@@ -15,6 +15,7 @@ from typing import Any
 
 from htptui.errors import InputError
 from htptui.model import chrometrace, htp_graph, qhas
+from htptui.model._io import clean_text
 from htptui.model.chrometrace import OpTrace
 from htptui.model.discover import KIND_LABELS, Artifacts, discover
 from htptui.model.htp_graph import HtpGraph, Node
@@ -43,11 +44,11 @@ class Run:
     def name(self) -> str:
         """A short display name: the graph name, else the directory name."""
         if self.qhas is not None and self.qhas.model_id:
-            return self.qhas.model_id
+            return clean_text(self.qhas.model_id)
         rt = self.runtrace
         if rt is not None and getattr(rt, "graph_name", ""):
-            return str(rt.graph_name)
-        return Path(self.source).name or self.source
+            return clean_text(str(rt.graph_name))
+        return clean_text(Path(self.source).name or self.source)
 
     @cached_property
     def _qhas_index(self) -> dict[tuple[int, int], int]:
@@ -140,6 +141,8 @@ def load_run(
         result.trace = chrometrace.load(
             data=arts.stdin_bytes, label="<stdin>", progress=sub(0, 0.9)
         )
+    elif "op_trace" in arts.problems:
+        result.errors["op_trace"] = arts.problems["op_trace"]
     elif arts.op_trace is not None:
         try:
             result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9))
@@ -151,12 +154,17 @@ def load_run(
         path = arts.get(kind)
         if path is None:
             continue
+        if kind in arts.problems:
+            result.errors[kind] = arts.problems[kind]
+            continue
         if progress:
             progress(0.9, f"reading {path.name}")
         try:
             setattr(result, attr, _load_one(kind, path))
         except InputError as exc:
             result.errors[kind] = exc.problem
+        except RecursionError:
+            result.errors[kind] = "nested too deeply to read (hostile or corrupt file)"
     if result.trace is not None:
         from htptui.model import dpc as dpc_mod
 
@@ -180,9 +188,9 @@ def load_run(
         if result.errors:
             kind, problem = next(iter(result.errors.items()))
             path = arts.get(kind)
-            raise InputError(str(path or arts.root), problem)
+            raise InputError(clean_text(str(path or arts.root)), problem)
         raise InputError(
-            arts.root,
+            clean_text(arts.root),
             "no optrace artifacts found (expected chrometrace.json, *_htp.json, "
             "*_qnn_htp_analysis_summary.json, *_runtrace.json or profile.txt)",
         )

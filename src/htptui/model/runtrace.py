@@ -202,7 +202,7 @@ def _phase(ev: dict[str, Any], pid_graph: dict[int | str | None, str]) -> RunPha
         graph = pid_graph.get(pid)
     name = ev.get("name")
     return RunPhase(
-        name=name if isinstance(name, str) else str(name),
+        name=clean_text(name if isinstance(name, str) else str(name)),
         ts_ticks=ts if ts is not None else 0,
         dur_ticks=dur if dur is not None else 0,
         start_ticks=start_t,
@@ -220,15 +220,14 @@ def _phase(ev: dict[str, Any], pid_graph: dict[int | str | None, str]) -> RunPha
 def _group(phases: list[RunPhase]) -> tuple[RunExecute, ...]:
     """Split phases into executes: a new one at each "QNN DSP Execute" (or at a repeated phase)."""
     groups: list[list[RunPhase]] = []
+    names: set[str] = set()  # phase names of the current group (a repeat starts a new run)
     for p in phases:
-        if (
-            not groups
-            or p.name == DSP_EXECUTE
-            or any(q.name == p.name for q in groups[-1])  # no DSP Execute events: repeat = new run
-        ):
+        if not groups or p.name == DSP_EXECUTE or p.name in names:
             groups.append([p])
+            names = {p.name}
         else:
             groups[-1].append(p)
+            names.add(p.name)
     return tuple(RunExecute(i, tuple(g)) for i, g in enumerate(groups, start=1))
 
 
@@ -261,11 +260,11 @@ def parse_obj(obj: Any, label: str = "<runtrace>") -> Runtrace:
         pid = _key(ev.get("pid"))
         if pname.endswith(_RUNTRACES_SUFFIX):
             runtrace_pids.add(pid)
-            pid_graph[pid] = pname[: -len(_RUNTRACES_SUFFIX)]
+            pid_graph[pid] = clean_text(pname[: -len(_RUNTRACES_SUFFIX)])
             graph_name = graph_name or pid_graph[pid]
         elif pname.endswith(_YIELDS_SUFFIX):
             yield_pids.add(pid)
-            pid_graph.setdefault(pid, pname[: -len(_YIELDS_SUFFIX)])
+            pid_graph.setdefault(pid, clean_text(pname[: -len(_YIELDS_SUFFIX)]))
     yield_pids -= runtrace_pids
 
     phases: list[RunPhase] = []
@@ -297,4 +296,4 @@ def parse_bytes(data: bytes, label: str = "<runtrace>") -> Runtrace:
 
 def load(path: str | Path) -> Runtrace:
     """Read (gzip-aware) and parse a `<stem>_runtrace.json` file."""
-    return parse_bytes(read_bytes(path), str(path))
+    return parse_bytes(read_bytes(path, "runtrace"), str(path))

@@ -11,6 +11,7 @@ from htptui.present.format import fmt_int
 
 KIND_CHARS = "MVdwBo"  # HMX, HVX, DMA, sync/wait, boundary, other
 GAP_CHAR = "."
+MAX_LANE_ROWS = 512  # more lanes than that are counted, not drawn
 
 
 def legend() -> str:
@@ -35,7 +36,8 @@ def render(
     label_w = max(label_w, len("boundary"))
     rows = []
     boundary = np.zeros(width)
-    for ln in lanes:
+    hidden = lanes[MAX_LANE_ROWS:]
+    for ln in lanes[:MAX_LANE_ROWS]:
         cov = idx.coverage(ln.index, lo, hi, width)
         boundary += cov[KIND_BOUNDARY]
         kind, frac = dominant_kind(cov, bucket)
@@ -46,8 +48,11 @@ def render(
             else:
                 c = KIND_CHARS[k]
                 chars.append(c if f >= 0.5 else c.lower())
-        busy = int(trace.dur[trace.lane == ln.index].sum())
+        track = idx.lane_tracks.get(ln.index)
+        busy = int(track.prefix[-1]) if track is not None else 0
         rows.append(f"{ln.label:<{label_w}} |{''.join(chars)}| busy {fmt_int(busy)}")
+    if hidden:
+        rows.append(f"{'':<{label_w}}  ... {fmt_int(len(hidden))} more lanes not drawn")
     b_chars = "".join(
         ("B" if v / bucket >= 0.5 else "b") if v > 0 else " " for v in boundary.tolist()
     )

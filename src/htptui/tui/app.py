@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
+from htptui.model._io import clean_text
 from htptui.present.format import fmt_int
 from htptui.present.tables import header_parts
 from htptui.tui.ask import ASK_BINDINGS, AskMixin
@@ -400,6 +401,24 @@ class HtpApp(AskMixin, App[int]):
             if worker.group == "load":
                 worker.cancel()
         self.exit(1, message="htptui: loading cancelled" if self.load_error is None else None)
+
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts show text from files (names, paths, errors): always plain text, escapes visible."""
+        super().notify(
+            clean_text(str(message), max_chars=2000),
+            title=clean_text(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_loaded(self, message: Loaded) -> None:
         """Hand the run to every pane and select the top ranking row."""
@@ -845,24 +864,27 @@ class HtpApp(AskMixin, App[int]):
         return "ranking", self.ranking
 
     def export_dir(self) -> Path:
-        """Where `e`/`E` write: ``--export-dir`` or ``$HTPTUI_EXPORT_DIR``, else the current directory;
-        a choice inside the trace directory falls back to the next (finally the temp dir)."""
-        root = Path(self.opt.source).resolve() if self.opt is not None else None
-        trace_dir = None
-        if root is not None and root.exists():
-            trace_dir = root if root.is_dir() else root.parent
+        """Where `e`/`E` write: ``--export-dir`` or ``$HTPTUI_EXPORT_DIR`` when that is a directory
+        outside the trace directory, else the current directory unless it lies inside the trace
+        directory (then the temp dir). Raises OSError when the current directory no longer exists.
+        """
+        from htptui.model.paths import inside_trace_dir
+
         chosen = self.export_dir_setting or os.environ.get(EXPORT_DIR_ENV) or None
-        candidates = [Path(chosen).expanduser()] if chosen else []
-        candidates += [Path.cwd(), Path(tempfile.gettempdir())]
-        for k, cand in enumerate(candidates):
-            d = cand.resolve()
-            if trace_dir is not None and (d == trace_dir or trace_dir in d.parents):
-                if chosen and k == 0:
-                    self.notify(f"{d} is inside the trace directory; exporting elsewhere",
-                                severity="warning")  # fmt: skip
-                continue
-            return d
-        return Path(tempfile.gettempdir())
+        if chosen:
+            d = Path(chosen).expanduser()
+            if d.is_dir() and not inside_trace_dir(d / "export", [self.path]):
+                return d.resolve()
+            self.notify(
+                f"{d}: not a directory outside the trace directory; exporting elsewhere",
+                severity="warning",
+            )
+        cwd = Path.cwd()  # FileNotFoundError when the working directory was deleted
+        if not cwd.is_dir():
+            raise FileNotFoundError(2, "the working directory no longer exists")
+        if self.opt is not None and inside_trace_dir(cwd / "export", [self.path]):
+            return Path(tempfile.gettempdir())
+        return cwd
 
     def action_export(self, fmt: str = "csv") -> Path | None:
         """`e`/`E`: write what the focused pane shows, raw numbers with units, to CSV/JSON."""
@@ -871,7 +893,15 @@ class HtpApp(AskMixin, App[int]):
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = self.export_dir() / f"htptui-export-{name}-{stamp}"
+        try:
+            base = self.export_dir() / f"htptui-export-{name}-{stamp}"
+        except OSError:
+            self.notify(
+                "cannot export: the working directory no longer exists (cd elsewhere and retry)",
+                severity="error",
+                markup=False,
+            )
+            return None
         dest = base.with_suffix(f".{fmt}")
         n = 1
         while dest.exists():
@@ -889,9 +919,13 @@ class HtpApp(AskMixin, App[int]):
                                "columns": headers, "rows": records}, fh, indent=1,
                               default=str)  # fmt: skip
         except OSError as exc:
-            self.notify(f"cannot write {dest}: {exc.strerror or exc}", severity="error")
+            self.notify(
+                clean_text(f"cannot write {dest}: {exc.strerror or exc}"),
+                severity="error",
+                markup=False,
+            )
             return None
-        self.notify(f"exported {len(rows)} rows of {name} to {dest}")
+        self.notify(clean_text(f"exported {len(rows)} rows of {name} to {dest}"), markup=False)
         return dest
 
     def action_copy(self) -> None:

@@ -267,14 +267,14 @@ class CompareApp(App[int]):
         return cls(load_document(a), load_document(b))
 
     def compose(self) -> ComposeResult:
-        yield Static(id="cmp-header")
+        yield Static(id="cmp-header", markup=False)
         yield DualTimeline(RunLanes(self.doc_a), RunLanes(self.doc_b), id="cmp-timeline")
         with Horizontal(id="cmp-tables"):
             yield DataTable(id="cmp-ranking", cursor_type="row", zebra_stripes=True)
             with Vertical(id="cmp-units"):
                 yield DataTable(id="cmp-lanes", cursor_type="row")
                 yield DataTable(id="cmp-summary", cursor_type="row")
-        yield Static(id="cmp-status")
+        yield Static(id="cmp-status", markup=False)
         yield Input(placeholder="filter regex over QNN op, kernel, lane (Enter applies, Esc clears)",
                     id="cmp-filter")  # fmt: skip
         yield Footer()
@@ -574,11 +574,15 @@ def run_compare(a: str, b: str, mouse: bool = True) -> int:
     import sys
 
     from htptui.errors import ExitCode, InputError
+    from htptui.model._io import clean_text
 
     try:
         app = CompareApp.from_paths(a, b)
     except InputError as exc:
-        print(f"htptui: error: {exc}", file=sys.stderr)
+        print(f"htptui: error: {clean_text(str(exc), 8192)}", file=sys.stderr)
+        return int(ExitCode.INPUT)
+    except RecursionError:
+        print("htptui: error: an input is nested too deeply to read", file=sys.stderr)
         return int(ExitCode.INPUT)
     app.run(mouse=mouse)
     return int(app.return_code or 0)

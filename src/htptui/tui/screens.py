@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Markdown, ProgressBar, Static
 
+from htptui.model._io import clean_text
+
 
 def help_text() -> str:
     """The packaged key reference (src/htptui/tui/help.md)."""
@@ -61,15 +63,17 @@ class LoadingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title, progress bar, status line and hint."""
         with Vertical(id="loading-box"):
-            yield Label(f"htptui · loading {self.source}", id="loading-title")
+            yield Label(
+                clean_text(f"htptui · loading {self.source}"), id="loading-title", markup=False
+            )
             yield ProgressBar(total=1.0, show_eta=False, id="loading-bar")
-            yield Static("starting…", id="loading-status")
+            yield Static("starting…", id="loading-status", markup=False)
             yield Static("Esc cancels · q quits", id="loading-hint")
 
     def set_progress(self, fraction: float, message: str) -> None:
         """Advance the bar and show what is being read."""
         self.query_one("#loading-bar", ProgressBar).update(progress=max(0.0, min(1.0, fraction)))
-        self.query_one("#loading-status", Static).update(message)
+        self.query_one("#loading-status", Static).update(clean_text(message))
 
     def show_error(self, message: str) -> None:
         """Replace the progress with a one-line error (no traceback)."""
@@ -77,5 +81,5 @@ class LoadingScreen(Screen[None]):
         self.add_class("-error")
         self.query_one("#loading-title", Label).update("htptui could not open this input")
         self.query_one("#loading-bar", ProgressBar).display = False
-        self.query_one("#loading-status", Static).update(f"error: {message}")
+        self.query_one("#loading-status", Static).update(clean_text(f"error: {message}"))
         self.query_one("#loading-hint", Static).update("q quits")

@@ -27,14 +27,27 @@ def section_of(diff: GraphDiff, graph: HtpGraph, an: RunAnalysis | None = None) 
 
 def build(an: RunAnalysis, options: dict[str, Any]) -> dict[str, Any] | None:
     """The section (None without an HTP graph or anything to say); a bad expected file raises."""
+    from htptui.analysis.graph_diff import diff_graphs
+    from htptui.errors import InputError
+
     graph = an.run.graph
     if graph is None:
         return None
-    diff = an.graph_diff(options.get("expected"))
+    ignored: list[str] = []
+    try:
+        diff = an.graph_diff(options.get("expected"))
+    except InputError as exc:
+        if options.get("expected"):
+            raise  # asked for explicitly: an error (the command says so and exits 1)
+        # found beside the trace (or in its parent): degrade to a warning, as the TUI does
+        ignored.append(f"{exc} (expected graph ignored)")
+        diff = diff_graphs(graph, None, an.trace)
     assert diff is not None
     if diff.expected_source is None and not diff.shared.significant and not diff.shared.trivial:
-        return None
-    return section_of(diff, graph, an)
+        return {"warnings": ignored} if ignored else None
+    sec = section_of(diff, graph, an)
+    sec["warnings"] = [*ignored, *sec.get("warnings", [])]
+    return sec
 
 
 def _tensor_row(t: dict[str, Any]) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
@@ -21,30 +21,34 @@ if TYPE_CHECKING:
 SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "dim"}
 
 
-def detail_markup(f: Finding, trace: object = None) -> str:
-    """Rich markup for one finding: title, advice, then the evidence table and the ops."""
+def detail_text(f: Finding, trace: object = None) -> Text:
+    """One finding as plain styled text (names are data, never markup): title, advice, evidence, ops."""
     style = SEVERITY_STYLE.get(f.severity, "")
-    lines = [
-        f"[{style}]{f.severity.upper()}[/] [b]{escape(f.title)}[/b]",
-        f"[dim]rule[/dim] {escape(f.rule)}",
-        "",
-        f"[b]advice[/b] {escape(f.advice)}",
-        "",
-    ]
+    out = Text()
+    out.append(f.severity.upper(), style=style)
+    out.append(" ")
+    out.append(f.title, style="bold")
+    out.append("\nrule", style="dim")
+    out.append(f" {f.rule}\n\n")
+    out.append("advice", style="bold")
+    out.append(f" {f.advice}\n\n")
     width = max((len(k) for k in f.evidence), default=0)
-    lines += [f"  {escape(k.ljust(width))}  {escape(fmt_value(v))}" for k, v in f.evidence.items()]
+    out.append("\n".join(f"  {k.ljust(width)}  {fmt_value(v)}" for k, v in f.evidence.items()))
     if f.qnn_ops:
-        lines += ["", f"[b]QNN ops[/b] {escape(', '.join(f.qnn_ops[:12]))}"]
+        out.append("\n\n")
+        out.append("QNN ops", style="bold")
+        out.append(" " + ", ".join(f.qnn_ops[:12]))
     if f.ops:
         refs = f.op_refs(trace, 8)  # type: ignore[arg-type]
-        lines.append(f"[b]ops[/b] ({len(f.ops)})  [dim]enter: select them[/dim]")
-        lines += [
-            f"  {escape(r['id'])} {escape(r['kernel'])} ({escape(r['qnn_op'])}, {escape(r['lane'])})"
-            for r in refs
-        ]
+        out.append("\n")
+        out.append("ops", style="bold")
+        out.append(f" ({len(f.ops)})  ")
+        out.append("enter: select them", style="dim")
+        for r in refs:
+            out.append(f"\n  {r['id']} {r['kernel']} ({r['qnn_op']}, {r['lane']})")
         if len(f.ops) > len(refs) and refs:
-            lines.append(f"  ... and {fmt_int(len(f.ops) - len(refs))} more")
-    return "\n".join(lines)
+            out.append(f"\n  ... and {fmt_int(len(f.ops) - len(refs))} more")
+    return out
 
 
 class FindingsPane(Vertical):
@@ -110,7 +114,7 @@ class FindingsPane(Vertical):
         table.clear()
         for k, f in enumerate(findings):
             sev = f"[{SEVERITY_STYLE.get(f.severity, '')}]{f.severity}[/]"
-            table.add_row(sev, f.rule, escape(f.title), key=str(k))
+            table.add_row(sev, Text(f.rule), Text(f.title), key=str(k))
         self._update_detail(0 if findings else None)
 
     def _update_detail(self, row: int | None) -> None:
@@ -119,7 +123,7 @@ class FindingsPane(Vertical):
             detail.update("nothing to report: no rule fired" if not self._shown else "")
             return
         an = self.analysis
-        detail.update(detail_markup(self._shown[row], an.trace if an is not None else None))
+        detail.update(detail_text(self._shown[row], an.trace if an is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""
