@@ -23,6 +23,15 @@ import msgspec
 import numpy as np
 
 from htptui import __version__
+from htptui.model import chrometrace
+from htptui.model.chrometrace.columns import (
+    Counters,
+    Flows,
+    Lane,
+    NonExecuted,
+    OpTrace,
+    StringTable,
+)
 
 CACHE_FORMAT = 3  # 2: the raw DPC column is "dpc_event"; 3: int32 lane, validated, content key
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
@@ -160,8 +169,6 @@ def entry_dir(path: str | Path) -> Path | None:
 
 def load(path: str | Path) -> Any | None:
     """Return the cached OpTrace of ``path`` or None (missing, stale, unreadable, disabled)."""
-    from htptui.model.chrometrace import Counters, Flows, Lane, NonExecuted, OpTrace, StringTable
-
     if not enabled():
         return None
     d = entry_dir(path)
@@ -302,3 +309,34 @@ def _evict(root: Path) -> None:
     )
     for old in entries[MAX_ENTRIES:]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def load_op_trace(
+    path: str | Path | None = None,
+    *,
+    data: bytes | None = None,
+    label: str | None = None,
+    progress: Any = None,
+) -> OpTrace:
+    """The op trace of ``path`` from the column cache when an earlier decode of this exact file is
+    there, else decoded by :func:`htptui.model.chrometrace.load` (and cached when big)."""
+    label = label or (str(path) if path is not None else "<stdin>")
+    size = 0
+    if data is None and path is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+    if size > CACHE_ABOVE:
+        cached = load(path)  # memory-mapped columns of an earlier decode of this exact file
+        if cached is not None:
+            cached.source = label
+            if progress:
+                progress(1.0, "loaded from the column cache")
+            return cached
+    trace = chrometrace.load(path, data=data, label=label, progress=progress)
+    if size > CACHE_ABOVE and path is not None:
+        if progress:
+            progress(1.0, "saving the column cache")
+        save(path, trace)
+    return trace

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
-from htptui.model import chrometrace, htp_graph, qhas
+from htptui.model import cache, htp_graph, qhas
 from htptui.model._io import clean_text
 from htptui.model.chrometrace import OpTrace
 from htptui.model.discover import KIND_LABELS, Artifacts, discover
@@ -138,14 +138,14 @@ def load_run(
         return lambda f, msg: progress(lo + (hi - lo) * f, msg)
 
     if arts.stdin_bytes is not None:
-        result.trace = chrometrace.load(
+        result.trace = cache.load_op_trace(
             data=arts.stdin_bytes, label="<stdin>", progress=sub(0, 0.9)
         )
     elif "op_trace" in arts.problems:
         result.errors["op_trace"] = arts.problems["op_trace"]
     elif arts.op_trace is not None:
         try:
-            result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9))
+            result.trace = cache.load_op_trace(arts.op_trace, progress=sub(0, 0.9))
         except InputError as exc:
             if Path(str(target)).is_file():
                 raise
