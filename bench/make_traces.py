@@ -22,11 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("bench/out"), help="output directory")
     ap.add_argument("--seed", type=int, default=0, help="random seed")
     ap.add_argument("--hvx-lanes", type=int, default=4, choices=(4, 6, 8), help="HVX threads")
+    ap.add_argument(
+        "--counter-heavy",
+        action="store_true",
+        help="also write <n>-counters/: 85%% counter events, the mix of real SDK traces",
+    )
     ns = ap.parse_args(argv)
-    for n in ns.events:
-        path = ns.out / f"{n}" / "chrometrace.json"
+    jobs = [(n, None) for n in ns.events]
+    if ns.counter_heavy:
+        jobs += [(n, 0.85) for n in ns.events]
+    for n, share in jobs:
+        path = ns.out / (f"{n}" if share is None else f"{n}-counters") / "chrometrace.json"
         t0 = time.perf_counter()
-        info = write_big_trace(path, n, seed=ns.seed, hvx_lanes=ns.hvx_lanes)
+        info = write_big_trace(path, n, seed=ns.seed, hvx_lanes=ns.hvx_lanes, counter_share=share)
         secs = time.perf_counter() - t0
         print(
             f"{path}: {info['events']:,} events, {info['executed_ops']:,} executed ops, "

@@ -56,7 +56,19 @@ def test_second_load_comes_from_cache_and_is_identical(tmp_path, big_enough) -> 
     assert a.strings.names == b.strings.names and a.lanes == b.lanes
     assert a.counters["VTCM alloc"].value.tolist() == b.counters["VTCM alloc"].value.tolist()
     assert b.duplicate_events == a.duplicate_events and b.qnn_op_ids == a.qnn_op_ids
-    assert not b.ts.flags.writeable  # memory-mapped, read-only
+    assert not isinstance(b.ts, np.memmap)  # plain arrays: no memmap indexing on the UI path
+    assert not b.ts.flags.writeable  # read-only
+
+
+def test_an_entry_whose_column_does_not_match_its_metadata_is_ignored(tmp_path, big_enough) -> None:
+    p = _trace_file(tmp_path)
+    a = chrometrace.load(p)
+    entry = cache.entry_dir(p)
+    np.save(entry / "dur.npy", np.zeros(len(a) - 1, dtype=np.int64))  # one row short
+    assert cache.load(p) is None
+    b = chrometrace.load(p)  # decoded again (and the entry rewritten)
+    assert b.dur.tolist() == a.dur.tolist()
+    assert cache.load(p) is not None
 
 
 def test_modified_trace_is_not_served_stale(tmp_path, big_enough) -> None:

@@ -143,7 +143,7 @@ def test_chunked_decode_equals_whole_decode(tmp_path, monkeypatch) -> None:
         )
     path = write_trace(tmp_path / "t.json", ev)
     whole = chrometrace.load(path)
-    monkeypatch.setattr(chrometrace.chunking, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(chrometrace, "CHUNK_BYTES", 2048)
     chunked = chrometrace.load(path)
     assert chunked.ts.tolist() == whole.ts.tolist()
     assert chunked.kernel_name(len(chunked) - 1) == whole.kernel_name(len(whole) - 1)
@@ -235,9 +235,9 @@ def test_parallel_path_equals_in_memory_decode(tmp_path, monkeypatch) -> None:
     path = write_trace(tmp_path / "t.json", ev)
     reference = chrometrace.load(path)
     monkeypatch.setattr(chrometrace, "PARALLEL_ABOVE", 0)
-    monkeypatch.setattr(chrometrace.chunking, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(chrometrace.workers, "MAX_WORKERS", 2)
-    assert chrometrace.workers._scan_overview_pids(str(path)) == frozenset({0})
+    monkeypatch.setattr(chrometrace, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chrometrace, "MAX_WORKERS", 2)
+    assert chrometrace._scan_overview_pids(str(path)) == frozenset({0})
     parallel = chrometrace.load(path)
     assert len(parallel._chunks) > 4  # really went through the chunked worker path
     for col in ("ts", "dur", "lane", "op_id", "flags", "dpc", "start_cycle", "ordinal"):

@@ -30,6 +30,19 @@ def test_version_and_help_do_not_import_textual() -> None:
     assert out.stdout.strip() == ""
 
 
+@pytest.mark.parametrize("fmt", ["text", "md", "json"])
+def test_report_never_imports_textual(fmt) -> None:
+    code = (
+        "import sys\nfrom htptui.cli import main\n"
+        f"sys.argv = ['htptui', 'report', {str(REAL_SAMPLE)!r}, '--format', {fmt!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('IMPORTED' if 'textual' in sys.modules else 'CLEAN', file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().endswith("CLEAN") and out.stdout.strip()
+
+
 def test_report_json_on_real_sample() -> None:
     r = run("report", str(REAL_SAMPLE), "--format", "json")
     assert r.returncode == 0, r.stderr

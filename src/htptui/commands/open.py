@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from htptui.commands._common import fail
 from htptui.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from htptui.model.discover import Artifacts
 
 
 def _reattach_tty() -> None:
@@ -20,6 +24,25 @@ def _reattach_tty() -> None:
         fail(f"stdin was read as the trace, but no terminal is available for keys: {exc.strerror}")
     os.dup2(tty, 0)
     os.close(tty)
+
+
+def _start_decode(path: str) -> Artifacts | None:
+    """Find the run's artifacts and start decoding a big op trace now, before Textual is imported.
+
+    The decode runs in worker subprocesses (htptui.model.chrometrace.prefetch); the app's load
+    picks it up. Any problem here is left for the app to report the usual way.
+    """
+    from htptui.model.discover import discover
+
+    try:
+        arts = discover(path)
+    except InputError:
+        return None
+    if arts.op_trace is not None:
+        from htptui.model import chrometrace
+
+        chrometrace.prefetch(arts.op_trace)
+    return arts
 
 
 @click.command("open")
@@ -72,8 +95,10 @@ def command(
         _reattach_tty()
     elif not Path(path).exists():
         fail(f"{path}: no such file or directory")
+    else:
+        artifacts = _start_decode(path)
 
-    from htptui.tui.app import HtpApp
+    from htptui.tui.app import HtpApp  # Textual loads while the decode workers run
 
     if theme is not None:
         from textual.theme import BUILTIN_THEMES

@@ -122,11 +122,13 @@ def load_run(
     *,
     progress: ProgressFn | None = None,
     artifacts: Artifacts | None = None,
+    partial: Callable[[Run, float], None] | None = None,
 ) -> Run:
     """Discover and load every artifact of an optrace directory, file, or ``-``.
 
     Raises InputError only when nothing usable was found or the op trace given explicitly is bad;
-    other artifact errors are recorded in ``errors`` and the rest still loads.
+    other artifact errors are recorded in ``errors`` and the rest still loads. ``partial(opt,
+    fraction)`` receives runs holding only the op-trace ops decoded so far (big files only).
     """
     arts = artifacts if artifacts is not None else discover(target)
     result = Run(source=arts.root, artifacts=arts)
@@ -144,8 +146,15 @@ def load_run(
     elif "op_trace" in arts.problems:
         result.errors["op_trace"] = arts.problems["op_trace"]
     elif arts.op_trace is not None:
+        on_partial = None
+        if partial is not None:
+            on_partial = lambda t, f: partial(  # noqa: E731
+                Run(source=arts.root, artifacts=arts, trace=t), f
+            )
         try:
-            result.trace = cache.load_op_trace(arts.op_trace, progress=sub(0, 0.9))
+            result.trace = cache.load_op_trace(
+                arts.op_trace, progress=sub(0, 0.9), partial=on_partial, background_save=True
+            )
         except InputError as exc:
             if Path(str(target)).is_file():
                 raise

@@ -61,12 +61,15 @@ _BIG_QNN = [
 ]
 
 
-def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4) -> dict[str, Any]:
+def write_big_trace(
+    path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4, counter_share: float | None = None
+) -> dict[str, Any]:
     """Stream a large, realistic v2.45-style op trace with exactly ``n_events`` trace events.
 
     Mix: about 2/3 duplicated executed X events (pid 0 + per-QNN-op pid, full args), flows,
     non-executed tensors, metadata, and counters (counters absorb the remainder so the count is
-    exact).  Ops never overlap on a lane.  No QHAS is written.
+    exact).  Ops never overlap on a lane.  No QHAS is written.  ``counter_share`` (e.g. 0.85, the
+    share of counter events in real SDK traces) scales the other events down to leave that share.
     """
     if n_events < 1000:
         raise ValueError("n_events must be at least 1000")
@@ -77,12 +80,18 @@ def write_big_trace(path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4
     n_lanes = hvx_lanes + 1
     tids = np.array([256] + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
 
-    n_ops = int(n_events * 0.32)
+    scale = 1.0
+    if counter_share is not None:
+        if not 0.0 <= counter_share < 1.0:
+            raise ValueError("counter_share must be in [0, 1)")
+        # the default mix leaves ~15 % counters; metadata adds ~3 % of the ops' share
+        scale = (1.0 - counter_share) / 0.85
+    n_ops = int(n_events * 0.32 * scale)
     per_q = 24
     n_q = -(-n_ops // per_q)
-    n_tens = int(n_events * 0.02)
-    n_io = int(n_events * 0.045)
-    n_seq = int(n_events * 0.005)
+    n_tens = int(n_events * 0.02 * scale)
+    n_io = int(n_events * 0.045 * scale)
+    n_seq = int(n_events * 0.005 * scale)
 
     # ---- ops: QNN op, lane, kernel, duration; placed with a barrier per QNN op -----------------
     q = np.repeat(np.arange(n_q, dtype=np.int64), per_q)[:n_ops]

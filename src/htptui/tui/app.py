@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -89,6 +88,20 @@ class FilterReady(Message):
         super().__init__()
         self.pattern = pattern
         self.error = error
+
+
+class PartialLoaded(Message):
+    """The ops decoded so far of a big trace (progressive load), with their coverage index."""
+
+    def __init__(self, opt: Run, index: Any, fraction: float) -> None:
+        super().__init__()
+        self.opt = opt
+        self.index = index
+        self.fraction = fraction
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer partial supersedes an older one."""
+        return isinstance(message, PartialLoaded)
 
 
 class LoadFailed(Message):
@@ -261,6 +274,7 @@ class HtpApp(AskMixin, App[int]):
         self._before_filter: Widget | None = None
         self._first_frame = threading.Event()  # set once the loaded panes have been drawn
         self._exiting = False
+        self._partial_ops = 0
         self.ask_init()
 
     # ------------------------------------------------------------ layout
@@ -352,8 +366,16 @@ class HtpApp(AskMixin, App[int]):
                 raise _Cancelled()
             self.post_message(LoadProgress(fraction, text))
 
+        def partial(part: Run, fraction: float) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled()
+            from htptui.analysis.buckets import CoverageIndex
+
+            assert part.trace is not None
+            self.post_message(PartialLoaded(part, CoverageIndex(part.trace), fraction))
+
         try:
-            opt = load_run(self.path, progress=progress, artifacts=self.artifacts)
+            opt = load_run(self.path, progress=progress, artifacts=self.artifacts, partial=partial)
             analysis = analysis_of(opt)
             analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
@@ -385,9 +407,50 @@ class HtpApp(AskMixin, App[int]):
         self._first_frame.set()
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        """Advance the loading screen's bar."""
+        """Advance the loading screen's bar (or the progressive-load bar under the header)."""
+        if not self.screen_stack:  # shutting down
+            return
         if isinstance(self.screen, LoadingScreen):
             self.screen.set_progress(message.fraction, message.text)
+        elif not self.ready:
+            self._set_partial_progress(message.fraction)
+
+    def on_partial_loaded(self, message: PartialLoaded) -> None:
+        """Show the ops decoded so far: header, lanes at the whole trace's time scale, progress."""
+        if self.ready or message.opt.trace is None or not len(message.opt.trace):
+            return
+        if not self.screen_stack:
+            return
+        first = isinstance(self.screen, LoadingScreen)
+        if first:
+            self.pop_screen()
+        tl = self.timeline
+        view = None if first or not tl.index_ready else (tl.view_lo, tl.view_hi)
+        tl.load(message.opt, index=message.index)
+        hint = message.opt.trace.extent_hint
+        tl.stretch_to(hint[1] if hint is not None else tl.t1, view)
+        self._partial_ops = len(message.opt.trace)
+        self._set_partial_progress(message.fraction)
+        if first:  # the timeline is the pane with something in it: keys go there
+            self._set_current("timeline")
+            tl.focus()
+
+    def _set_partial_progress(self, fraction: float) -> None:
+        from textual.widgets import ProgressBar
+
+        try:
+            bar = self.query_one("#partial-bar", ProgressBar)
+        except NoMatches:
+            if not getattr(self, "_partial_ops", 0):
+                return
+            bar = ProgressBar(total=1.0, show_eta=False, id="partial-bar")
+            self.mount(bar, after=self.query_one("#header-line"))
+        bar.update(progress=max(0.0, min(1.0, fraction)))
+        name = Path(self.path).name or self.path
+        self.query_one("#header-line", Static).update(
+            f"{name} · loading {fraction * 100:.0f} % · {self._partial_ops:,} ops so far"
+            " (the panes fill in when the whole trace is read)"
+        )
 
     def on_load_failed(self, message: LoadFailed) -> None:
         """Turn the loading screen into a one-line error."""
@@ -428,6 +491,8 @@ class HtpApp(AskMixin, App[int]):
         self.analysis = an
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
+        for bar in self.query("#partial-bar"):
+            bar.remove()
         self.update_header()
         if opt.trace is not None:
             index = an.coverage() if an.has_ops else None
@@ -453,7 +518,9 @@ class HtpApp(AskMixin, App[int]):
         if members.size and opt.trace is not None:
             primary = int(members[np.argmax(opt.trace.dpc[members])])
             self.select_ops(tuple(int(i) for i in members), primary, origin="")
-        self.action_focus_region("ranking")
+        # after a progressive load the user may be working in the timeline: leave them there
+        keep_timeline = self._partial_ops and self.focused is self.timeline
+        self.action_focus_region("timeline" if keep_timeline else "ranking")
         self.call_after_refresh(self._first_frame.set)
 
     def _extra_available(self, spec: PaneSpec) -> bool:
@@ -883,6 +950,8 @@ class HtpApp(AskMixin, App[int]):
         if not cwd.is_dir():
             raise FileNotFoundError(2, "the working directory no longer exists")
         if self.opt is not None and inside_trace_dir(cwd / "export", [self.path]):
+            import tempfile
+
             return Path(tempfile.gettempdir())
         return cwd
 
@@ -890,6 +959,7 @@ class HtpApp(AskMixin, App[int]):
         """`e`/`E`: write what the focused pane shows, raw numbers with units, to CSV/JSON."""
         if not self.ready:
             return None
+
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -1,17 +1,26 @@
-"""Byte-level chunking of a trace file: the ``traceEvents`` array's region and cuts at event boundaries
-(32 MB by default), so a chunk decodes alone and peak memory stays near one chunk.
+"""Cutting a trace file into event-aligned byte ranges, reading them into a reused buffer, and
+reading the pid layout from the file's tail (a hint, verified after the decode) or a full scan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
-CHUNK_BYTES = 32 * 1024 * 1024
-
-
-KEEP_RAW_BELOW = 64 * 1024 * 1024
+import htptui.model.chrometrace as _pkg
+from htptui.model._io import (
+    clean_text,
+    parse_id,
+)
+from htptui.model.chrometrace.wire import (
+    _PROCESS_CORE_RE,
+    _TAIL_DECODER,
+    _as_int,
+    _Event,
+)
 
 
 def _strip_chunk(blob: bytes) -> bytes:
@@ -82,7 +91,7 @@ def _iter_chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]
     """Cut [start, end) at line starts that open an event (``\\n{``), about CHUNK_BYTES each."""
     pos = start
     while pos < end:
-        target = pos + CHUNK_BYTES
+        target = pos + _pkg.CHUNK_BYTES
         if target >= end:
             yield pos, end
             return
@@ -108,7 +117,7 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
         ranges = []
         pos = start
         while pos < end:
-            target = pos + CHUNK_BYTES
+            target = pos + _pkg.CHUNK_BYTES
             if target >= end:
                 ranges.append((pos, end))
                 break
@@ -116,7 +125,7 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
             cut = -1
             offset = target
             while cut < 0 and offset < end:
-                window = fh.read(1 << 20)
+                window = fh.read(1 << 16)  # an event line is far shorter; read on if not
                 if not window:
                     break
                 cut = window.find(b"\n{")
@@ -131,3 +140,148 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
             ranges.append((pos, cut + 1))
             pos = cut + 1
         return ranges
+
+
+_WS = b" \t\r\n"
+
+
+def _read_range_into(fh: Any, buf: bytearray, start: int, end: int) -> memoryview:
+    """Read [start, end) of ``fh`` into the reused ``buf`` as ``[<events>]`` (no fresh copy).
+
+    Mirrors :func:`_strip_chunk`: surrounding whitespace and one trailing comma are dropped.
+    """
+    n = end - start
+    mv = memoryview(buf)
+    fh.seek(start)
+    got = 0
+    while got < n:
+        k = fh.readinto(mv[1 + got : 1 + n])
+        if not k:
+            break
+        got += k
+    e = got  # index of the last byte read (bytes sit at 1..got)
+    while e >= 1 and buf[e] in _WS:
+        e -= 1
+    if e >= 1 and buf[e] == 0x2C:  # one trailing comma
+        e -= 1
+    buf[0] = 0x5B  # [
+    buf[e + 1] = 0x5D  # ]
+    return mv[: e + 2]
+
+
+def _scan_overview_pids(path: str) -> frozenset[int] | None:
+    """Find the "Core N Overview" pids by scanning the file for process_name metadata lines.
+
+    Reads the file in blocks (C-speed ``find``), so it costs a fraction of a decode and keeps no
+    pages mapped. Returns None when the layout is unusual (then every X event is kept and the
+    duplicates are dropped after decoding).
+    """
+    needle = b'"process_name"'
+    block = 16 * 1024 * 1024
+    pids: set[int] = set()
+    with open(path, "rb") as fh:
+        carry = b""
+        while True:
+            data = fh.read(block)
+            buf = carry + data
+            if not data:  # end of file: the last partial line is a line too
+                body, carry = buf + b"\n", b""
+            else:
+                last_nl = buf.rfind(b"\n")
+                if last_nl < 0:
+                    carry = buf
+                    continue
+                body, carry = buf[: last_nl + 1], buf[last_nl + 1 :]
+            pos = body.find(needle)
+            while pos != -1:
+                start = body.rfind(b"\n", 0, pos) + 1
+                end = body.find(b"\n", pos)
+                try:
+                    ev = msgspec.json.decode(_strip_chunk(body[start:end]), type=_Event)
+                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                    return None  # not one event per line: keep everything, de-duplicate later
+                name = ev.args.name if ev.args is not None else None
+                if name and _PROCESS_CORE_RE.match(name.strip()):
+                    pids.add(_as_int(ev.pid))
+                pos = body.find(needle, end)
+            if not data:
+                break
+    return frozenset(pids) or None
+
+
+@dataclass
+class TailLayout:
+    """What the file's last bytes say: Core Overview pids, metadata, and the last event's time."""
+
+    overview_pids: frozenset[int]
+    process_names: dict[int, str]
+    process_opids: dict[int, int]
+    thread_names: dict[tuple[int, int], str]
+    ts_max: int | None  # largest ts + dur among the tail's events (counters close the timeline)
+
+
+def read_tail(path: str, size: int, nbytes: int | None = None) -> TailLayout | None:
+    """Decode the whole lines of the file's last ``nbytes`` bytes (one event per line, SDK layout).
+
+    Returns None when the tail names no ``Core N Overview`` process: the caller then scans the
+    whole file. What it returns is a hint, checked against the full metadata after the decode.
+    """
+    if nbytes is None:
+        nbytes = _pkg.TAIL_BYTES
+    offset = max(0, size - nbytes)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            tail = fh.read(nbytes)
+    except OSError:
+        return None
+    lines = tail.split(b"\n")
+    if offset:
+        lines = lines[1:]  # a partial line
+    pids: set[int] = set()
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    thread_names: dict[tuple[int, int], str] = {}
+    ts_max: int | None = None
+    decode = _TAIL_DECODER.decode
+    for line in lines:
+        line = line.strip()
+        if line[:1] != b"{":
+            continue
+        if line.endswith(b","):
+            line = line[:-1]
+        elif line.endswith(b"]}"):  # the last event, closing the array and the object
+            line = line[:-2].rstrip()
+        elif line.endswith(b"]"):  # the last event of a bare list
+            line = line[:-1].rstrip()
+        try:
+            ev = decode(line)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        try:
+            end = int(ev.ts) + int(ev.dur)
+        except (TypeError, ValueError, OverflowError):
+            end = None
+        if end is not None and (ts_max is None or end > ts_max):
+            ts_max = end
+        if ev.ph != "M" or ev.args is None or ev.args.name is None:
+            continue
+        p = _as_int(ev.pid)
+        if ev.name == "process_name":
+            name = clean_text(ev.args.name)
+            process_names[p] = name
+            if _PROCESS_CORE_RE.match(name.strip()):
+                pids.add(p)
+            opid = parse_id(ev.args.opid) if ev.args.opid is not None else None
+            if opid is not None:
+                process_opids[p] = opid
+        elif ev.name == "thread_name":
+            thread_names[(p, _as_int(ev.tid))] = clean_text(ev.args.name)
+    if not pids:
+        return None
+    return TailLayout(frozenset(pids), process_names, process_opids, thread_names, ts_max)
+
+
+def _overview_pids_of(process_names: dict[int, str]) -> frozenset[int] | None:
+    pids = frozenset(p for p, n in process_names.items() if _PROCESS_CORE_RE.match(n.strip()))
+    return pids or None

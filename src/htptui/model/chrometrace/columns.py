@@ -1,11 +1,8 @@
-"""The op trace as columns: :class:`OpTrace` (numpy arrays per field, one row per executed op),
-:class:`Lane`, :class:`StringTable`, counters, flows and non-executed tensors.
-"""
+"""The loaded op trace as columns: :class:`OpTrace`, its string table, lanes, counters and flows."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +13,47 @@ from htptui.model._io import clean_text, fmt_id, parse_id
 from htptui.model.chrometrace.chunking import _array_bytes, _strip_chunk
 from htptui.model.chrometrace.wire import _RAW_LIST_DECODER
 
-_UNIT_RE = re.compile(r"Type:\s*(HMX|HVX|DMA)\b", re.IGNORECASE)
+FLAG_DMA = 1 << 0
 
 
-_THREAD_CORE_RE = re.compile(r"Core:\s*(\d{1,6})(?!\d)")
+FLAG_DMA_SET = 1 << 1
 
 
-_PROCESS_CORE_RE = re.compile(r"^Core (\d{1,6}) Overview$")  # more digits: not a core number
+FLAG_DMA_WAIT = 1 << 2
 
 
-NON_EXECUTED_LANE = "Non Executed Tensors"
+FLAG_HMX = 1 << 3
+
+
+FLAG_HVX = 1 << 4
+
+
+FLAG_SYNC = 1 << 5
+
+
+FLAG_NULL_EXEC = 1 << 6
+
+
+FLAG_OTHER = 1 << 7
+
+
+FLAG_BITS: dict[str, int] = {
+    "dma": FLAG_DMA,
+    "dma_set": FLAG_DMA_SET,
+    "dma_wait": FLAG_DMA_WAIT,
+    "uses_hmx": FLAG_HMX,
+    "uses_hvx": FLAG_HVX,
+    "sync": FLAG_SYNC,
+    "null_exec": FLAG_NULL_EXEC,
+}
+
+
+def flag_names(bits: int) -> list[str]:
+    """Turn a flag bitmask back into the SDK's flag names."""
+    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
+    if bits & FLAG_OTHER:
+        names.append("other")
+    return names
 
 
 UNIT_ORDER = {"HMX": 0, "HVX": 1, "DMA": 2, "?": 3}
@@ -147,6 +175,7 @@ class OpTrace:
     warnings: list[str] = field(default_factory=list)
     _raw: bytes | None = None  # kept only for small traces, for lazy args decoding
     _chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first ordinal, start, end)
+    extent_hint: tuple[int, int] | None = None  # a partial trace: the whole trace's time range
     # The true per-instance Dominant Path Cycles (int64, -1 when unknown) and where each value comes
     # from (uint8 ``htptui.model.dpc.DPC_*``); ``tiled`` marks ops whose ID repeats (spec §1.4b).
     # Set from the trace alone here, then again with the QHAS join by ``load_run``.
@@ -397,18 +426,5 @@ def _ids_of(ev: _InputsEvent) -> list[int]:
     return out
 
 
-@dataclass(eq=False)
-class _Chunk:
-    """Columns extracted from one batch of events, with chunk-local string ids."""
-
-    n_events: int
-    strings: list[str]
-    x: dict[str, np.ndarray]
-    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]
-    flows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]
-    thread_names: dict[tuple[int, int], str]
-    process_names: dict[int, str]
-    process_opids: dict[int, int]
-    other_ph: int
-    bad_ids: int
-    skipped: int = 0  # per-op duplicate X events dropped before extraction
+ProgressFn = Callable[[float, str], None]
+PartialFn = Callable[[OpTrace, float], None]

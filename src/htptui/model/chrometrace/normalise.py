@@ -1,5 +1,5 @@
-"""From decoded chunks to one :class:`OpTrace`: the Core Overview copy of each op kept, exact repeats
-dropped, ops sorted by (ts, −dur), lanes classified from ``thread_name``, strings interned.
+"""Merging chunk columns (:class:`_Builder`) and normalising them (:func:`_finish`): Core Overview
+de-duplication, lanes from thread names, sort order, counters per core, flows.
 """
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ import numpy as np
 
 from htptui.errors import InputError
 from htptui.model.chrometrace.columns import (
-    _PROCESS_CORE_RE,
-    _THREAD_CORE_RE,
-    _UNIT_RE,
-    NON_EXECUTED_LANE,
+    FLAG_NULL_EXEC,
     UNIT_ORDER,
     Counters,
     Flows,
@@ -21,14 +18,18 @@ from htptui.model.chrometrace.columns import (
     NonExecuted,
     OpTrace,
     StringTable,
+)
+from htptui.model.chrometrace.extract import (
     _Chunk,
 )
-from htptui.model.chrometrace.wire import FLAG_NULL_EXEC
-
-MAX_CYCLES = 1 << 62
-
-
-MAX_PID_TID = 1 << 31
+from htptui.model.chrometrace.wire import (
+    _PROCESS_CORE_RE,
+    _THREAD_CORE_RE,
+    _UNIT_RE,
+    MAX_CYCLES,
+    MAX_PID_TID,
+    NON_EXECUTED_LANE,
+)
 
 
 class _Builder:
@@ -68,11 +69,27 @@ class _Builder:
         self.skipped += chunk.skipped
         self.total += chunk.n_events
 
+    def snapshot(self) -> _Builder:
+        """A builder sharing this one's arrays and strings (for a partial trace)."""
+        b = _Builder()
+        b.strings = self.strings
+        b.parts = {k: list(v) for k, v in self.parts.items()}
+        b.counter_parts = {k: (list(v[0]), list(v[1])) for k, v in self.counter_parts.items()}
+        b.flow_parts = list(self.flow_parts)
+        b.thread_names = dict(self.thread_names)
+        b.process_names = dict(self.process_names)
+        b.process_opids = dict(self.process_opids)
+        b.other_ph, b.total, b.bad_ids, b.skipped = (
+            self.other_ph, self.total, self.bad_ids, self.skipped)  # fmt: skip
+        return b
+
     def column(self, key: str, dtype: Any) -> np.ndarray:
-        parts = self.parts.get(key)
+        parts = self.parts.pop(key, None)  # each part is freed as soon as its column is built
         if not parts:
             return np.zeros(0, dtype=dtype)
-        return np.concatenate(parts).astype(dtype, copy=False)
+        out = np.concatenate(parts)
+        del parts
+        return out.astype(dtype, copy=False)
 
     @property
     def counters(self) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
@@ -111,6 +128,48 @@ def _check_ranges(label: str, **cols: np.ndarray) -> None:
                 label,
                 f"{what} value of {bad} is out of range (must be below 2**{limit.bit_length() - 1})",
             )
+
+
+def _drop_exact_duplicates(
+    keep: np.ndarray,
+    pid: np.ndarray,
+    op_id: np.ndarray,
+    tid: np.ndarray,
+    ts: np.ndarray,
+    dur: np.ndarray,
+) -> int:
+    """Clear ``keep`` on every repeat of a kept event with the same (pid, ID, tid, ts, dur).
+
+    A doubled event inside one Core Overview process would count its op twice (a lane above 100 %
+    utilisation). A 1-D hash sort finds candidates fast; candidates are confirmed on the exact key.
+    Events without an ID are left alone. Returns how many were dropped.
+    """
+    idx = np.flatnonzero(keep & (op_id != 0))
+    if idx.size < 2:
+        return 0
+    with np.errstate(over="ignore"):
+        h = op_id[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
+    hs = np.sort(h)
+    if not (hs[1:] == hs[:-1]).any():
+        return 0  # the common case: one sort, no repeats
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = np.flatnonzero(hs[1:] == hs[:-1])
+    dropped = 0
+    seen: set[tuple[int, int, int, int, int]] = set()
+    cand = np.unique(np.concatenate([order[same], order[same + 1]]))
+    for j in np.sort(cand).tolist():  # original order: the first copy is kept
+        i = int(idx[j])
+        key = (int(pid[i]), int(op_id[i]), int(tid[i]), int(ts[i]), int(dur[i]))
+        if key in seen:
+            keep[i] = False
+            dropped += 1
+        else:
+            seen.add(key)
+    return dropped
 
 
 def _drop_exact_duplicates(
@@ -319,22 +378,38 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     )
     if not order.size:
         warnings.append("the trace has no executed ops")
+    # gather the executed ops in order, freeing each unordered column as soon as it is copied
+    del pid, tid, keep, non_exec_mask, executed
+    cols: dict[str, np.ndarray] = {}
+    cols["ts"] = ts[order]
+    del ts
+    cols["dur"] = np.maximum(dur[order], 0)
+    del dur
+    cols["lane"] = lane_col[order]
+    del lane_col
+    cols["kernel"] = kernel[order]
+    del kernel
+    cols["qnn_op"] = qnn[order]
+    del qnn
+    cols["qnn_type"] = qtype[order]
+    del qtype
+    cols["op_id"] = op_id[order]
+    del op_id
+    cols["flags"] = flags[order]
+    del flags
+    cols["dpc_event"] = dpc[order]
+    del dpc
+    cols["cpp"] = cpp[order]
+    del cpp
+    cols["start_cycle"] = start[order]
+    del start
+    cols["ordinal"] = ordinal[order]
+    del ordinal
     return OpTrace(
         source=label,
         strings=b.strings,
         lanes=tuple(lanes),
-        ts=ts[order],
-        dur=np.maximum(dur[order], 0),
-        lane=lane_col[order],
-        kernel=kernel[order],
-        qnn_op=qnn[order],
-        qnn_type=qtype[order],
-        op_id=op_id[order],
-        flags=flags[order],
-        dpc_event=dpc[order],
-        cpp=cpp[order],
-        start_cycle=start[order],
-        ordinal=ordinal[order],
+        **cols,
         non_executed=non_executed,
         counters=counters,
         core_counters=core_counters,

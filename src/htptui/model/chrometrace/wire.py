@@ -1,57 +1,15 @@
-"""The wire format: msgspec structs holding only the event fields htptui reads, their decoders, and the
-SDK's flag names as bits.
+"""The file's wire format: msgspec structs and decoders for trace events (only the fields used).
+
+Three decoders, fastest first: a tagged union on ``ph`` (X args kept raw), strictly typed events,
+and tolerant events; a chunk that does not fit one falls to the next.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from operator import attrgetter
 
 import msgspec
-
-from htptui.model._io import parse_id
-
-FLAG_DMA = 1 << 0
-
-
-FLAG_DMA_SET = 1 << 1
-
-
-FLAG_DMA_WAIT = 1 << 2
-
-
-FLAG_HMX = 1 << 3
-
-
-FLAG_HVX = 1 << 4
-
-
-FLAG_SYNC = 1 << 5
-
-
-FLAG_NULL_EXEC = 1 << 6
-
-
-FLAG_OTHER = 1 << 7
-
-
-FLAG_BITS: dict[str, int] = {
-    "dma": FLAG_DMA,
-    "dma_set": FLAG_DMA_SET,
-    "dma_wait": FLAG_DMA_WAIT,
-    "uses_hmx": FLAG_HMX,
-    "uses_hvx": FLAG_HVX,
-    "sync": FLAG_SYNC,
-    "null_exec": FLAG_NULL_EXEC,
-}
-
-
-def flag_names(bits: int) -> list[str]:
-    """Turn a flag bitmask back into the SDK's flag names."""
-    names = [name for name, bit in FLAG_BITS.items() if bits & bit]
-    if bits & FLAG_OTHER:
-        names.append("other")
-    return names
-
 
 Num = int | float
 
@@ -97,6 +55,22 @@ _OBJECT_DECODER = msgspec.json.Decoder(_TraceObject)
 
 
 _RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+_UNIT_RE = re.compile(r"Type:\s*(HMX|HVX|DMA)\b", re.IGNORECASE)
+
+
+_THREAD_CORE_RE = re.compile(r"Core:\s*(\d{1,6})(?!\d)")
+
+
+_PROCESS_CORE_RE = re.compile(r"^Core (\d{1,6}) Overview$")  # more digits: not a core number
+#: ts, dur, Start Cycle and DPC must stay below this (cycles; sums of two never overflow int64)
+MAX_CYCLES = 1 << 62
+#: pids and tids must fit in 32 bits (they are packed into one int64 key)
+MAX_PID_TID = 1 << 31
+
+
+NON_EXECUTED_LANE = "Non Executed Tensors"
 
 
 class _FastArgs(msgspec.Struct, gc=False):
@@ -156,34 +130,96 @@ _EMPTY_ARGS = _Args()
 _FLAGS_DECODER = msgspec.json.Decoder(list[str] | str | None)
 
 
-def _flag_bits_of(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, msgspec.Raw):
-        try:
-            value = _FLAGS_DECODER.decode(value)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return FLAG_OTHER
-    if isinstance(value, str):
-        value = [value]
-    bits = 0
-    for f in value or ():
-        bits |= FLAG_BITS.get(f, FLAG_OTHER) if isinstance(f, str) else FLAG_OTHER
-    return bits
+def _raw_empty() -> msgspec.Raw:
+    return msgspec.Raw(b"{}")
 
 
-def _hex_ids(raw_ids: list[Any]) -> tuple[list[int], int]:
-    try:
-        return [int(v, 16) if v else 0 for v in raw_ids], 0
-    except (ValueError, TypeError):
-        out, bad = [], 0
-        for v in raw_ids:
-            i = parse_id(v)
-            if i is None or i < 0 or i >= 1 << 64:
-                bad += v is not None
-                i = 0
-            out.append(i)
-        return out, bad
+class _TagEvent(msgspec.Struct, gc=False, tag_field="ph"):
+    """The strict event fields of :class:`_StrictEvent`, with ``ph`` as the union's tag."""
+
+    name: str = ""
+    pid: int = 0
+    tid: int = 0
+    ts: int = 0
+    dur: int = 0
+    id: int | None = None
+    cat: str = ""
+
+
+class _XEv(_TagEvent, tag="X", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)  # decoded for kept pids only
+
+
+class _CounterArgs(msgspec.Struct, gc=False):
+    """A counter's args: only the value under the empty key (a one-field struct is cheapest)."""
+
+    counter: float | None = msgspec.field(name="", default=None)
+
+
+class _CEv(_TagEvent, tag="C", gc=False):
+    args: _CounterArgs = msgspec.field(default_factory=_CounterArgs)
+
+
+class _MEv(_TagEvent, tag="M", gc=False):
+    args: _FastArgs = msgspec.field(default_factory=_FastArgs)
+
+
+class _SEv(_TagEvent, tag="s", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)
+
+
+class _FEv(_TagEvent, tag="f", gc=False):
+    args: msgspec.Raw = msgspec.field(default_factory=_raw_empty)
+
+
+# One decoder call sorts events by phase into typed structs; another phase (or a missing ph) is a
+# ValidationError and the chunk takes the previous path.
+_TAGGED_DECODER = msgspec.json.Decoder(list[_XEv | _CEv | _MEv | _SEv | _FEv])
+
+
+_GET_PID = attrgetter("pid")
+
+
+_GET_TID = attrgetter("tid")
+
+
+_GET_TS = attrgetter("ts")
+
+
+_GET_DUR = attrgetter("dur")
+
+
+_GET_ARGS = attrgetter("args")
+
+
+_GET_NAME = attrgetter("name")
+
+
+_GET_COUNTER = attrgetter("args.counter")
+
+
+_GET_HTP = attrgetter("htp_op_type")
+
+
+_GET_QNN = attrgetter("qnn_op_name")
+
+
+_GET_QTYPE = attrgetter("qnn_op_type")
+
+
+_GET_ID = attrgetter("ID")
+
+
+_GET_FLAGS = attrgetter("flags")
+
+
+_GET_DPC = attrgetter("dpc")
+
+
+_GET_CPP = attrgetter("cpp")
+
+
+_GET_START = attrgetter("start_cycle")
 
 
 def _as_int(value: int | str) -> int:
@@ -193,3 +229,6 @@ def _as_int(value: int | str) -> int:
         return int(value)
     except (TypeError, ValueError):
         return hash(value) & 0x7FFFFFFF
+
+
+_TAIL_DECODER = msgspec.json.Decoder(_Event)

@@ -1,314 +1,71 @@
-"""Decoding chunks into partial columns: in this process, or by worker processes for big plain files
-(one per core), each posting back its chunk's columns.
+"""Decode worker subprocesses: the worker entry point, the parallel decode of a big file and the
+prefetch registry (a decode started before the caller asks for the trace).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
-import numpy as np
-
-from htptui.errors import InputError
-from htptui.model._io import clean_text, describe_decode_error, parse_id
+import htptui.model.chrometrace as _pkg
+from htptui.model._io import (
+    is_gzip,
+)
 from htptui.model.chrometrace.chunking import (
-    CHUNK_BYTES,
-    _array_region,
-    _first_byte,
-    _iter_chunks,
-    _strip_chunk,
+    _file_chunks,
+    _read_range_into,
+    _scan_overview_pids,
+    read_tail,
 )
-from htptui.model.chrometrace.columns import _PROCESS_CORE_RE, _Chunk
-from htptui.model.chrometrace.wire import (
-    _EMPTY_ARGS,
-    _EMPTY_FAST_ARGS,
-    _FAST_ARGS_DECODER,
-    _FAST_DECODER,
-    _LIST_DECODER,
-    _OBJECT_DECODER,
-    _RAW_ARGS_DECODER,
-    _as_int,
-    _Event,
-    _flag_bits_of,
-    _hex_ids,
+from htptui.model.chrometrace.columns import ProgressFn
+from htptui.model.chrometrace.extract import (
+    _Chunk,
+    _ChunkError,
+    _process_range,
+    _process_range_lean,
+    _process_view,
 )
-
-MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped
-
-
-ProgressFn = Callable[[float, str], None]
-
-
-class _ChunkError(Exception):
-    """A chunk did not decode on its own (a boundary inside an event, or bad JSON)."""
-
-
-def _extract(
-    events: list[Any], fast: bool, keep_pids: frozenset[int] | None = None, raw_args: bool = False
-) -> _Chunk:
-    """Turn decoded events into columns (list comprehensions; no per-event Python loop body).
-
-    With ``keep_pids`` (the Core Overview pids, found up front), X events of other pids — the
-    per-QNN-op duplicates — are dropped before any per-field work. With ``raw_args`` the events'
-    args are still undecoded bytes and only the kept events' args are parsed.
-    """
-    decode_args = _FAST_ARGS_DECODER.decode
-
-    def args_of(e: Any) -> Any:
-        return decode_args(e.args) if raw_args else e.args
-
-    if keep_pids is not None and fast:
-        x_index = [k for k, e in enumerate(events) if e.ph == "X" and e.pid in keep_pids]
-        skipped = sum(1 for e in events if e.ph == "X") - len(x_index)
-    else:
-        x_index = [k for k, e in enumerate(events) if e.ph == "X"]
-        skipped = 0
-    xs = [events[k] for k in x_index]
-    n = len(xs)
-    empty = _EMPTY_FAST_ARGS if fast else _EMPTY_ARGS
-    ar = [decode_args(e.args) for e in xs] if raw_args else [e.args or empty for e in xs]
-    local: dict[str, int] = {"": 0}
-    kernel = [
-        local.setdefault(a.htp_op_type or e.name, len(local)) for e, a in zip(xs, ar, strict=True)
-    ]
-    qnn = [local.setdefault(a.qnn_op_name or "", len(local)) for a in ar]
-    qtype = [local.setdefault(a.qnn_op_type or "", len(local)) for a in ar]
-    ids, bad = _hex_ids([a.ID for a in ar])
-    if fast:
-        cache: dict[Any, int] = {}
-        flags = [
-            cache[f] if f in cache else cache.setdefault(f, _flag_bits_of(f))
-            for f in (a.flags for a in ar)
-        ]
-    else:
-        flags = [_flag_bits_of(a.flags) for a in ar]
-    if fast:
-        pid = np.fromiter((e.pid for e in xs), np.int64, n)
-        tid = np.fromiter((e.tid for e in xs), np.int64, n)
-        ts = np.fromiter((e.ts for e in xs), np.int64, n)
-        dur = np.fromiter((e.dur for e in xs), np.int64, n)
-    else:
-        pid = np.array([_as_int(e.pid) for e in xs], dtype=np.int64)
-        tid = np.array([_as_int(e.tid) for e in xs], dtype=np.int64)
-        ts = np.array([int(e.ts) for e in xs], dtype=np.int64)
-        dur = np.array([int(e.dur) for e in xs], dtype=np.int64)
-    x = {
-        "pid": pid,
-        "tid": tid,
-        "ts": ts,
-        "dur": dur,
-        "kernel": np.array(kernel, dtype=np.int32),
-        "qnn": np.array(qnn, dtype=np.int32),
-        "qtype": np.array(qtype, dtype=np.int32),
-        "op_id": np.array(ids, dtype=np.uint64),
-        "flags": np.array(flags, dtype=np.uint16),
-        "dpc": np.array([int(a.dpc) if a.dpc is not None else -1 for a in ar], dtype=np.int64),
-        "cpp": np.array([a.cpp if a.cpp is not None else np.nan for a in ar], dtype=np.float32),
-        "start": np.array(
-            [int(a.start_cycle) if a.start_cycle is not None else -1 for a in ar], dtype=np.int64
-        ),
-        "ordinal": np.array(x_index, dtype=np.int64),
-    }
-    counters: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
-    for e in events:
-        if e.ph != "C":
-            continue
-        a = args_of(e)
-        if a is not None and a.counter is not None:
-            series = counters.setdefault((_as_int(e.pid), e.name), ([], []))
-            series[0].append(int(e.ts))
-            series[1].append(float(a.counter))
-    fl = [e for e in events if e.ph in ("s", "f")]
-    fids = []
-    for e in fl:
-        fid = parse_id(e.id) if e.id is not None else None
-        fids.append(fid if fid is not None else -1)
-    flows = (
-        np.array(fids, dtype=np.int64),
-        np.array([e.ph == "s" for e in fl], dtype=bool),
-        np.array([int(e.ts) for e in fl], dtype=np.int64),
-        np.array([_as_int(e.tid) for e in fl], dtype=np.int64),
-        [e.cat for e in fl],
-    )
-    thread_names: dict[tuple[int, int], str] = {}
-    process_names: dict[int, str] = {}
-    process_opids: dict[int, int] = {}
-    for e in events:
-        if e.ph != "M":
-            continue
-        a = args_of(e)
-        if a is None or a.name is None:
-            continue
-        p = _as_int(e.pid)
-        if e.name == "thread_name":
-            thread_names[(p, _as_int(e.tid))] = clean_text(a.name)
-        elif e.name == "process_name":
-            process_names[p] = clean_text(a.name)
-            opid = parse_id(a.opid) if a.opid is not None else None
-            if opid is not None:
-                process_opids[p] = opid
-    known = {"X", "C", "M", "s", "f"}
-    return _Chunk(
-        n_events=len(events),
-        strings=list(local),
-        x=x,
-        counters={
-            k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.float64))
-            for k, v in counters.items()
-        },
-        flows=flows,
-        thread_names=thread_names,
-        process_names=process_names,
-        process_opids=process_opids,
-        other_ph=sum(1 for e in events if e.ph not in known),
-        bad_ids=bad,
-        skipped=skipped,
-    )
-
-
-def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chunk:
-    """Decode one chunk of events (fast typed decoder, tolerant one as fallback) into columns."""
-    body = b"[" + blob + b"]"
-    if keep_pids is not None:
-        try:  # fastest: args decoded only for the kept (Core Overview) copies
-            return _extract(
-                _RAW_ARGS_DECODER.decode(body), fast=True, keep_pids=keep_pids, raw_args=True
-            )
-        except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
-            pass
-        except msgspec.DecodeError as exc:
-            raise _ChunkError(str(exc)) from None
-    try:
-        return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
-    except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
-        pass
-    except msgspec.DecodeError as exc:
-        raise _ChunkError(str(exc)) from None
-    try:
-        return _extract(_LIST_DECODER.decode(body), fast=False)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _ChunkError(str(exc)) from None
-    except RecursionError:
-        raise _ChunkError("JSON nested too deeply") from None
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise _ChunkError(f"unexpected value in an event ({exc})") from None
-
-
-def _process_range(
-    path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
-) -> _Chunk:
-    """Worker entry: read one byte range of the file and decode it."""
-    import gc
-
-    gc.disable()
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        blob = fh.read(end - start)
-    return _process_blob(_strip_chunk(blob), keep_pids)
-
-
-def _scan_overview_pids(path: str) -> frozenset[int] | None:
-    """Find the "Core N Overview" pids by scanning the file for process_name metadata lines.
-
-    Reads the file in blocks (C-speed ``find``), so it costs a fraction of a decode and keeps no
-    pages mapped. Returns None when the layout is unusual (then every X event is kept and the
-    duplicates are dropped after decoding).
-    """
-    needle = b'"process_name"'
-    block = 16 * 1024 * 1024
-    pids: set[int] = set()
-    with open(path, "rb") as fh:
-        carry = b""
-        while True:
-            data = fh.read(block)
-            buf = carry + data
-            if not data:  # end of file: the last partial line is a line too
-                body, carry = buf + b"\n", b""
-            else:
-                last_nl = buf.rfind(b"\n")
-                if last_nl < 0:
-                    carry = buf
-                    continue
-                body, carry = buf[: last_nl + 1], buf[last_nl + 1 :]
-            pos = body.find(needle)
-            while pos != -1:
-                start = body.rfind(b"\n", 0, pos) + 1
-                end = body.find(b"\n", pos)
-                try:
-                    ev = msgspec.json.decode(_strip_chunk(body[start:end]), type=_Event)
-                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-                    return None  # not one event per line: keep everything, de-duplicate later
-                name = ev.args.name if ev.args is not None else None
-                if name and _PROCESS_CORE_RE.match(name.strip()):
-                    pids.add(_as_int(ev.pid))
-                pos = body.find(needle, end)
-            if not data:
-                break
-    return frozenset(pids) or None
-
 
 _WORKER_CODE = "from htptui.model.chrometrace.workers import _worker_main; _worker_main()"
 
 
 def _worker_main() -> None:
-    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results."""
+    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results.
+
+    One read buffer serves every chunk (``readinto``; no fresh copy per chunk). After the last
+    chunk the worker sends ``("stats", peak RSS in KiB)``.
+    """
     import gc
     import pickle
+    import resource
 
     gc.disable()
-    path, ranges, keep = pickle.load(sys.stdin.buffer)
+    path, ranges, keep, *legacy = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
-    for a, b in ranges:
-        try:
-            result: Any = _process_range(path, a, b, keep)
-        except _ChunkError as exc:
-            result = ("chunk-error", str(exc))
-        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
-        out.flush()
-
-
-def _decode_whole(data: bytes, label: str) -> list[Any]:
-    """Decode a whole document with the tolerant decoder (or raise a one-line InputError)."""
-    _, head = _first_byte(data)
-    try:
-        if head == b"[":
-            return _LIST_DECODER.decode(data)
-        if head == b"{":
-            return _OBJECT_DECODER.decode(data).traceEvents
-        msgspec.json.decode(data)  # not JSON at all: let msgspec produce the error text
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
-        raise InputError(label, describe_decode_error(exc, data)) from None
-    raise InputError(label, "expected a JSON object with traceEvents or a JSON array of events")
-
-
-def _chunks_in_memory(
-    data: bytes, label: str, progress: ProgressFn | None
-) -> tuple[list[_Chunk], list[tuple[int, int, int]]]:
-    region = _array_region(data) if len(data) > CHUNK_BYTES else None
-    ranges = list(_iter_chunks(data, *region)) if region is not None else []
-    if len(ranges) > 1:
-        try:
-            out: list[_Chunk] = []
-            spans = []
-            first = 0
-            for k, (a, b) in enumerate(ranges):
-                out.append(_process_blob(_strip_chunk(data[a:b])))
-                spans.append((first, a, b))
-                first += out[-1].n_events
-                if progress:
-                    progress((k + 1) / len(ranges) * 0.85, "decoding events")
-            return out, spans
-        except _ChunkError:
-            pass  # a boundary fell inside an event (unusual layout): decode the whole document
-    events = _decode_whole(data, label)
-    try:
-        return [_extract(events, fast=False)], [(0, 0, len(data))]
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(label, f"unexpected value in an event ({clean_text(str(exc))})") from None
+    if legacy:  # the previous loader, for the equality tests
+        for a, b in ranges:
+            try:
+                old: Any = _process_range(path, a, b, keep)
+            except _ChunkError as exc:
+                old = ("chunk-error", str(exc))
+            pickle.dump(old, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        return
+    buf = bytearray(max((b - a for a, b in ranges), default=0) + 2)
+    with open(path, "rb", buffering=0) as fh:
+        for a, b in ranges:
+            try:
+                result: Any = _process_view(_read_range_into(fh, buf, a, b), keep)
+            except _ChunkError as exc:
+                result = ("chunk-error", str(exc))
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+            del result
+    pickle.dump(("stats", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), out)
+    out.flush()
 
 
 def _chunks_serial(
@@ -342,7 +99,7 @@ def _chunks_parallel(
     import pickle
     import subprocess
 
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
+    workers = max(1, min(_pkg.MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
     if workers == 1:
         if scan:
             keep_pids = _scan_overview_pids(path)
@@ -369,7 +126,7 @@ def _chunks_parallel(
             keep_pids = _scan_overview_pids(path)
         for w, proc in enumerate(procs):
             assert proc.stdin is not None
-            pickle.dump((path, ranges[w::workers], keep_pids), proc.stdin)
+            pickle.dump((path, ranges[w::workers], keep_pids, True), proc.stdin)
             proc.stdin.close()
         for k in range(len(ranges)):
             proc = procs[k % workers]
@@ -389,3 +146,243 @@ def _chunks_parallel(
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
+
+
+# glibc malloc tunables for the decode workers: keep freed memory for reuse instead of returning it
+# to the kernel and faulting fresh pages in again for the next chunk (legal only in a new process)
+WORKER_MALLOC_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(256 * 1024 * 1024),
+    "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),
+}
+
+
+class _ParallelDecode:
+    """Worker subprocesses decoding the chunks of one file; a reader thread per worker.
+
+    The readers drain the pipes as results arrive, so the workers never stall on a full pipe while
+    the caller is busy (importing Textual, say). Chunk k is decoded by worker k mod n.
+    """
+
+    def __init__(self, path: str, ranges: list[tuple[int, int]], workers: int) -> None:
+        import subprocess
+        import threading
+
+        import htptui
+
+        self.path = path
+        self.ranges = ranges
+        self.n = workers
+        self.results: list[Any] = [None] * len(ranges)
+        self.ready = [False] * len(ranges)
+        self.peaks_kb: list[int] = []
+        self.cond = threading.Condition()
+        env = dict(os.environ, **WORKER_MALLOC_ENV)
+        src_root = str(Path(htptui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = src_root + (
+            os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+        )
+        self.procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for _ in range(workers):
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", _WORKER_CODE],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        env=env,
+                    )
+                )
+        except OSError:
+            self.close()
+            raise
+        self.threads: list[Any] = []
+
+    def start(self, keep_pids: frozenset[int] | None) -> None:
+        """Hand every worker its chunks and the keep-set; start draining their output."""
+        import pickle
+        import threading
+
+        for w, proc in enumerate(self.procs):
+            assert proc.stdin is not None
+            try:
+                pickle.dump((self.path, self.ranges[w :: self.n], keep_pids), proc.stdin)
+                proc.stdin.close()
+            except OSError:
+                pass  # the reader sees the dead worker and the caller finishes serially
+            t = threading.Thread(target=self._drain, args=(w,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _drain(self, w: int) -> None:
+        import pickle
+
+        proc = self.procs[w]
+        ks = range(w, len(self.ranges), self.n)
+        for k in ks:
+            try:
+                result = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - a dead worker: the caller decodes the rest itself
+                result = None
+            with self.cond:
+                self.results[k] = result
+                self.ready[k] = True
+                self.cond.notify_all()
+            if result is None:
+                return
+        try:
+            stats = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            with self.cond:
+                self.peaks_kb.append(int(stats[1]))
+        except Exception:  # noqa: BLE001 - stats are informational
+            pass
+
+    def chunk(self, k: int) -> _Chunk | None:
+        """Wait for chunk ``k``; None when its worker died (decode it in this process then)."""
+        with self.cond:
+            while not self.ready[k]:
+                self.cond.wait()
+            result, self.results[k] = self.results[k], None
+        if isinstance(result, tuple):
+            raise _ChunkError(str(result[1]))
+        return result
+
+    def close(self) -> None:
+        """Stop and reap every worker (after letting finished ones send their stats)."""
+        for t in self.threads:
+            t.join(timeout=0.5)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for t in self.threads:
+            t.join(timeout=1)
+
+
+class _BigLoad:
+    """A started decode of a big plain file: ranges, the tail layout and the running workers."""
+
+    def __init__(
+        self,
+        path: str,
+        size: int,
+        ranges: list[tuple[int, int]],
+        keep: frozenset[int] | None | bool = False,
+    ) -> None:
+        self.path = path
+        self.size = size
+        self.ranges = ranges
+        workers = max(1, min(_pkg.MAX_WORKERS, os.cpu_count() or 1, len(ranges)))
+        self.decode = _ParallelDecode(path, ranges, workers) if workers > 1 else None
+        self.keep: frozenset[int] | None
+        # the workers import numpy and msgspec meanwhile
+        self.tail = read_tail(path, size)
+        if keep is not False:  # a keep-set verified against the metadata of an earlier decode
+            self.keep = keep  # type: ignore[assignment]
+            self.layout = "metadata"
+        elif self.tail is not None:
+            self.keep = self.tail.overview_pids
+            self.layout = "tail"
+        else:  # the tail named no Core Overview process: scan every process_name line
+            self.keep = _scan_overview_pids(path)
+            self.layout = "full scan"
+        if self.decode is not None:
+            self.decode.start(self.keep)
+
+    def chunks(self, progress: ProgressFn | None) -> Iterator[_Chunk]:
+        """Yield the decoded chunks in file order (serially in this process after a worker dies)."""
+        n = len(self.ranges)
+        try:
+            for k in range(n):
+                ch = self.decode.chunk(k) if self.decode is not None else None
+                if ch is None:
+                    ch = _process_range_lean(self.path, *self.ranges[k], self.keep)
+                if progress:
+                    progress((k + 1) / n * 0.85, "decoding events")
+                yield ch
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (idempotent)."""
+        if self.decode is not None:
+            self.decode.close()
+            _pkg.LAST_LOAD["worker_peak_kb"] = list(self.decode.peaks_kb)
+            _pkg.LAST_LOAD["workers"] = self.decode.n
+            self.decode = None
+
+
+_PREFETCHED: dict[str, _BigLoad] = {}
+
+
+def _big_candidate(path: str | Path) -> tuple[str, int, list[tuple[int, int]]] | None:
+    """(path, size, chunk ranges) when ``path`` takes the parallel path, else None.
+
+    Only a big regular file qualifies (never opens a FIFO or a device, which could block).
+    """
+    import stat
+
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        size = st.st_size
+        if size <= _pkg.PARALLEL_ABOVE:
+            return None
+        with open(path, "rb") as fh:
+            magic = fh.read(2)
+    except OSError:
+        return None
+    if size <= _pkg.PARALLEL_ABOVE or is_gzip(magic):
+        return None
+    ranges = _file_chunks(str(path), size)
+    if ranges is None or len(ranges) < 2:
+        return None
+    return str(path), size, ranges
+
+
+def prefetch(path: str | Path) -> bool:
+    """Start decoding a big plain trace now (worker subprocesses), for a later decode of it.
+
+    Nothing is started for small or gzip traces. Returns whether a decode was started. (The
+    package-level ``prefetch`` also skips traces the column cache already holds.)
+    """
+    cand = _big_candidate(path)
+    if cand is None:
+        return False
+    key = str(Path(path).resolve())
+    if key in _PREFETCHED:
+        return True
+    try:
+        _PREFETCHED[key] = _BigLoad(*cand)
+    except OSError:
+        return False
+    import atexit
+
+    atexit.register(_close_prefetched)
+    return True
+
+
+def _close_prefetched() -> None:
+    for job in list(_PREFETCHED.values()):
+        job.close()
+    _PREFETCHED.clear()
+
+
+def _take_prefetched(path: str | Path) -> _BigLoad | None:
+    try:
+        key = str(Path(path).resolve())
+    except OSError:
+        return None
+    job = _PREFETCHED.pop(key, None)
+    if job is None:
+        return None
+    try:
+        if os.path.getsize(path) != job.size:
+            job.close()
+            return None
+    except OSError:
+        job.close()
+        return None
+    return job

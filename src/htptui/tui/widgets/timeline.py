@@ -490,6 +490,14 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._update_status()
         self.refresh()
 
+    def stretch_to(self, t_end: float, view: tuple[float, float] | None = None) -> None:
+        """Extend the time axis to ``t_end`` (a trace still loading) and show ``view`` or all."""
+        self.t1 = max(self.t1, float(t_end))
+        self.view_lo, self.view_hi = view if view is not None else (self.t0, self.t1)
+        self._cache.clear()
+        self._update_status()
+        self.refresh()
+
     def _build_rows(self, opt: Run, trace: OpTrace) -> None:
         """Work out the row layout: lanes grouped per core, then that core's boundary and path rows."""
         rows: list[TimelineRow] = []
