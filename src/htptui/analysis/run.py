@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from htptui.analysis.buckets import CoverageIndex
     from htptui.analysis.checks import Check
     from htptui.analysis.dag import QnnDag
+    from htptui.analysis.deps import Deps
     from htptui.analysis.findings import Finding
     from htptui.analysis.graph_diff import GraphDiff
     from htptui.analysis.timing import Timing
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from htptui.model.run import Run
 
 T = TypeVar("T")
+# findings rules that read whole-graph QHAS tables (the dominant path's idle rows, per-instance
+# DRAM/VTCM bytes against clipped cycles), so they do not describe a window or a filter
+SCOPED_SKIP_WINDOW = frozenset({"idle_bubbles", "memory_bound"})
+SCOPED_SKIP_FILTER = frozenset({"idle_bubbles"})
 EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -72,6 +77,13 @@ class RunAnalysis:
         self._lock = threading.Lock()  # guards _locks only
         self._locks: dict[Hashable, threading.Lock] = {}
         self._cache: dict[Hashable, Any] = {}
+        # set on a scoped child (see :meth:`scoped`): the parent, the window, the wall per core and
+        # the full-trace index of every op of the child's trace
+        self.parent: RunAnalysis | None = None
+        self.window: tuple[int | None, int | None] = (None, None)
+        self.pattern: str | None = None
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.op_map: np.ndarray | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -114,7 +126,15 @@ class RunAnalysis:
         """Wall, lanes, domain, idle, overlap and boundary tax of one core."""
         t = self.trace
         assert t is not None
-        return self._memo(("core_summary", core), lambda: summary.core_summary(t, core))
+        root = self.parent.trace if self.parent is not None else None
+
+        def compute() -> summary.CoreSummary:
+            if root is None:
+                return summary.core_summary(t, core)
+            flagged = summary.hmx_flagged(root, core)
+            return summary.core_summary(t, core, span=self.spans.get(core), hmx_flags=flagged)
+
+        return self._memo(("core_summary", core), compute)
 
     def core_summaries(self) -> list[summary.CoreSummary]:
         """A summary per core (core 0 alone for a trace without lanes)."""
@@ -222,6 +242,48 @@ class RunAnalysis:
 
         return self._memo(("time_order", pattern), compute)
 
+    # ------------------------------------------------------------------ windows and filters
+
+    @property
+    def is_scoped(self) -> bool:
+        """Whether this analysis covers a time window and/or a filter of a run."""
+        return self.parent is not None
+
+    def scoped(
+        self, lo: int | None = None, hi: int | None = None, pattern: str | None = None
+    ) -> RunAnalysis:
+        """The same analysis over the ops in [lo, hi) (clipped to it) matching ``pattern``.
+
+        Every figure of the child (summaries, rankings, findings, timeline) is computed by the same
+        code as the whole graph's, on the clipped trace (:func:`htptui.analysis.window.clip_trace`),
+        with the window clamped to each core's span as the wall. ``scoped()`` with no window and no
+        filter gives the whole-graph figures. Raises re.error for a bad ``pattern``.
+        """
+        if pattern is not None:
+            self.filter_mask(pattern)  # raise a bad regex before caching anything
+
+        def compute() -> RunAnalysis:
+            import dataclasses
+
+            from htptui.analysis.window import clip_trace
+
+            t = self.trace
+            assert t is not None
+            mask = self.filter_mask(pattern) if pattern is not None else None
+            sub, ops = clip_trace(t, lo, hi, mask, self.run.qhas)
+            child = RunAnalysis(dataclasses.replace(self.run, trace=sub))
+            child.parent, child.window, child.pattern, child.op_map = self, (lo, hi), pattern, ops
+            for c in self.cores() or [0]:
+                cs = self.core_summary(c)
+                a = cs.start if lo is None else max(lo, cs.start)
+                b = cs.end if hi is None else min(hi, cs.end)
+                child.spans[c] = (a, max(a, b))
+            with _ANALYSES_LOCK:
+                _ANALYSES[child.run] = child
+            return child
+
+        return self._memo(("scoped", lo, hi, pattern), compute)
+
     # ------------------------------------------------------------------ joins
 
     def _op_id_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,6 +327,29 @@ class RunAnalysis:
         g = self.run.graph
         return self._memo("qnn_dag", lambda: qnn_dag(g) if g is not None else None)
 
+    def deps(self) -> Deps:
+        """Producer → consumer edges between executed ops (`Inputs Ops` + flow events).
+
+        Reads every op's `Inputs Ops` once from the file (the loader keeps no lists): call it off
+        the UI thread on big traces.
+        """
+        from htptui.analysis.deps import build_deps
+
+        def compute() -> Deps:
+            t = self.trace
+            assert t is not None
+            return build_deps(t, self.run.graph, t.inputs_ops())
+
+        return self._memo("deps", compute)
+
+    def waited_for(self, op: int) -> int | None:
+        """The producer op ``op`` waited for (the one that finished last), None without one."""
+        from htptui.analysis.deps import waited_for
+
+        t = self.trace
+        assert t is not None
+        return waited_for(self.deps(), t.ts, t.dur, op)
+
     # ------------------------------------------------------------------ SDK checks and rules
 
     def qnn_op_busy(self) -> dict[str, int]:
@@ -291,9 +376,40 @@ class RunAnalysis:
             None if expected is None else _freeze(expected),
             None if expected_path is None else str(expected_path),
         )
-        return self._memo(
-            key, lambda: run_all(self.run, expected=expected, expected_path=expected_path)
-        )
+        if self.parent is None:
+            return self._memo(
+                key, lambda: run_all(self.run, expected=expected, expected_path=expected_path)
+            )
+        return self._memo(key, lambda: self._scoped_findings(expected, expected_path))
+
+    def findings_left_out(self) -> frozenset[str]:
+        """Rules a scoped analysis does not report (they read whole-graph QHAS tables)."""
+        skip: frozenset[str] = frozenset()
+        if self.window != (None, None):
+            skip |= SCOPED_SKIP_WINDOW
+        if self.pattern is not None:
+            skip |= SCOPED_SKIP_FILTER
+        return skip
+
+    def _scoped_findings(self, expected: Any, expected_path: str | Path | None) -> list[Finding]:
+        """Findings of a window/filter: every rule on the scoped run (``run_all``, unchanged), the
+        rules that read whole-graph QHAS tables dropped (:meth:`findings_left_out`), and the ops
+        mapped back to the full trace."""
+        import dataclasses
+
+        from htptui.analysis.findings import run_all
+
+        skip = self.findings_left_out()
+        out = [
+            f
+            for f in run_all(self.run, expected=expected, expected_path=expected_path)
+            if f.rule not in skip
+        ]
+        if self.op_map is not None and self.op_map.size:
+            m = self.op_map
+            out = [dataclasses.replace(f, ops=tuple(int(m[i]) for i in f.ops if 0 <= i < m.size))
+                   for f in out]  # fmt: skip
+        return out
 
     def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
         """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""

@@ -206,7 +206,51 @@ def _profile(an: RunAnalysis) -> dict[str, Any] | None:
             "power_on_ticks": ex.power_on_ticks,
             "ops": [{"name": o.name, "op_id": o.op_id, "cycles": o.cycles} for o in ex.ops],
         },
+        # only at linting level (the detailed format has no per-op wait/overlap)
+        **(
+            {
+                "lint_ops": [
+                    {
+                        "name": o.name,
+                        "op_id": o.op_id,
+                        "cycles": o.cycles,
+                        "wait_scheduler_cycles": o.wait_scheduler_cycles,
+                        "overlap_cycles": o.overlap_cycles,
+                        "overlap_ops": list(o.overlap_ops),
+                        "overlap_wait_cycles": o.overlap_wait_cycles,
+                        "overlap_wait_ops": list(o.overlap_wait_ops),
+                        "resources": list(o.resources),
+                    }
+                    for o in getattr(prof, "lint_ops", ())
+                ]
+            }
+            if getattr(prof, "lint_ops", ())
+            else {}
+        ),
     }
+
+
+def scope_record(an: RunAnalysis) -> dict[str, Any]:
+    """What a scoped report covers: the window (cycles on the timeline's axis), filter and rule."""
+    from htptui.analysis.window import DPC_RULE
+
+    lo, hi = an.window
+    clock = an.parent.trace_clock_ghz() if an.parent is not None else None
+    rec: dict[str, Any] = {
+        "from_cycles": lo,
+        "to_cycles": hi,
+        "filter": an.pattern,
+        "ops": len(an.trace) if an.trace is not None else 0,
+        "walls": {str(c): {"start": a, "end": b} for c, (a, b) in an.spans.items()},
+        "clock_ghz": _f(clock, 6) if clock else None,
+        "dpc_rule": DPC_RULE,
+        "findings_left_out": sorted(an.findings_left_out()),
+        "note": (
+            "every figure below is the whole-graph computation on the ops inside the window "
+            "(clipped to it) matching the filter; the wall is the window clamped to each core's span"
+        ),
+    }
+    return rec
 
 
 def build_report(
@@ -239,6 +283,8 @@ def build_report(
         },
         "warnings": list(opt.warnings),
     }
+    if an.is_scoped:
+        doc["scope"] = scope_record(an)
     t = opt.trace
     if t is not None:
         doc["trace"] = {
@@ -277,7 +323,10 @@ def build_report(
         doc["profile"] = profile
     if opt.heap is not None:
         doc["heap"] = {"values": dict(opt.heap.values), "delta": opt.heap.delta}
-    cks = an.cross_checks()
+    # the SDK's figures are whole-graph: a window or filter is never checked against them
+    cks = [] if an.is_scoped else an.cross_checks()
+    if an.is_scoped:
+        doc["checks_note"] = "cross-checks compare whole-graph figures; not run for a window/filter"
     doc["checks"] = [
         {"name": c.name, "derived": c.derived, "reported": c.reported, "source": c.source,
          "ok": c.ok, **({"note": c.note} if c.note else {})}

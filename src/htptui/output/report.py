@@ -145,6 +145,47 @@ def timing_blocks(tm: dict[str, Any], dpc_exact: bool = True) -> list[Block]:
     return out
 
 
+def lint_blocks(profile: dict[str, Any] | None) -> list[Block]:
+    """The linting-level per-op text of profile.txt: main-thread cycles, wait, overlap, resources."""
+    ops = (profile or {}).get("lint_ops") or []
+    if not ops:
+        return []
+
+    def names(v: list[str]) -> str:
+        return ", ".join(v) if v else "-"
+
+    return [
+        Heading("profile.txt linting: per-op wait and overlap (cycles)", 3),
+        table_of(
+            [
+                "op",
+                "OpId",
+                "cycles",
+                "wait (sched)",
+                "overlap",
+                "overlap ops",
+                "overlap (wait)",
+                "overlap (wait) ops",
+                "resources",
+            ],  # fmt: skip
+            [
+                [
+                    o["name"],
+                    f"OpId_{o['op_id']}",
+                    o["cycles"],
+                    o["wait_scheduler_cycles"],
+                    o["overlap_cycles"],
+                    names(o["overlap_ops"]),
+                    o["overlap_wait_cycles"],
+                    names(o["overlap_wait_ops"]),
+                    names(o["resources"]),
+                ]  # fmt: skip
+                for o in ops
+            ],
+        ),
+    ]
+
+
 def checks_blocks(cks: list[dict[str, Any]]) -> list[Block]:
     """The derived-vs-SDK cross-check table, then the checks' notes."""
     if not cks:
@@ -191,6 +232,20 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
         head.append("missing: " + ", ".join(arts["missing"]))
     for kind, problem in arts.get("errors", {}).items():
         head.append(f"unreadable {kind}: {problem}")
+    scope = doc.get("scope")
+    if scope:
+        lo = "start" if scope["from_cycles"] is None else f"{fmt_int(scope['from_cycles'])}"
+        hi = "end" if scope["to_cycles"] is None else f"{fmt_int(scope['to_cycles'])}"
+        line = f"scope: cycles [{lo}, {hi})"
+        if scope.get("filter") is not None:
+            line += f", filter /{scope['filter']}/"
+        head.append(f"{line}, {fmt_int(scope['ops'])} ops")
+        head.append(f"scope DPC rule: {scope['dpc_rule']}")
+        if scope.get("findings_left_out"):
+            left = ", ".join(scope["findings_left_out"])
+            head.append(f"findings left out of a scope (they read whole-graph QHAS tables): {left}")
+    if doc.get("checks_note"):
+        head.append(doc["checks_note"])
     out.append(Lines(head + disagreement_banner(doc)))
     for section in SECTIONS:
         if section.at_top and section.name in doc:
@@ -200,6 +255,7 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
     out += ranking_blocks(doc.get("ranking") or {})
     exact = all(c.get("dpc_exact", True) for c in doc.get("cores", []))
     out += timing_blocks(doc.get("timing") or {}, exact)
+    out += lint_blocks(doc.get("profile"))
     out += checks_blocks(doc.get("checks") or [])
     for section in SECTIONS:
         if not section.at_top and section.name in doc:

@@ -37,6 +37,7 @@ from htptui.errors import InputError
 from htptui.model._io import clean_text
 from htptui.present.format import fmt_int
 from htptui.present.tables import header_parts
+from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
@@ -119,7 +120,7 @@ def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw:
     return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
 
 
-class HtpApp(App[int]):
+class HtpApp(AskMixin, App[int]):
     """Explore one Hexagon NPU optrace run."""
 
     CSS_PATH = "app.tcss"
@@ -241,6 +242,7 @@ class HtpApp(App[int]):
             "Previous tab of the DAG region",
             show=False,
         ),  # fmt: skip
+        *ASK_BINDINGS,
     ]
 
     def __init__(
@@ -273,6 +275,7 @@ class HtpApp(App[int]):
         self._first_frame = threading.Event()  # set once the loaded panes have been drawn
         self._exiting = False
         self._partial_ops = 0
+        self.ask_init()
 
     # ------------------------------------------------------------ layout
 
@@ -510,6 +513,7 @@ class HtpApp(App[int]):
             self.notify(warning, severity="warning", timeout=6)
         for kind, problem in opt.errors.items():
             self.notify(f"{kind}: {problem}", severity="warning", timeout=8)
+        self.ask_loaded()
         members = self.ranking.members_of_display_row(0)
         if members.size and opt.trace is not None:
             primary = int(members[np.argmax(opt.trace.dpc[members])])
@@ -586,6 +590,7 @@ class HtpApp(App[int]):
         self.selection = (ops, primary)
         with self.batch_update():  # every linked pane repaints in one frame
             self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+            self.ask_selected(primary)
             for pane_id, pane in self.linked_panes():
                 if pane_id == origin:
                     continue

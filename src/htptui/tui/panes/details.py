@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
@@ -33,6 +34,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
         self.primary: int | None = None
         self.count = 0
         self.rows: list[tuple[str, str, str]] = []  # (section, key, value)
+        self._args: dict[str, Any] | None = None  # the primary op's decoded args, once read
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title and the key/value body."""
@@ -95,6 +97,13 @@ class DetailsPane(VerticalScroll, can_focus=True):
         self.rows = self.collect(args=message.args)
         self.render_body(keep_scroll=True)
 
+    def deps_ready(self) -> None:
+        """The run's dependencies arrived: add the producers/consumers section."""
+        if self.primary is None:
+            return
+        self.rows = self.collect(args=self._args)
+        self.render_body(keep_scroll=True)
+
     def collect(self, args: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
         """Gather every known fact about the primary op (``args``: already decoded trace args)."""
         an, i = self.analysis, self.primary
@@ -125,6 +134,9 @@ class DetailsPane(VerticalScroll, can_focus=True):
                 args = t.event_args(i)
             except Exception as exc:  # noqa: BLE001 - args are best effort
                 args = {"(args unavailable)": str(exc)}
+        self._args = args
+        if an is not None:
+            rows += dependency_rows(an, i)
         for k, v in args.items():
             rows.append(("trace args", str(k), _short(v)))
         inst = opt.qhas_instance(i)
@@ -193,6 +205,58 @@ class DetailsPane(VerticalScroll, can_focus=True):
         """Section/key/value rows."""
         records = [{"section": s, "key": k, "value": v} for s, k, v in self.rows]
         return export_rows(DETAIL_COLUMNS, records)
+
+
+DEPS_SHOWN = 12  # producers / consumers listed per op before "… and N more"
+
+
+def dependency_rows(an: RunAnalysis, i: int) -> list[tuple[str, str, str]]:
+    """'waits on' rows: the producer op ``i`` waited for (with the gap), its producers, consumers."""
+    from htptui.analysis.deps import VIA_LABELS
+    from htptui.tui.ask import gap_text
+
+    t = an.trace
+    if t is None:
+        return []
+    sec = "waits on (Inputs Ops + flows)"
+    if not an.cached("deps"):
+        return [(sec, "", "reading every op's Inputs Ops…")]
+    deps = an.deps()
+    rows: list[tuple[str, str, str]] = []
+    w = an.waited_for(i)
+    clock = an.trace_clock_ghz()
+    if w is not None:
+        gap = int(t.ts[i]) - int(t.end[w])
+        rows.append((sec, "waited for (p)", _dep_text(t, w, "end")))
+        rows.append((sec, "gap", gap_text(gap, clock)))
+    prods, pvia = deps.producers(i)
+    cons, cvia = deps.consumers(i)
+    if not prods.size:
+        rows.append((sec, "producers", "none among the executed ops"))
+    order = np.argsort(-(t.end[prods]), kind="stable") if prods.size else prods
+    for k in order[:DEPS_SHOWN].tolist():
+        p = int(prods[k])
+        rows.append((sec, "producer", f"{_dep_text(t, p, 'end')} [{VIA_LABELS[int(pvia[k])]}]"))
+    if prods.size > DEPS_SHOWN:
+        rows.append((sec, "producer", f"… and {prods.size - DEPS_SHOWN} more"))
+    if not cons.size:
+        rows.append((sec, "consumers", "none among the executed ops"))
+    order = np.argsort(t.ts[cons], kind="stable") if cons.size else cons
+    for k in order[:DEPS_SHOWN].tolist():
+        c = int(cons[k])
+        rows.append((sec, "consumer", f"{_dep_text(t, c, 'start')} [{VIA_LABELS[int(cvia[k])]}]"))
+    if cons.size > DEPS_SHOWN:
+        rows.append((sec, "consumer", f"… and {cons.size - DEPS_SHOWN} more"))
+    for note in deps.notes:
+        rows.append((sec, "note", note))
+    return rows
+
+
+def _dep_text(t: Any, op: int, at: str) -> str:
+    when = int(t.end[op]) if at == "end" else int(t.ts[op])
+    return (
+        f"{t.kernel_name(op)} · {t.qnn_op_name(op)} · {t.lane_of(op).label} · {at} {fmt_int(when)}"
+    )
 
 
 def _short(value: Any, limit: int = 120) -> str:

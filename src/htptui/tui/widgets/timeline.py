@@ -65,6 +65,9 @@ KIND_GLYPHS: dict[int, tuple[str, str]] = {
     KIND_BOUNDARY: ("#", "+"),
     KIND_OTHER: ("▪", "▫"),
 }
+# the selected op's producers, the producer it waited for, and its consumers
+DEP_GLYPHS = {"producer": "<", "waited": "«", "consumer": ">"}
+WINDOW_GLYPH = "▔"  # the marked window, on the axis row
 KIND_CLASSES: dict[int, str] = {
     KIND_HMX: "timeline--hmx",
     KIND_HVX: "timeline--hvx",
@@ -118,9 +121,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         "timeline--idle",
         "timeline--vtcm",
         "timeline--selected",
+        "timeline--producer",
+        "timeline--waited",
+        "timeline--consumer",
         "timeline--cursor",
         "timeline--dim",
         "timeline--axis",
+        "timeline--window",
         "timeline--status",
     }
 
@@ -143,9 +150,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         & > .timeline--idle { color: $text-disabled; }
         & > .timeline--vtcm { color: $secondary; }
         & > .timeline--selected { color: $text-accent; background: $accent-muted; text-style: bold; }
+        & > .timeline--producer { color: $warning; background: $warning-muted; text-style: bold; }
+        & > .timeline--waited { color: $text; background: $warning; text-style: bold; }
+        & > .timeline--consumer { color: $success; background: $success-muted; text-style: bold; }
         & > .timeline--cursor { color: $text; background: $accent; text-style: bold; }
         & > .timeline--dim { color: $text-disabled; }
         & > .timeline--axis { color: $text-muted; }
+        & > .timeline--window { color: $text; background: $secondary-muted; text-style: bold; }
         & > .timeline--status { color: $text; background: $panel; }
         &:focus > .timeline--status { background: $primary-muted; }
     }
@@ -317,6 +328,64 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         ),
     ]
 
+    BINDINGS += [  # noqa: RUF005 - appended where the window feature lives
+        Binding(
+            "m",
+            "mark_window",
+            "Mark",
+            id="timeline.mark",
+            tooltip="Window: m on one op marks its start, m on another its end (stats in Window tab)",
+        ),
+        Binding(
+            "W",
+            "window_view",
+            "Window=view",
+            show=False,
+            id="timeline.window_view",
+            tooltip="Make the visible range the window",
+        ),
+        Binding(
+            "M",
+            "clear_window",
+            "Clear window",
+            show=False,
+            id="timeline.clear_window",
+            tooltip="Clear the window",
+        ),
+    ]
+
+    BINDINGS += [  # noqa: RUF005
+        Binding(
+            "J",
+            "scroll_rows(1)",
+            "Rows down",
+            show=False,
+            id="timeline.rows_down",
+            tooltip="Scroll the timeline's rows down one (boundary, dom.path, VTCM on short screens)",
+        ),
+        Binding(
+            "K",
+            "scroll_rows(-1)",
+            "Rows up",
+            show=False,
+            id="timeline.rows_up",
+            tooltip="Scroll the timeline's rows up one",
+        ),
+    ]
+
+    class WindowChanged(Message):
+        """The marked time window changed (``window`` None = cleared), in trace cycles [lo, hi)."""
+
+        def __init__(self, timeline: Timeline, window: tuple[int, int] | None) -> None:
+            self.timeline = timeline
+            self.window = window
+            super().__init__()
+
+        @property
+        def control(self) -> Timeline:
+            """The timeline that posted this message."""
+            return self.timeline
+
     class OpSelected(Message):
         """The op cursor moved to (or re-chose) ``op_index``."""
 
@@ -345,6 +414,12 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.t0: float = 0.0
         self.t1: float = 1.0
         self.selected_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.producer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.consumer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.waited_op: int | None = None
+        self.window: tuple[int, int] | None = None  # marked [lo, hi) in trace cycles
+        self._mark: tuple[int, int] | None = None  # first `m`: that op's [start, end)
+        self._drag_t: float | None = None
         self.primary: int | None = None
         self.cursor_op: int | None = None
         self.cursor_lane: int | None = None
@@ -353,6 +428,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_gen = 0
         self._selection_gen = 0
         self._lane_selection: dict[int, int] = {}  # lane -> signature of its selected ops
+        self._lane_deps: dict[int, int] = {}  # lane -> signature of its producer/consumer marks
         self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
         self._lane_rows: list[int] = []  # row positions of lane rows, top to bottom
@@ -394,6 +470,11 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._clock_ghz = _trace_clock(opt)
         self._build_rows(opt, trace)
         self.selected_ops = np.zeros(0, dtype=np.int64)
+        self.producer_ops = np.zeros(0, dtype=np.int64)
+        self.consumer_ops = np.zeros(0, dtype=np.int64)
+        self.waited_op = None
+        self.window = None
+        self._mark = None
         self.primary = None
         self.filter_mask = None
         self._filter_index = None
@@ -485,6 +566,27 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._ensure_visible(int(primary))
                 self._scroll_to_cursor_lane()
         self._after_change()
+
+    def set_deps(
+        self, producers: np.ndarray | None, consumers: np.ndarray | None, waited: int | None
+    ) -> None:
+        """Mark the selected op's producers (``<``; the one it waited for ``«``) and consumers (``>``)."""
+        empty = np.zeros(0, dtype=np.int64)
+        self.producer_ops = empty if producers is None else np.asarray(producers, dtype=np.int64)
+        self.consumer_ops = empty if consumers is None else np.asarray(consumers, dtype=np.int64)
+        self.waited_op = waited
+        # per-lane signature of the marks, so rows of lanes without any keep their cached strips
+        sig: dict[int, int] = {}
+        if self.trace is not None:
+            for tag, ops in ((1, self.producer_ops), (2, self.consumer_ops)):
+                if not ops.size:
+                    continue
+                lanes = self.trace.lane[ops]
+                for ln in np.unique(lanes).tolist():
+                    on = ops[lanes == ln]
+                    sig[int(ln)] = hash((sig.get(int(ln)), tag, on.tobytes(), waited))
+        self._lane_deps = sig
+        self.refresh()
 
     def set_filter(self, mask: np.ndarray | None, index: CoverageIndex | None = None) -> None:
         """Dim the ops outside ``mask`` (None shows every op normally); ``index`` if prebuilt."""
@@ -802,6 +904,75 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         if self.cursor_op is not None:
             self.post_message(self.OpSelected(self, self.cursor_op))
 
+    def set_window(self, window: tuple[int, int] | None) -> None:
+        """Mark ``window`` (clamped to the graph; None clears it) and tell listeners."""
+        if window is not None:
+            lo = max(int(window[0]), int(self.t0))
+            hi = min(int(window[1]), int(np.ceil(self.t1)))
+            window = (lo, hi) if hi > lo else None
+        self._mark = None
+        self.window = window
+        self._after_change()
+        self.post_message(self.WindowChanged(self, window))
+
+    def action_mark_window(self) -> None:
+        """First `m`: the cursor op starts the window; second `m`: the cursor op ends it."""
+        if not self.index_ready or self.trace is None:
+            return
+        if self.cursor_op is not None:
+            s = int(self.trace.ts[self.cursor_op])
+            here = (s, s + int(self.trace.dur[self.cursor_op]))
+        else:
+            t = int(self._cursor_time())
+            here = (t, t + 1)
+        if self._mark is None:
+            self._mark = here
+            self._after_change()
+            return
+        first = self._mark
+        self.set_window((min(first[0], here[0]), max(first[1], here[1])))
+
+    def action_window_view(self) -> None:
+        """The visible range becomes the window."""
+        if self.index_ready:
+            self.set_window((int(np.floor(self.view_lo)), int(np.ceil(self.view_hi))))
+
+    def action_clear_window(self) -> None:
+        """Forget the window (and a pending first mark)."""
+        if self.window is not None or self._mark is not None:
+            self.set_window(None)
+
+    def _time_at(self, x: int) -> float | None:
+        """Trace time under screen column ``x`` (None left of the plot)."""
+        px = x - self._label_width
+        if px < 0 or not self.index_ready:
+            return None
+        return self.view_lo + (px + 0.5) * self.span / max(self.plot_width, 1)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Remember where a drag starts."""
+        self._drag_t = self._time_at(event.x)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        """A drag of two cells or more marks that range as the window."""
+        start, self._drag_t = self._drag_t, None
+        end = self._time_at(event.x)
+        if start is None or end is None:
+            return
+        cell = self.span / max(self.plot_width, 1)
+        if abs(end - start) >= 2 * cell:
+            self.set_window((int(min(start, end)), int(np.ceil(max(start, end)))))
+
+    def action_scroll_rows(self, step: int) -> None:
+        """Scroll the data rows by ``step`` (every row, lanes or not, is reachable by keyboard)."""
+        room = max(self.size.height - 2, 1)
+        top = int(self.scroll_offset.y)
+        last = max(len(self._visible_rows()) - room, 0)
+        new = min(max(top + step, 0), last)
+        if new != top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+            self.refresh()
+
     def action_toggle_vtcm(self) -> None:
         """Show or hide the VTCM allocation row."""
         self.show_vtcm = not self.show_vtcm
@@ -838,8 +1009,10 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             view = f"  [{_fmt_cycles(self.view_lo)}–{_fmt_cycles(self.view_hi)} cyc]"
         if trace is None or self.cursor_op is None:
             self.status_text = (
-                "no op under the cursor" if trace is not None else "no trace"
-            ) + view
+                ("no op under the cursor" if trace is not None else "no trace")
+                + view
+                + self._window_status()
+            )
             return
         i = self.cursor_op
         dpc = int(trace.dpc[i])
@@ -858,7 +1031,14 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             parts[-1] = "DPC unknown (tile of a tiled op)"
         if self._clock_ghz:
             parts[4] += f" ({_fmt_us(int(trace.dur[i]) / self._clock_ghz / 1000.0)})"
-        self.status_text = " │ ".join(parts) + view
+        self.status_text = " │ ".join(parts) + view + self._window_status()
+
+    def _window_status(self) -> str:
+        if self._mark is not None:
+            return f"  window from {fmt_int(self._mark[0])}: m on the last op"
+        if self.window is not None:
+            return f"  window [{fmt_int(self.window[0])}–{fmt_int(self.window[1])})"
+        return ""
 
     # ------------------------------------------------------------------ drawing
 
@@ -893,6 +1073,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             return (
                 *base,
                 self._lane_selection.get(row.lane),
+                self._lane_deps.get(row.lane),
                 self._filter_gen,
                 on,
                 self.cursor_op if on else None,
@@ -1052,6 +1233,26 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                     for j in np.flatnonzero(np.cumsum(marks[:plot_w]) > 0).tolist():
                         ch = cells[j][0]
                         cells[j] = (ch if ch not in (GAP, " ") else "█", sel_style)
+        # producers and consumers of the selected op: distinct glyphs, readable without colour
+        for ops, glyph, cls in (
+            (self.producer_ops, DEP_GLYPHS["producer"], "timeline--producer"),
+            (self.consumer_ops, DEP_GLYPHS["consumer"], "timeline--consumer"),
+        ):
+            if not ops.size:
+                continue
+            on_lane = ops[trace.lane[ops] == lane]
+            if not on_lane.size:
+                continue
+            s = trace.ts[on_lane]
+            e = s + trace.dur[on_lane]
+            dep_style = self._style(cls)
+            waited_style = self._style("timeline--waited")
+            for op in on_lane[(e > lo) & (s < hi)].tolist():
+                c0, c1 = cell_range(op)
+                waited = op == self.waited_op and cls == "timeline--producer"
+                g, st = (DEP_GLYPHS["waited"], waited_style) if waited else (glyph, dep_style)
+                for j in range(c0, c1):
+                    cells[j] = (g, st)
         # cursor
         cur = self.cursor_op
         if cur is not None and int(trace.lane[cur]) == lane:
@@ -1123,7 +1324,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     def _axis_strip(self, width: int) -> Strip:
         """Tick labels in cycles (with µs when the clock is known)."""
-        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width)
+        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width,
+               self.window)  # fmt: skip
         strip = self._cache.get(key)
         if strip is not None:
             return strip
@@ -1145,7 +1347,27 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 if c + len(text) <= plot_w:
                     line[c : c + len(text)] = list(text)
                 t += step
-        strip = Strip([Segment(label, style), Segment("".join(line), style)], width)
+        segs = [Segment(label, style)]
+        w = self.window
+        if (
+            w is not None
+            and self.index_ready
+            and plot_w > 0
+            and w[1] > self.view_lo
+            and w[0] < self.view_hi
+        ):
+            lo, hi = self.view_lo, self.view_hi
+            c0 = max(int((w[0] - lo) / (hi - lo) * plot_w), 0)
+            c1 = min(max(int(np.ceil((w[1] - lo) / (hi - lo) * plot_w)), c0 + 1), plot_w)
+            for k in range(c0, c1):
+                if line[k] == " ":
+                    line[k] = WINDOW_GLYPH
+            wstyle = self._style("timeline--window")
+            segs += [Segment("".join(line[:c0]), style), Segment("".join(line[c0:c1]), wstyle),
+                     Segment("".join(line[c1:]), style)]  # fmt: skip
+        else:
+            segs.append(Segment("".join(line), style))
+        strip = Strip(segs, width)
         strip = strip.adjust_cell_length(width, self._base_style())
         self._cache[key] = strip
         return strip
