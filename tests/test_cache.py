@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from htptui.model import cache, chrometrace
+from htptui.model import cache
 from tests.conftest import small_trace_events, write_trace, x_event
 
 
