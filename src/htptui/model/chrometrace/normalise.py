@@ -172,48 +172,6 @@ def _drop_exact_duplicates(
     return dropped
 
 
-def _drop_exact_duplicates(
-    keep: np.ndarray,
-    pid: np.ndarray,
-    op_id: np.ndarray,
-    tid: np.ndarray,
-    ts: np.ndarray,
-    dur: np.ndarray,
-) -> int:
-    """Clear ``keep`` on every repeat of a kept event with the same (pid, ID, tid, ts, dur).
-
-    A doubled event inside one Core Overview process would count its op twice (a lane above 100 %
-    utilisation). A 1-D hash sort finds candidates fast; candidates are confirmed on the exact key.
-    Events without an ID are left alone. Returns how many were dropped.
-    """
-    idx = np.flatnonzero(keep & (op_id != 0))
-    if idx.size < 2:
-        return 0
-    with np.errstate(over="ignore"):
-        h = op_id[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        h ^= ts[idx].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-        h ^= dur[idx].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
-        h ^= (tid[idx].astype(np.uint64) << np.uint64(20)) ^ pid[idx].astype(np.uint64)
-    hs = np.sort(h)
-    if not (hs[1:] == hs[:-1]).any():
-        return 0  # the common case: one sort, no repeats
-    order = np.argsort(h, kind="stable")
-    hs = h[order]
-    same = np.flatnonzero(hs[1:] == hs[:-1])
-    dropped = 0
-    seen: set[tuple[int, int, int, int, int]] = set()
-    cand = np.unique(np.concatenate([order[same], order[same + 1]]))
-    for j in np.sort(cand).tolist():  # original order: the first copy is kept
-        i = int(idx[j])
-        key = (int(pid[i]), int(op_id[i]), int(tid[i]), int(ts[i]), int(dur[i]))
-        if key in seen:
-            keep[i] = False
-            dropped += 1
-        else:
-            seen.add(key)
-    return dropped
-
-
 def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     warnings: list[str] = []
     pid = b.column("pid", np.int64)
