@@ -249,6 +249,15 @@ class OpTrace:
         first = next((f for f, _s, _e in reversed(self._chunks) if f <= ordinal), None)
         return first is not None and first in (getattr(self, "_line_index", None) or {})
 
+    def _chunk_of(self, ordinal: int) -> tuple[int, int, int] | None:
+        """The (first ordinal, start, end) of the chunk holding event ``ordinal``, if any."""
+        chosen = None
+        for first, start, end in self._chunks:
+            if ordinal < first:
+                break
+            chosen = (first, start, end)
+        return chosen
+
     def _args_by_line(self, ordinal: int, i: int) -> dict[str, Any] | None:
         """Args of op ``i`` when its chunk holds one event per line (SDK output does).
 
@@ -256,11 +265,7 @@ class OpTrace:
         the GIL, so a worker doing this leaves the UI thread free); then only that one line is read
         and decoded. None when the layout differs (the caller decodes the whole chunk instead).
         """
-        chosen = None
-        for first, start, end in self._chunks:
-            if ordinal < first:
-                break
-            chosen = (first, start, end)
+        chosen = self._chunk_of(ordinal)
         if chosen is None:
             return None
         first, start, end = chosen
@@ -309,11 +314,7 @@ class OpTrace:
                 cached = (_RAW_LIST_DECODER.decode(_array_bytes(data)), 0)
                 object.__setattr__(self, "_raw_cache", cached)
             return cached
-        chosen = None
-        for first, start, end in self._chunks:
-            if ordinal < first:
-                break
-            chosen = (first, start, end)
+        chosen = self._chunk_of(ordinal)
         if chosen is None:
             return None
         first, start, end = chosen
