@@ -18,10 +18,10 @@ from pathlib import Path
 CHILD = r"""
 import json, os, resource, sys, time
 t0 = time.perf_counter()
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.analysis import summary, ranking
 t1 = time.perf_counter()
-opt = load_optrace(sys.argv[1])
+opt = load_run(sys.argv[1])
 t2 = time.perf_counter()
 cs = summary.core_summary(opt.trace, 0)
 t3 = time.perf_counter()

@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from htptui.analysis.buckets import CoverageIndex
 from htptui.analysis.ranking import Ranking, rank, units_text
-from htptui.model.optrace import Optrace, load_optrace
+from htptui.model.run import Run, load_run
 from htptui.tui.widgets.grid import Column, DataGrid
 from htptui.tui.widgets.timeline import Timeline
 
@@ -109,7 +109,7 @@ def grid_cell(ranking: Ranking) -> Callable[[int, str], str]:
 class BenchApp(App[None]):
     """Timeline over a DataGrid, as the explorer lays them out."""
 
-    def __init__(self, opt: Optrace, index: CoverageIndex, ranking: Ranking) -> None:
+    def __init__(self, opt: Run, index: CoverageIndex, ranking: Ranking) -> None:
         super().__init__()
         self.opt = opt
         self.index = index
@@ -161,7 +161,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def measure_ui(
-    opt: Optrace, index: CoverageIndex, ranking: Ranking, repeats: int
+    opt: Run, index: CoverageIndex, ranking: Ranking, repeats: int
 ) -> dict[str, object]:
     """First paint and keypress latencies inside a running app."""
     app = BenchApp(opt, index, ranking)
@@ -227,7 +227,7 @@ async def measure_ui(
 def cold_start() -> float:
     """First paint of the first app in this process (pays Textual's one-off start-up), on chain8."""
     sample = Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul"
-    opt = load_optrace(sample)
+    opt = load_run(sample)
     assert opt.trace is not None
     index = CoverageIndex(opt.trace)
     ranking = rank(opt.trace, "instance")
@@ -239,7 +239,7 @@ def bench(n_events: int, repeats: int) -> dict[str, object]:
     """All measurements for one trace size."""
     d = trace_dir(n_events)
     t = time.perf_counter()
-    opt = load_optrace(d)
+    opt = load_run(d)
     load_s = time.perf_counter() - t
     assert opt.trace is not None
     t = time.perf_counter()
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'measure':34}" + "".join(f"{r['events'] / 1e6:>10.0f}M ev" for r in rows))
     print(f"{'executed ops':34}" + "".join(f"{r['ops']:>13,}" for r in rows))
     for key, label in (
-        ("load_s", "model load (load_optrace) s"),
+        ("load_s", "model load (load_run) s"),
         ("index_s", "CoverageIndex build s"),
         ("rank_s", "instance ranking s"),
         ("first_paint_s", "first paint, app start -> frame s"),

@@ -34,15 +34,26 @@ def main(argv: list[str] | None = None) -> int:
             "(written to <out>/llm-<n>/qwen3-synth-s1-chrometrace.json)"
         ),
     )
+    ap.add_argument(
+        "--counter-heavy",
+        action="store_true",
+        help="also write <n>-counters/: 85%% counter events, the mix of real SDK traces",
+    )
     ns = ap.parse_args(argv)
     lanes = ns.hvx_lanes or (6 if ns.shape == "llm" else 4)
-    for n in ns.events:
+    jobs = [(n, None) for n in ns.events]
+    if ns.counter_heavy:
+        jobs += [(n, 0.85) for n in ns.events]
+    for n, share in jobs:
+        suffix = "" if share is None else "-counters"
         if ns.shape == "llm":
-            path = ns.out / f"llm-{n}" / "qwen3-synth-s1-chrometrace.json"
+            path = ns.out / f"llm-{n}{suffix}" / "qwen3-synth-s1-chrometrace.json"
         else:
-            path = ns.out / f"{n}" / "chrometrace.json"
+            path = ns.out / f"{n}{suffix}" / "chrometrace.json"
         t0 = time.perf_counter()
-        info = write_big_trace(path, n, seed=ns.seed, hvx_lanes=lanes, shape=ns.shape)
+        info = write_big_trace(
+            path, n, seed=ns.seed, hvx_lanes=lanes, counter_share=share, shape=ns.shape
+        )
         secs = time.perf_counter() - t0
         print(
             f"{path}: {info['events']:,} events, {info['executed_ops']:,} executed ops, "

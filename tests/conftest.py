@@ -47,6 +47,7 @@ def _isolate_user_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     os.environ.pop("NO_COLOR", None)
 

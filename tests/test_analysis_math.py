@@ -121,3 +121,42 @@ def test_dpc_exceeding_wall_is_flagged_not_shown_as_negative_idle(tmp_path) -> N
 
     real = summary.core_summary(chrometrace.load(REAL_SAMPLE / "chrometrace.json"), 0)
     assert real.dpc_consistent  # SDK output: Σ DPC = wall − accumulated idle
+
+
+def test_run_analysis_computes_each_figure_once() -> None:
+    """One RunAnalysis per run; summaries, rankings per (level, scope), masks cached; a filter
+    computes only its own ranking; the report reads the same cached objects."""
+    from pathlib import Path
+
+    from htptui.analysis import summary
+    from htptui.analysis.run import Scope, analysis_of
+    from htptui.model.run import load_run
+    from htptui.output.document import build_report
+
+    run = load_run(Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul")
+    an = analysis_of(run)
+    assert analysis_of(run) is an
+    calls: list[int] = []
+    real = summary.core_summary
+
+    def counting(trace, core=0):  # type: ignore[no-untyped-def]
+        calls.append(core)
+        return real(trace, core)
+
+    summary.core_summary = counting  # type: ignore[assignment]
+    try:
+        build_report(run, top=5, options={})
+        build_report(run, top=5, options={}, data_sections=False)
+    finally:
+        summary.core_summary = real  # type: ignore[assignment]
+    assert calls == [0]  # one core, computed once for both reports (findings, timing, checks too)
+    rk = an.ranking("qnn_op")
+    assert an.ranking("qnn_op") is rk
+    filt = an.ranking("qnn_op", Scope("MatMul_0"))
+    assert filt is an.ranking("qnn_op", Scope("MatMul_0")) and filt is not rk
+    assert filt.names == ["MatMul_0"] and filt.dpc_total == rk.dpc_total  # % path of the graph
+    drilled = an.ranking("instance", Scope(None).into("qnn_op", "MatMul_0"))
+    assert sorted(drilled.member_order.tolist()) == sorted(rk.members_of_name("MatMul_0").tolist())
+    for r in range(len(rk)):
+        for op in rk.members(r).tolist():
+            assert rk.row_of_op(op) == r

@@ -30,18 +30,17 @@ def test_version_and_help_do_not_import_textual() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_model_and_analysis_never_import_textual_or_rich() -> None:
+@pytest.mark.parametrize("fmt", ["text", "md", "json"])
+def test_report_never_imports_textual(fmt) -> None:
     code = (
-        "import sys, pkgutil, importlib\nimport htptui.model, htptui.analysis\n"
-        "for pkg in (htptui.model, htptui.analysis):\n"
-        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-        "        importlib.import_module(pkg.__name__ + '.' + m.name)\n"
-        "import htptui.report, htptui.ascii_timeline\n"
-        "print(','.join(m for m in ('textual', 'rich') if m in sys.modules))\n"
+        "import sys\nfrom htptui.cli import main\n"
+        f"sys.argv = ['htptui', 'report', {str(REAL_SAMPLE)!r}, '--format', {fmt!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('IMPORTED' if 'textual' in sys.modules else 'CLEAN', file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == ""
+    assert out.stderr.strip().endswith("CLEAN") and out.stdout.strip()
 
 
 def test_report_json_on_real_sample() -> None:

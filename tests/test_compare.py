@@ -10,16 +10,11 @@ from typing import Any
 import pytest
 
 from htptui.analysis.compare import NO_NOISE_FILTER, Limits, Noise, check, compare
-from htptui.compare_report import (
-    document_of,
-    load_document,
-    qnn_op_edges,
-    render_diff,
-    validate_document,
-)
 from htptui.errors import InputError
-from htptui.model.optrace import load_optrace
-from htptui.report import to_json_bytes
+from htptui.model.run import load_run
+from htptui.output.baseline import document_of, load_document, validate_document
+from htptui.output.diff import render_diff
+from htptui.output.json import to_json_bytes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul"
 SLOWER = 5000  # cycles added to MatMul_3's q::ConvLayer_s1.opt
@@ -119,22 +114,22 @@ def make_lane_moved(dst: Path, src: Path = SAMPLE) -> Path:
 
 @pytest.fixture(scope="module")
 def doc_a() -> dict[str, Any]:
-    return document_of(load_optrace(SAMPLE))
+    return document_of(load_run(SAMPLE))
 
 
 @pytest.fixture(scope="module")
 def slower(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_slower(tmp_path_factory.mktemp("slow") / "b")))
+    return document_of(load_run(make_slower(tmp_path_factory.mktemp("slow") / "b")))
 
 
 @pytest.fixture(scope="module")
 def without5(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_without_matmul5(tmp_path_factory.mktemp("rm") / "b")))
+    return document_of(load_run(make_without_matmul5(tmp_path_factory.mktemp("rm") / "b")))
 
 
 @pytest.fixture(scope="module")
 def moved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return document_of(load_optrace(make_lane_moved(tmp_path_factory.mktemp("mv") / "b")))
+    return document_of(load_run(make_lane_moved(tmp_path_factory.mktemp("mv") / "b")))
 
 
 def _sc(cmp: Any, name: str) -> tuple[Any, Any, Any]:
@@ -165,7 +160,10 @@ def test_basis_section_is_complete(doc_a: dict[str, Any]) -> None:
     chain = ["Input", *[f"MatMul_{i}" for i in range(8)]]
     assert {(chain[i], chain[i + 1]) for i in range(8)} <= edges
     assert ("MatMul_7", "Output") in edges
-    assert qnn_op_edges(load_optrace(SAMPLE).graph) == basis["graph"]["qnn_op_edges"]
+    from htptui.analysis.dag import qnn_dag
+
+    dag = qnn_dag(load_run(SAMPLE).graph)
+    assert [list(e) for e in sorted(dag.edges)] == basis["graph"]["qnn_op_edges"]
 
 
 def test_one_op_slower_exact_deltas(doc_a: dict[str, Any], slower: dict[str, Any]) -> None:

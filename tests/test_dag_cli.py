@@ -67,20 +67,21 @@ def test_bad_inputs_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_report_section() -> None:
-    import htptui.graph_diff_report  # noqa: F401  (registers the section)
-    from htptui import report
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
+    from htptui.output import document as report
+    from htptui.output.json import to_json_bytes
+    from htptui.output.report import render
 
-    opt = load_optrace(SHARED)
+    opt = load_run(SHARED)
     doc = report.build_report(opt, options={"expected": None})
     sec = doc["graph_diff"]
     assert sec["ok"] is False and sec["findings"][0]["text"].startswith("dedup-induced")
     for fmt in ("text", "md"):
-        out = report.render(doc, fmt)
+        out = render(doc, fmt)
         assert "dedup-induced false dependency suspected" in out
         assert "Timeline overlap of ops expected independent" in out
-    json.loads(report.to_json_bytes(doc))
-    opt8 = load_optrace(CHAIN8)
+    json.loads(to_json_bytes(doc))
+    opt8 = load_run(CHAIN8)
     doc8 = report.build_report(opt8, options={"expected": EXPECTED8})
     assert doc8["graph_diff"]["ok"] is True
-    assert "Op graph vs expected" in report.render(doc8, "text")
+    assert "Op graph vs expected" in render(doc8, "text")

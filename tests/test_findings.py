@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from htptui.analysis import findings as fnd
 from htptui.analysis.findings import Finding, FindingsConfig, run_all
-from htptui.model.optrace import Optrace, load_optrace
+from htptui.model.run import Run, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN8 = ROOT / "sample_data" / "chain8_matmul"
@@ -188,9 +188,9 @@ def rules(found: list[Finding], rule: str) -> list[Finding]:
     return [f for f in found if f.rule == rule]
 
 
-def load(d: Path) -> Optrace:
+def load(d: Path) -> Run:
     """Load a fixture directory, insisting every artifact was readable."""
-    opt = load_optrace(d)
+    opt = load_run(d)
     assert not opt.errors, opt.errors
     return opt
 
@@ -501,14 +501,15 @@ def test_cli_findings_exit_codes(tmp_path: Path) -> None:
 
 
 def test_report_section_all_formats() -> None:
-    import htptui.findings_report  # noqa: F401  (registers the section)
-    from htptui import report
+    from htptui.output.document import build_report
+    from htptui.output.json import to_json_bytes
+    from htptui.output.report import render
 
-    doc = report.build_report(load_optrace(CHAIN8), top=5, options={})
-    assert doc["findings"]["count"] == len(run_all(load_optrace(CHAIN8)))
-    assert "Findings: 9" in report.render(doc, "text")
-    assert "### 1. [HIGH]" in report.render(doc, "md")
-    assert json.loads(report.to_json_bytes(doc))["findings"]["items"][0]["rule"] == "boundary_tax"
+    doc = build_report(load_run(CHAIN8), top=5, options={})
+    assert doc["findings"]["count"] == len(run_all(load_run(CHAIN8)))
+    assert "Findings: 9" in render(doc, "text")
+    assert "### 1. [HIGH]" in render(doc, "md")
+    assert json.loads(to_json_bytes(doc))["findings"]["items"][0]["rule"] == "boundary_tax"
 
 
 # --- the real chain8 sample: every number checked against its files -------------------------------
@@ -524,7 +525,7 @@ def chain8() -> tuple[list[Finding], dict]:
     prof = (CHAIN8 / "profile.txt").read_text()
     graph = json.loads((CHAIN8 / "chrometrace_htp.json").read_text())["graph"]
     raw = {"qhas": qhas, "runtrace": rt, "profile": prof, "graph": graph}
-    return run_all(load_optrace(CHAIN8)), raw
+    return run_all(load_run(CHAIN8)), raw
 
 
 def _insts(raw: dict) -> list[dict]:
@@ -782,5 +783,5 @@ def test_shared_check_delegation_matches_basic_check(tmp_path: Path) -> None:
         basic = fnd._shared_static_tensors_basic(opt.graph, FindingsConfig())
         assert fnd.shared_static_tensors(opt) == basic
         assert len(basic) == (1 if k == 0 else 0)
-    chain8 = load_optrace(CHAIN8)
+    chain8 = load_run(CHAIN8)
     assert fnd.shared_static_tensors(chain8) == []

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
 from htptui.analysis.findings import run_all
-from htptui.model.optrace import load_optrace
+from htptui.analysis.run import analysis_of
+from htptui.model.run import load_run
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
 from htptui.tui.panes.findings import PANE, FindingsPane
@@ -19,19 +19,19 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul
 
 
 class Host(App[None]):
-    """Hosts the pane like the app shell does: factory, show_optrace, and SelectOps collected."""
+    """Hosts the pane like the app shell does: factory, show_run, and SelectOps collected."""
 
     def __init__(self) -> None:
         super().__init__()
         self.selections: list[SelectOps] = []
-        self.opt = load_optrace(SAMPLE)
+        self.opt = load_run(SAMPLE)
 
     def compose(self) -> ComposeResult:
         yield PANE.factory()
 
     def on_mount(self) -> None:
         pane = self.query_one(FindingsPane)
-        pane.show_optrace(self.opt)
+        pane.show_run(analysis_of(self.opt))
         self.query_one(DataTable).focus()
 
     def on_select_ops(self, message: SelectOps) -> None:
@@ -82,11 +82,11 @@ async def test_pane_follows_selection_and_filter() -> None:
         await pilot.pause()
         assert 2 in pane.findings[table.cursor_row].ops
         assert app.selections == []  # reflecting a selection posts nothing
-        mask = np.zeros(len(app.opt.trace), dtype=bool)
-        mask[26] = True  # the HVX ForceFormat_Crouton of MatMul_0
-        pane.on_filter(mask)
+        pattern = "ForceFormat"  # the HVX ForceFormat_Crouton ops
+        pane.on_filter(pattern)
         await pilot.pause()
-        assert all(not f.ops or 26 in f.ops for f in pane.findings)
+        mask = analysis_of(app.opt).filter_mask(pattern)
+        assert all(not f.ops or mask[list(f.ops)].any() for f in pane.findings)
         assert 0 < len(pane.findings) < len(run_all(app.opt))
         pane.on_filter(None)
         await pilot.pause()

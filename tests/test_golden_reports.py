@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from htptui import __version__
-from htptui.model.optrace import load_optrace
-from htptui.report import build_report, render, to_json_bytes
+from htptui.model.run import load_run
+from htptui.output.document import build_report
+from htptui.output.json import to_json_bytes
+from htptui.output.report import render
 from tests.conftest import ROOT, sample_dirs
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -24,7 +26,7 @@ FORMATS = {"text": "txt", "md": "md", "json": "json"}
 
 def _report(sample: Path, fmt: str) -> str:
     """What `htptui report sample_data/<name> --format <fmt>` prints (default options)."""
-    opt = load_optrace(sample.relative_to(ROOT))
+    opt = load_run(sample.relative_to(ROOT))
     doc = build_report(opt, top=15, options={"width": 100, "expected": None})
     out = to_json_bytes(doc).decode() if fmt == "json" else render(doc, fmt)
     return out.replace(f"htptui {__version__}", "htptui <version>")

@@ -8,8 +8,8 @@ import pytest
 
 from htptui.analysis.dag import htp_digraph, is_compiler_op, qnn_dag
 from htptui.analysis.expected import parse_text
-from htptui.analysis.graph_diff import diff_graphs, diff_optrace, op_overlap, shared_static_tensors
-from htptui.model.optrace import load_optrace
+from htptui.analysis.graph_diff import diff_graphs, diff_run, op_overlap, shared_static_tensors
+from htptui.model.run import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -21,7 +21,7 @@ SCRATCH = "0x0000104400000011"
 
 @pytest.fixture(scope="module")
 def chain8():
-    return load_optrace(CHAIN8)
+    return load_run(CHAIN8)
 
 
 def test_actual_dags_of_chain8(chain8) -> None:
@@ -36,7 +36,7 @@ def test_actual_dags_of_chain8(chain8) -> None:
 
 
 def test_chain8_matches_hand_written_chain(chain8) -> None:
-    diff = diff_optrace(chain8, DATA / "chain8_expected.dag")
+    diff = diff_run(chain8, DATA / "chain8_expected.dag")
     assert diff is not None and diff.ok
     assert len(diff.edges_with("matched")) == 9
     assert diff.edges_with("missing") == [] and diff.edges_with("unexpected") == []
@@ -116,8 +116,8 @@ def test_matched_via_compiler_added_op() -> None:
 
 
 def test_gdn_shared_const_is_flagged() -> None:
-    opt = load_optrace(SHARED)
-    diff = diff_optrace(opt)  # expected.dag is discovered next to the trace
+    opt = load_run(SHARED)
+    diff = diff_run(opt)  # expected.dag is discovered next to the trace
     assert diff is not None and diff.expected_source.endswith("expected.dag")
     assert diff.edges_with("missing") == [] and diff.edges_with("unexpected") == []
     (s,) = diff.shared.suspected
@@ -145,8 +145,8 @@ def test_gdn_shared_const_is_flagged() -> None:
 
 
 def test_gdn_distinct_const_is_clean() -> None:
-    opt = load_optrace(DISTINCT)
-    diff = diff_optrace(opt)
+    opt = load_run(DISTINCT)
+    diff = diff_run(opt)
     assert diff is not None and diff.ok
     assert diff.shared.suspected == [] and diff.shared.significant == [] and diff.violations == []
     o = op_overlap(opt.trace, "GdnMergeHmx_0", "GdnMergeHmx_1")
@@ -154,7 +154,7 @@ def test_gdn_distinct_const_is_clean() -> None:
 
 
 def test_shared_check_without_expected_graph() -> None:
-    opt = load_optrace(SHARED)
+    opt = load_run(SHARED)
     check = shared_static_tensors(opt.graph)
     assert [s.tensor.key for s in check.significant] == [SCRATCH]
     assert check.suspected == []  # nothing says they are independent
@@ -168,7 +168,7 @@ def test_shared_check_without_expected_graph() -> None:
 def test_to_dict_is_json_able() -> None:
     import json
 
-    diff = diff_optrace(load_optrace(SHARED))
+    diff = diff_run(load_run(SHARED))
     doc = json.loads(json.dumps(diff.to_dict()))
     assert doc["ok"] is False
     assert doc["shared_tensors"]["suspected"][0]["tensor"]["id"] == SCRATCH

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from htptui.model.optrace import load_optrace
+from htptui.analysis.run import analysis_of
+from htptui.model.run import load_run
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes.graph_diff import PANE, GraphDiffPane
 
@@ -30,7 +31,7 @@ class Host(App[None]):
         yield pane
 
     def on_mount(self) -> None:
-        self.query_one(GraphDiffPane).show_optrace(load_optrace(self.path))
+        self.query_one(GraphDiffPane).show_run(analysis_of(load_run(self.path)))
 
     def on_select_ops(self, message: SelectOps) -> None:
         self.selections.append(message)

@@ -20,7 +20,7 @@ from htptui.model.discover import (
     graph_name_of,
     resolve_graph,
 )
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.synth import MULTI_GRAPH_SAMPLES, SynthSpec, build_optrace, write_big_trace
 from tests.conftest import SAMPLES, multi_graph_dirs, sample_dirs
 
@@ -93,7 +93,7 @@ def test_discovery_groups_by_stem_and_never_picks_silently(tmp_path: Path) -> No
         discover(d)
     assert [g.name for g in err.value.graphs] == ["m-s1", "m-s32", "m"]
     with pytest.raises(GraphChoiceError):
-        load_optrace(d)
+        load_run(d)
     assert resolve_graph(d, "m-s32").op_trace == d / "m-s32-chrometrace.json"
     assert resolve_graph(d, "m-s32-chrometrace").op_trace == d / "m-s32-chrometrace.json"
     assert resolve_graph(d, "m-s32-chrometrace.json").op_trace == d / "m-s32-chrometrace.json"
@@ -231,7 +231,7 @@ def test_llm_sample_up_to_date_and_small() -> None:
 @pytest.mark.parametrize("graph", [S1, S32])
 def test_llm_sample_shape_and_dpc_equal_qhas(graph: str) -> None:
     arts = resolve_graph(LLM, graph)
-    opt = load_optrace(LLM, artifacts=arts)
+    opt = load_run(LLM, artifacts=arts)
     t = opt.trace
     assert t is not None and opt.qhas is not None and not opt.errors
     q = _raw_qhas(arts.qhas)  # type: ignore[arg-type]
@@ -321,7 +321,7 @@ def test_big_llm_trace(tmp_path: Path) -> None:
         starts = np.array([s for s, _ in spans])
         ends = np.array([e for _, e in spans])
         assert (starts[1:] >= ends[:-1]).all()
-    opt = load_optrace(path)
+    opt = load_run(path)
     assert opt.trace is not None and int(opt.trace.tiled.sum()) > 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from htptui.analysis import checks, summary
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from tests.conftest import REAL_SAMPLE, real_dirs
 
 
@@ -29,7 +29,7 @@ def _profile_stat1_cycles(d: Path) -> int:
 
 @pytest.fixture(scope="module", params=real_dirs(), ids=lambda p: p.name)
 def real(request: pytest.FixtureRequest):
-    return request.param, load_optrace(request.param)
+    return request.param, load_run(request.param)
 
 
 def test_graph_wall_equals_qhas_timeline_cycles(real) -> None:
@@ -99,7 +99,7 @@ def test_domain_is_max_lane_not_sum(real) -> None:
 
 def test_chain8_headline_numbers() -> None:
     """The figures the issue names for the bundled chain8 sample."""
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     cs = summary.core_summary(opt.trace, 0)
     assert cs.wall == 64829
     lanes = {ls.lane.label: ls for ls in cs.lanes}
@@ -124,7 +124,7 @@ def test_chain8_headline_numbers() -> None:
 
 
 def test_ids_join_trace_graph_qhas_profile() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     t = opt.trace
     i = next(
         k

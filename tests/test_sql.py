@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from htptui.analysis import tables as tbl
 from htptui.analysis import timing
 from htptui.cli import main
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from tests.conftest import (
     ROOT,
     meta_process,
@@ -32,7 +32,9 @@ from tests.conftest import (
 
 duckdb = pytest.importorskip("duckdb")
 
-from htptui import perfetto_trace, report, sqlengine  # noqa: E402
+from htptui import perfetto_trace, sqlengine  # noqa: E402
+from htptui.output import document as report  # noqa: E402
+from htptui.output.json import to_json_bytes  # noqa: E402
 
 SAMPLES = sorted({*sample_dirs(), *real_dirs()})
 IDS = [p.name if p.parent.name == "sample_data" else f"shared-{p.name}" for p in SAMPLES]
@@ -54,7 +56,7 @@ DOC_QUERIES = _doc_queries()
 
 @pytest.fixture(scope="module", params=SAMPLES, ids=IDS)
 def run(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any], Any]:
-    opt = load_optrace(request.param)
+    opt = load_run(request.param)
     doc = report.build_report(opt, top=10**6)
     con = sqlengine.connect([tbl.build_tables(opt)])
     return opt, doc, con
@@ -186,7 +188,7 @@ def test_guide_recipes(run: tuple[Any, dict[str, Any], Any]) -> None:
 def test_docs_queries_run(name: str) -> None:
     """Every example in docs/sql.md runs on every sample; the single-run ones return rows."""
     for path in SAMPLES:
-        con = sqlengine.connect([tbl.build_tables(load_optrace(path))])
+        con = sqlengine.connect([tbl.build_tables(load_run(path))])
         names, rows = sqlengine.run(con, DOC_QUERIES[name])
         assert names
         if name not in ("tiled_ops",):
@@ -194,7 +196,7 @@ def test_docs_queries_run(name: str) -> None:
 
 
 def test_tables_cover_schema_and_units() -> None:
-    opt = load_optrace(ROOT / "sample_data" / "chain8_matmul")
+    opt = load_run(ROOT / "sample_data" / "chain8_matmul")
     ts = tbl.build_tables(opt)
     assert list(ts.data) == list(tbl.SCHEMA)
     for name, spec in tbl.SCHEMA.items():
@@ -220,7 +222,7 @@ def test_only_named_tables_are_built() -> None:
     assert tbl.tables_named_in("select count(*) from OPS") == {"ops"}
     assert tbl.tables_named_in("SHOW TABLES") == set(tbl.SCHEMA)
     assert "findings" not in tbl.tables_named_in("SELECT * FROM ops WHERE kernel = 'x_findings'")
-    opt = load_optrace(ROOT / "sample_data" / "synthetic_hvx4")
+    opt = load_run(ROOT / "sample_data" / "synthetic_hvx4")
     ts = tbl.build_tables(opt, only={"ops"})
     assert set(ts.data) == {"ops"}
     con = sqlengine.connect([ts])
@@ -287,7 +289,7 @@ def _tiled_dir(tmp: Path, with_qhas: bool) -> Path:
 
 
 def test_tiled_dpc_per_tile_from_qhas(tmp_path: Path) -> None:
-    opt = load_optrace(_tiled_dir(tmp_path, with_qhas=True))
+    opt = load_run(_tiled_dir(tmp_path, with_qhas=True))
     con = sqlengine.connect([tbl.build_tables(opt)])
     rows = q(
         con,
@@ -309,7 +311,7 @@ def test_tiled_dpc_per_tile_from_qhas(tmp_path: Path) -> None:
 
 
 def test_tiled_dpc_without_qhas_is_once_per_id(tmp_path: Path) -> None:
-    opt = load_optrace(_tiled_dir(tmp_path, with_qhas=False))
+    opt = load_run(_tiled_dir(tmp_path, with_qhas=False))
     con = sqlengine.connect([tbl.build_tables(opt)])
     rows = q(
         con, "SELECT dpc, dpc_per_tile, dpc_source FROM ops WHERE qnn_op = 'Tile_0' ORDER BY ts"
@@ -324,7 +326,7 @@ def test_tiled_dpc_without_qhas_is_once_per_id(tmp_path: Path) -> None:
 def test_tiled_sample_dpc_equals_qhas() -> None:
     """The tiled sample (real form: tiles share one ID): Σ ops.dpc by QNN op = QHAS per-op DPC."""
     path = ROOT / "sample_data" / "synthetic_tiled_custom_op"
-    opt = load_optrace(path)
+    opt = load_run(path)
     con = sqlengine.connect([tbl.build_tables(opt)])
     tiled = doc_q(con, "tiled_ops")
     assert tiled["tiles"] and max(tiled["tiles"]) > 1 and all(tiled["dpc_per_tile"])
@@ -363,9 +365,7 @@ WRITES = [
 
 @pytest.fixture(scope="module")
 def con() -> Any:
-    return sqlengine.connect(
-        [tbl.build_tables(load_optrace(ROOT / "sample_data" / "chain8_matmul"))]
-    )
+    return sqlengine.connect([tbl.build_tables(load_run(ROOT / "sample_data" / "chain8_matmul"))])
 
 
 @pytest.mark.parametrize("sql", WRITES)
@@ -466,7 +466,7 @@ def test_interactive_prompt(
     lines = iter(["SELECT count(*) AS n FROM ops", "", "DELETE FROM ops", ".schema lanes",
                   "SELECT 42 AS answer", ".quit", "SELECT 'never'"])  # fmt: skip
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
-    con = sqlengine.connect([tbl.build_tables(load_optrace(CHAIN8))])
+    con = sqlengine.connect([tbl.build_tables(load_run(CHAIN8))])
     sql_cmd._interactive(con, "text")
     out = capsys.readouterr()
     assert "45" in out.out and "42" in out.out and "never" not in out.out
@@ -526,7 +526,7 @@ def test_runs_over_saved_reports_and_exports(tmp_path: Path) -> None:
 
 
 def test_export_roundtrip_parquet_and_csv(tmp_path: Path) -> None:
-    opt = load_optrace(CHAIN8)
+    opt = load_run(CHAIN8)
     direct = sqlengine.connect([tbl.build_tables(opt)])
     for fmt in ("parquet", "csv"):
         out = tmp_path / fmt
@@ -582,7 +582,7 @@ def test_sql_writes_nothing_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize("path", SAMPLES, ids=IDS)
 def test_perfetto_trace(path: Path, tmp_path: Path) -> None:
-    opt = load_optrace(path)
+    opt = load_run(path)
     ts = tbl.build_tables(opt)
     dest = tmp_path / "pf.json"
     n = perfetto_trace.write(ts, dest)
@@ -697,8 +697,8 @@ def test_missing_duckdb_is_one_line() -> None:
 @pytest.mark.parametrize("path", SAMPLES, ids=IDS)
 def test_document_tables_match_run_tables(path: Path) -> None:
     """A saved report gives the same rows as the loaded run on the columns a report carries."""
-    opt = load_optrace(path)
-    doc = json.loads(report.to_json_bytes(report.build_report(opt)))
+    opt = load_run(path)
+    doc = json.loads(to_json_bytes(report.build_report(opt)))
     full = sqlengine.connect([tbl.build_tables(opt)])
     saved = sqlengine.connect([tbl.tables_from_document(doc, "x")])
     for sql in (
@@ -734,7 +734,7 @@ def test_tiled_sample_without_qhas(tmp_path: Path) -> None:
     for f in src.iterdir():
         if "qnn_htp_analysis_summary" not in f.name:
             (tmp_path / f.name).write_bytes(f.read_bytes())
-    opt = load_optrace(tmp_path)
+    opt = load_run(tmp_path)
     doc = report.build_report(opt)
     con = sqlengine.connect([tbl.build_tables(opt)])
     assert q(con, "SELECT count(*) FROM ops WHERE dpc_source = 'op-level'")[0][0] > 0

@@ -21,8 +21,10 @@ from htptui.analysis import checks, ranking, summary
 from htptui.analysis.findings import run_all
 from htptui.model import chrometrace
 from htptui.model import dpc as dpc_mod
-from htptui.model.optrace import load_optrace
-from htptui.report import build_report, render, to_json_bytes
+from htptui.model.run import load_run
+from htptui.output.document import build_report
+from htptui.output.json import to_json_bytes
+from htptui.output.report import render
 from tests.conftest import REAL_SAMPLE, SAMPLES, meta_process, meta_thread, write_trace, x_event
 
 TILED = SAMPLES / "synthetic_tiled_custom_op"
@@ -94,7 +96,7 @@ def test_tiled_sample_has_the_real_form() -> None:
 
 
 def test_tiled_with_qhas_every_figure_equals_qhas() -> None:
-    opt = load_optrace(TILED)
+    opt = load_run(TILED)
     t = opt.trace
     q = _raw_qhas(TILED)
     assert int(t.tiled.sum()) == 24
@@ -148,7 +150,7 @@ def test_tiled_per_tile_dpc_from_path_rows_when_instances_are_missing(tmp_path: 
     }
     raw["data"]["htp_op_instances"]["data"] = []
     qf.write_text(json.dumps(raw))
-    opt = load_optrace(d)
+    opt = load_run(d)
     t = opt.trace
     tiles = np.flatnonzero(t.tiled)
     assert (t.dpc_source[tiles] == dpc_mod.DPC_PATH).all()
@@ -159,7 +161,7 @@ def test_tiled_per_tile_dpc_from_path_rows_when_instances_are_missing(tmp_path: 
 
 def test_tiled_without_qhas_dpc_once_per_id_and_idle_na(tmp_path: Path) -> None:
     d = _without_qhas(tmp_path)
-    opt = load_optrace(d)
+    opt = load_run(d)
     t = opt.trace
     events = [e for e in _raw_trace_events(TILED) if e.get("ph") == "X" and e["pid"] == 0]
     per_id: dict[str, int] = {}
@@ -252,7 +254,7 @@ def test_v247_domain_never_dma(tmp_path: Path) -> None:
 
 
 def test_v247_sample_domain_is_hvx_not_dma() -> None:
-    opt = load_optrace(SAMPLES / "synthetic_v247_layout")
+    opt = load_run(SAMPLES / "synthetic_v247_layout")
     cs = summary.core_summary(opt.trace, 0)
     raw = _raw_qhas(SAMPLES / "synthetic_v247_layout")["htp_overall_summary"]["data"][0]
     used = {(r["type"], r["tid"]): r["cycles_used"] for r in raw["htp_resources"]["data"]}
@@ -263,7 +265,7 @@ def test_v247_sample_domain_is_hvx_not_dma() -> None:
 
 
 def test_v245_hmx_thread_busy_and_hmx_compute_are_two_named_figures() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     cs = summary.core_summary(opt.trace, 0)
     raw = _raw_qhas(REAL_SAMPLE)
     hmx_used = next(
@@ -287,7 +289,7 @@ def test_v245_hmx_thread_busy_and_hmx_compute_are_two_named_figures() -> None:
 
 
 def test_group_cycles_per_packet_is_ratio_of_sums() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     t = opt.trace
     rk = ranking.rank(t, "qnn_op")
     row = rk.names.index("MatMul_0")
@@ -300,7 +302,7 @@ def test_group_cycles_per_packet_is_ratio_of_sums() -> None:
 
 
 def test_pct_path_uses_the_graph_path_under_a_filter_and_drill() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     t = opt.trace
     full = ranking.rank(t, "qnn_op")
     mask = np.array([t.qnn_op_name(i).startswith("MatMul") for i in range(len(t))])
@@ -313,7 +315,7 @@ def test_pct_path_uses_the_graph_path_under_a_filter_and_drill() -> None:
 
 
 def test_rounded_once_text_and_json_print_the_same_digits() -> None:
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     doc = build_report(opt)
     js = json.loads(to_json_bytes(doc))
     text = render(doc, "text")
@@ -365,7 +367,7 @@ def test_trace_with_only_per_qnn_op_pids_loads(tmp_path: Path) -> None:
 
 
 def test_gdn_shared_const_no_false_hvx_hmx_serialisation_and_false_dependency_high() -> None:
-    opt = load_optrace(GDN_SHARED)
+    opt = load_run(GDN_SHARED)
     found = run_all(opt)
     assert not any("HVX and HMX ran back to back" in f.title for f in found)
     fd = [f for f in found if f.rule == "false_dependency"]
@@ -463,7 +465,7 @@ def test_tiles_starting_on_the_same_cycle_join_their_own_qhas_rows(tmp_path: Pat
         },
     }
     (d / "chrometrace_qnn_htp_analysis_summary.json").write_text(json.dumps(qhas))
-    opt = load_optrace(d)
+    opt = load_run(d)
     t = opt.trace
     by_tid = {t.lane_of(i).tid: i for i in range(len(t))}
     assert opt.qhas_instance(by_tid[512]).tid == 512 and opt.qhas_instance(by_tid[513]).tid == 513
@@ -471,9 +473,9 @@ def test_tiles_starting_on_the_same_cycle_join_their_own_qhas_rows(tmp_path: Pat
 
 
 def test_tui_ranking_cells_print_the_report_digits() -> None:
-    from htptui.tui.widgets.panes import fmt_float
+    from htptui.present.format import fmt_float
 
-    opt = load_optrace(REAL_SAMPLE)
+    opt = load_run(REAL_SAMPLE)
     rk = ranking.rank(opt.trace, "qnn_op")
     rows = {r["name"]: r for r in build_report(opt, top=None)["ranking"]["qnn_op"]}
     for k in range(len(rk)):

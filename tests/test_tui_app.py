@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Static
 
 from htptui.analysis.ranking import rank
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.tui.app import HtpApp
 from htptui.tui.screens import HelpScreen, LoadingScreen
 
@@ -180,7 +180,9 @@ async def test_sort_and_level_and_drill() -> None:
         await pilot.pause()
         assert app.ranking.level == "instance" and app.ranking.drill
         n_members = app.ranking.grid.n_rows
-        assert n_members == len(app.ranking.drill[-1][2])
+        level, name = app.ranking.drill[-1]
+        assert level == "qnn_op"
+        assert n_members == len(app.analysis.ranking("qnn_op").members_of_name(name))  # type: ignore[union-attr]
         await pilot.press("escape")
         assert app.ranking.level == "qnn_op" and not app.ranking.drill
 
@@ -231,15 +233,17 @@ async def test_export_csv_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         with files[0].open(encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
         rk = rank(app.opt.trace, "qnn_op")  # type: ignore[arg-type, union-attr]
-        assert rows[0][:2] == ["name", "DPC"]
+        # raw numbers under unit-named columns, not display strings
+        assert rows[0][:4] == ["name", "dpc_cycles", "dpc_pct", "busy_cycles"]
         assert [r[0] for r in rows[1:]] == rk.names
-        assert [int(r[1].replace(",", "")) for r in rows[1:]] == [int(v) for v in rk.dpc]
+        assert [int(r[1]) for r in rows[1:]] == [int(v) for v in rk.dpc]
         await pilot.press("E")
         await pilot.pause()
         js = sorted(tmp_path.glob("htptui-export-ranking-*.json"))
         assert len(js) == 1
         doc = json.loads(js[0].read_text(encoding="utf-8"))
         assert [r["name"] for r in doc["rows"]] == rk.names
+        assert [r["dpc_cycles"] for r in doc["rows"]] == [int(v) for v in rk.dpc]
         assert not list(SAMPLE.glob("htptui-export-*"))
 
 
@@ -267,7 +271,7 @@ async def test_missing_artifacts_grey_out(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, run)
     (run / "chrometrace_qnn_htp_analysis_summary.json").unlink()
     (run / "chrometrace_htp.json").unlink()
-    opt = load_optrace(run)
+    opt = load_run(run)
     assert opt.qhas is None and opt.graph is None
     app = HtpApp(str(run), extra_panes=[])
     async with app.run_test(size=SIZE) as pilot:
@@ -290,13 +294,13 @@ async def test_extra_pane_mounted_greyed_and_linked(tmp_path: Path) -> None:
     calls: list[str] = []
 
     class Probe(_Static):
-        def show_optrace(self, opt) -> None:  # type: ignore[no-untyped-def]
+        def show_run(self, an) -> None:  # type: ignore[no-untyped-def]
             calls.append("show")
 
         def on_ops_selected(self, ops, primary) -> None:  # type: ignore[no-untyped-def]
             calls.append(f"sel {primary}")
 
-        def on_filter(self, mask) -> None:  # type: ignore[no-untyped-def]
+        def on_filter(self, pattern) -> None:  # type: ignore[no-untyped-def]
             calls.append("filter")
 
     specs = [
@@ -399,3 +403,56 @@ async def test_slash_over_help_screen_is_harmless() -> None:
         await pilot.press("slash")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen) and app.filter_pattern is None
+
+
+async def test_export_follows_the_focused_pane_and_the_export_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timeline exports the ops in view (IDs, lane, ts, raw cycles); Findings the findings; the
+    export directory comes from the setting or $HTPTUI_EXPORT_DIR, never the trace directory."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = HtpApp(str(SAMPLE), export_dir=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("1")
+        await pilot.pause()
+        for _ in range(3):
+            await pilot.press("w")
+        dest = app.action_export("csv")
+        assert dest is not None and dest.parent == out.resolve()
+        with dest.open(encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        head = rows[0]
+        assert {
+            "op_id",
+            "kernel",
+            "qnn_op",
+            "lane",
+            "ts_cycles",
+            "dur_cycles",
+            "dpc_cycles",
+        } <= set(head)
+        t = app.opt.trace  # type: ignore[union-attr]
+        in_view = np.flatnonzero((t.ts < app.timeline.view_hi) & (t.end > app.timeline.view_lo))
+        assert 0 < len(rows) - 1 == in_view.size < len(t)
+        first = dict(zip(head, rows[1], strict=True))
+        i = int(first["index"])
+        assert first["op_id"] == t.op_id_str(i) and int(first["ts_cycles"]) == int(t.ts[i])
+        assert first["lane"] == t.lane_of(i).label and int(first["dur_cycles"]) == int(t.dur[i])
+        # the Findings tab exports the findings
+        app.query_one("#dag-region").active = "tab-findings"  # type: ignore[attr-defined]
+        app.action_focus_region("dag")
+        await pilot.pause()
+        dest = app.action_export("json")
+        assert dest is not None and "findings" in dest.name
+        doc = json.loads(dest.read_text(encoding="utf-8"))
+        assert doc["rows"] and {"severity", "rule", "impact_cycles"} <= set(doc["rows"][0])
+    # a setting inside the trace directory falls back to the current directory
+    monkeypatch.setenv("HTPTUI_EXPORT_DIR", str(SAMPLE))
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert app.export_dir() == tmp_path.resolve()
+    assert not list(SAMPLE.glob("htptui-export-*"))

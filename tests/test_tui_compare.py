@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
-from htptui.compare_report import document_of, load_document
-from htptui.model.optrace import load_optrace
-from htptui.report import to_json_bytes
+from htptui.model.run import load_run
+from htptui.output.baseline import document_of, load_document
+from htptui.output.json import to_json_bytes
 from htptui.tui.compare import CompareApp, DualTimeline, RunLanes
 
 
@@ -35,7 +35,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict
     b = FX.make_lane_moved(
         root / "b", FX.make_without_matmul5(root / "c2", FX.make_slower(root / "c1"))
     )
-    return document_of(load_optrace(FX.SAMPLE)), document_of(load_optrace(b))
+    return document_of(load_run(FX.SAMPLE)), document_of(load_run(b))
 
 
 def _names(table: DataTable) -> list[str]:
@@ -86,7 +86,7 @@ async def test_g_cycles_views_and_keeps_selection(docs: Any) -> None:
         await pilot.press("g")
         await pilot.pause()
         assert app.mode == "diff"
-        await pilot.press("k")
+        await pilot.press("r")  # the explorer's level key
         await pilot.pause()
         assert _names(ranking)[0] == "q::ConvLayer_s1.opt"
 
@@ -114,6 +114,8 @@ def test_timeline_coverage_is_exact(docs: Any) -> None:
     [
         pytest.param((120, 36), [], id="120x36-diff"),
         pytest.param((120, 36), ["down", "g"], id="120x36-A-selected"),
+        pytest.param((160, 50), [], id="160x50-diff"),
+        pytest.param((80, 24), [], id="80x24-diff"),
     ],
 )
 def test_compare_snapshot(snap_compare: Any, docs: Any, size: Any, press: list[str]) -> None:
@@ -121,3 +123,68 @@ def test_compare_snapshot(snap_compare: Any, docs: Any, size: Any, press: list[s
         {**d, "source": label} for d, label in zip(docs, ("chain8_matmul", "edited"), strict=True)
     )
     assert snap_compare(CompareApp(a, b), terminal_size=size, press=press)
+
+
+async def test_explorer_keys_work_in_compare_mode(
+    docs: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`/` filter, `r` level, `s`/`S` sort, zoom/pan, `e`/`E` export and `?` help, on A and B."""
+    monkeypatch.setenv("HTPTUI_EXPORT_DIR", str(tmp_path))
+    from htptui.tui.compare import DualTimeline
+    from htptui.tui.screens import HelpScreen
+
+    app = CompareApp(*docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        ranking = app.query_one("#cmp-ranking", DataTable)
+        await pilot.press("slash", *"MatMul_[35]", "enter")
+        await pilot.pause()
+        assert app.pattern == "MatMul_[35]"
+        assert set(_names(ranking)) <= {"MatMul_3", "MatMul_5"} and _names(ranking)
+        tl = app.query_one(DualTimeline)
+        assert tl.pattern is not None
+        await pilot.press("g")  # A view keeps the filter
+        await pilot.pause()
+        assert set(_names(ranking)) <= {"MatMul_3", "MatMul_5"}
+        await pilot.press("g", "g", "escape")
+        await pilot.pause()
+        assert app.pattern is None and len(_names(ranking)) > 2
+        await pilot.press("s")  # by name
+        await pilot.pause()
+        assert _names(ranking) == sorted(_names(ranking))
+        await pilot.press("S")
+        await pilot.pause()
+        assert _names(ranking) == sorted(_names(ranking), reverse=True)
+        await pilot.press("1", "w", "w")
+        await pilot.pause()
+        assert tl.view_hi - tl.view_lo == pytest.approx((tl.hi - tl.lo) / 4)
+        await pilot.press("d")
+        lo = tl.view_lo
+        await pilot.press("a", "a")
+        assert tl.view_lo < lo
+        await pilot.press("0")
+        assert (tl.view_lo, tl.view_hi) == (tl.lo, tl.hi)
+        await pilot.press("2")
+        await pilot.pause()
+        start = ranking.cursor_row
+        await pilot.press("n", "n", "N")
+        await pilot.pause()
+        assert ranking.cursor_row == start + 1 and app.selected == _names(ranking)[start + 1]
+        await pilot.press("1", "f")
+        await pilot.pause()
+        assert tl.view_hi - tl.view_lo < tl.hi - tl.lo
+        await pilot.press("2", "e")
+        await pilot.pause()
+        out = list(tmp_path.glob("htptui-export-compare-*.csv"))
+        assert len(out) == 1 and out[0].read_text().splitlines()[0].startswith("name,A_dpc_cycles")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        # the right column is filled: lanes, then every summary figure and phase
+        summary = app.query_one("#cmp-summary", DataTable)
+        assert summary.row_count >= len(app.cmp.summary) - 3
+        units = app.query_one("#cmp-units")
+        assert units.region.bottom == app.query_one("#cmp-tables").region.bottom
+        assert summary.region.bottom == units.region.bottom

@@ -214,7 +214,7 @@ async def test_export_refused_inside_the_trace_dir_and_after_cwd_deleted(
 
 async def test_compare_mode_with_hostile_saved_report_names(tmp_path: Path) -> None:
     """Compare mode on saved reports whose names carry markup and escapes: literal, no crash."""
-    from htptui.compare_report import load_document
+    from htptui.output.baseline import load_document
     from htptui.tui.compare import CompareApp
 
     doc = load_document(str(REAL))

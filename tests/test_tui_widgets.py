@@ -10,7 +10,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from htptui.model.optrace import Optrace, load_optrace
+from htptui.model.run import Run, load_run
 from htptui.tui.widgets.grid import Column, DataGrid
 from htptui.tui.widgets.timeline import Timeline
 
@@ -18,15 +18,15 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul
 
 
 @pytest.fixture(scope="module")
-def opt() -> Optrace:
+def opt() -> Run:
     """The real chain8 sample, loaded once."""
-    return load_optrace(SAMPLE)
+    return load_run(SAMPLE)
 
 
 class TimelineApp(App[None]):
     """Hosts one Timeline on a run and records the messages it posts."""
 
-    def __init__(self, run: Optrace) -> None:
+    def __init__(self, run: Run) -> None:
         super().__init__()
         self.run = run
         self.messages: list[Message] = []
@@ -77,7 +77,7 @@ class GridApp(App[None]):
         self.messages.append(message)
 
 
-def lane_ops(run: Optrace, lane: int) -> list[int]:
+def lane_ops(run: Run, lane: int) -> list[int]:
     """Op indices of one lane in time order."""
     trace = run.trace
     assert trace is not None
@@ -92,7 +92,7 @@ def rendered_text(timeline: Timeline) -> list[str]:
     ]
 
 
-async def test_load_shows_whole_graph(opt: Optrace) -> None:
+async def test_load_shows_whole_graph(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     app = TimelineApp(opt)
@@ -109,7 +109,7 @@ async def test_load_shows_whole_graph(opt: Optrace) -> None:
         assert "q::*InputSlice" in tl.status_text
 
 
-async def test_zoom_in_out(opt: Optrace) -> None:
+async def test_zoom_in_out(opt: Run) -> None:
     app = TimelineApp(opt)
     async with app.run_test(size=(120, 24)) as pilot:
         tl = app.query_one(Timeline)
@@ -128,7 +128,7 @@ async def test_zoom_in_out(opt: Optrace) -> None:
         assert tl.span >= tl.plot_width
 
 
-async def test_pan_clamps_at_edges(opt: Optrace) -> None:
+async def test_pan_clamps_at_edges(opt: Run) -> None:
     app = TimelineApp(opt)
     async with app.run_test(size=(120, 24)) as pilot:
         tl = app.query_one(Timeline)
@@ -153,7 +153,7 @@ async def test_pan_clamps_at_edges(opt: Optrace) -> None:
         assert (tl.view_lo, tl.view_hi) == pytest.approx((t0, t1))
 
 
-async def test_next_prev_op_walk_lane_in_time_order(opt: Optrace) -> None:
+async def test_next_prev_op_walk_lane_in_time_order(opt: Run) -> None:
     app = TimelineApp(opt)
     async with app.run_test(size=(120, 24)) as pilot:
         tl = app.query_one(Timeline)
@@ -180,7 +180,7 @@ async def test_next_prev_op_walk_lane_in_time_order(opt: Optrace) -> None:
         assert [m.op_index for m in app.messages] == [expected[-3]]
 
 
-async def test_lane_change_keeps_time(opt: Optrace) -> None:
+async def test_lane_change_keeps_time(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     app = TimelineApp(opt)
@@ -198,7 +198,7 @@ async def test_lane_change_keeps_time(opt: Optrace) -> None:
         assert tl.cursor_lane == first_lane
 
 
-async def test_select_qnn_op_instances_and_fit(opt: Optrace) -> None:
+async def test_select_qnn_op_instances_and_fit(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     qnn = trace.strings.lookup("MatMul_7")
@@ -228,7 +228,7 @@ async def test_select_qnn_op_instances_and_fit(opt: Optrace) -> None:
         assert (tl.view_lo, tl.view_hi) == pytest.approx((t0, t1))
 
 
-async def test_select_without_scroll_keeps_view(opt: Optrace) -> None:
+async def test_select_without_scroll_keeps_view(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     app = TimelineApp(opt)
@@ -241,7 +241,7 @@ async def test_select_without_scroll_keeps_view(opt: Optrace) -> None:
         assert tl.primary == len(trace) - 1
 
 
-async def test_set_filter_dims_ops_outside(opt: Optrace) -> None:
+async def test_set_filter_dims_ops_outside(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     app = TimelineApp(opt)
@@ -268,7 +268,7 @@ async def test_set_filter_dims_ops_outside(opt: Optrace) -> None:
         assert dim_cells() == 0
 
 
-async def test_vtcm_toggle_and_click(opt: Optrace) -> None:
+async def test_vtcm_toggle_and_click(opt: Run) -> None:
     trace = opt.trace
     assert trace is not None
     app = TimelineApp(opt)
@@ -289,7 +289,7 @@ async def test_vtcm_toggle_and_click(opt: Optrace) -> None:
         assert [m.op_index for m in app.messages] == [op]  # type: ignore[attr-defined]
 
 
-async def test_timeline_without_qhas_hides_dom_path(opt: Optrace) -> None:
+async def test_timeline_without_qhas_hides_dom_path(opt: Run) -> None:
     from dataclasses import replace
 
     app = TimelineApp(replace(opt, qhas=None))
@@ -398,7 +398,7 @@ async def test_grid_three_million_rows_paint_quickly() -> None:
     assert time.perf_counter() - start < 5.0
 
 
-async def test_every_builtin_theme_keeps_kinds_distinct(opt: Optrace) -> None:
+async def test_every_builtin_theme_keeps_kinds_distinct(opt: Run) -> None:
     app = TimelineApp(opt)
     async with app.run_test(size=(100, 20)) as pilot:
         tl = app.query_one(Timeline)
@@ -425,7 +425,7 @@ async def test_many_lanes_scroll_with_the_cursor(tmp_path: Path) -> None:
     from htptui.synth import SynthSpec, write_optrace
 
     write_optrace(tmp_path, SynthSpec(hvx_lanes=8, cores=2, n_qnn_ops=8, boundary_ops=True))
-    run = load_optrace(tmp_path)
+    run = load_run(tmp_path)
     assert run.trace is not None and len(run.trace.lanes) > 10
     app = TimelineApp(run)
     async with app.run_test(size=(80, 10)) as pilot:
@@ -443,7 +443,7 @@ async def test_many_lanes_scroll_with_the_cursor(tmp_path: Path) -> None:
 
 
 async def test_filter_index_built_in_worker_for_big_traces(
-    opt: Optrace, monkeypatch: pytest.MonkeyPatch
+    opt: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import htptui.tui.widgets.timeline as timeline_module
 

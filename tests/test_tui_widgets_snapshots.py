@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from htptui.model.optrace import load_optrace
+from htptui.model.run import load_run
 from htptui.tui.widgets.timeline import Timeline
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "chain8_matmul"
@@ -22,7 +22,7 @@ class TimelineSnapshotApp(App[None]):
 
     def on_mount(self) -> None:
         timeline = self.query_one(Timeline)
-        timeline.load(load_optrace(SAMPLE))
+        timeline.load(load_run(SAMPLE))
         timeline.focus()
 
 

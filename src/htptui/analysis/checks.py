@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from htptui.analysis.summary import core_summary, cores
 from htptui.model import dpc as dpc_mod
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ def _is_system_service(name: str) -> bool:
     return name.startswith("SystemService")
 
 
-def qnn_op_busy(opt: Optrace) -> dict[str, int]:
+def qnn_op_busy(opt: Run) -> dict[str, int]:
     """Σ busy cycles per QNN op name from the trace (the per-op lines of profile.txt and QHAS)."""
     t = opt.trace
     if t is None or not len(t):
@@ -56,25 +55,30 @@ def _dpc_by(t, key_col: np.ndarray) -> dict[str, int]:
     return {t.strings[int(u)]: int(s) for u, s in zip(uniq, sums, strict=True)}
 
 
-def qnn_op_dpc(opt: Optrace) -> dict[str, int]:
+def qnn_op_dpc(opt: Run) -> dict[str, int]:
     """Σ per-instance DPC per QNN op name (= QHAS ``num_dominant_path_cycles_htp_<n>``)."""
     t = opt.trace
     return _dpc_by(t, t.qnn_op) if t is not None and len(t) else {}
 
 
-def kernel_dpc(opt: Optrace) -> dict[str, int]:
+def kernel_dpc(opt: Run) -> dict[str, int]:
     """Σ per-instance DPC per HTP kernel (= QHAS htp_op_types ``num_dominant_path_cycles_htp_<n>``)."""
     t = opt.trace
     return _dpc_by(t, t.kernel) if t is not None and len(t) else {}
 
 
-def accelerator_cycles(opt: Optrace) -> int:
+def accelerator_cycles(opt: Run) -> int:
     """profile.txt's ``Accelerator (execute) time (cycles)`` derived from the trace: Σ busy without SystemService."""
-    return sum(v for k, v in qnn_op_busy(opt).items() if not _is_system_service(k))
+    from htptui.analysis.run import analysis_of
+
+    return sum(v for k, v in analysis_of(opt).qnn_op_busy().items() if not _is_system_service(k))
 
 
-def cross_checks(opt: Optrace) -> list[Check]:
+def cross_checks(opt: Run) -> list[Check]:
     """All checks that the loaded artifacts allow."""
+    from htptui.analysis.run import analysis_of
+
+    an = analysis_of(opt)
     out: list[Check] = []
     t = opt.trace
     if t is None or not len(t):
@@ -82,8 +86,8 @@ def cross_checks(opt: Optrace) -> list[Check]:
     q = opt.qhas
     if q is not None:
         qsrc = "QHAS"
-        for core in cores(t):
-            cs = core_summary(t, core)
+        for core in an.cores():
+            cs = an.core_summary(core)
             ov = q.overall_for(core)
             if ov is None:
                 continue
@@ -220,7 +224,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                             qsrc + " htp_op_instances vs dominant path",
                         )
                     )
-        busy = qnn_op_busy(opt)
+        busy = an.qnn_op_busy()
         qdpc = qnn_op_dpc(opt)
         for row in q.qnn_op_nodes:
             if row.name in busy:
@@ -259,7 +263,7 @@ def cross_checks(opt: Optrace) -> list[Check]:
                     "profile.txt Execute Stat 1",
                 )
             )
-            busy = qnn_op_busy(opt)
+            busy = an.qnn_op_busy()
             by_id = {v: k for k, v in (t.qnn_op_ids.items())}
             for line in ex.ops:
                 name = (

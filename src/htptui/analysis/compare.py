@@ -1,6 +1,6 @@
 """Compare two runs given as report documents (a live directory or a saved JSON baseline alike).
 
-Everything here reads the plain dict written by :func:`htptui.report.build_report` (plus its
+Everything here reads the plain dict written by :func:`htptui.output.document.build_report` (plus its
 ``compare_basis`` section when present), so a saved baseline and a freshly loaded optrace go through
 one code path. Graph wall and per-lane busy are compared separately: summed busy cycles are work
 volume, never wall time, and the domain is the busiest unit (a max, not a sum).
@@ -8,9 +8,15 @@ volume, never wall time, and the domain is the busiest unit (a max, not a sum).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from htptui.analysis.run import RunAnalysis
 
 BASIS_KEY = "compare_basis"
 BASIS_VERSION = 1
@@ -745,3 +751,64 @@ def check(cmp: Comparison, limits: Limits) -> tuple[list[Gate], list[str]]:
                         )
                     )
     return gates, notes
+
+
+def _occurrence(keys: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions hold the same key (0 for the first)."""
+    if not keys.size:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(keys.size), 0))
+    out = np.empty(keys.size, dtype=np.int64)
+    out[order] = np.arange(keys.size) - group_start
+    return out
+
+
+def basis_of(an: RunAnalysis) -> dict[str, Any] | None:
+    """Full per-QNN-op, per-kernel and per-instance rows plus graph structure, for comparisons."""
+    from htptui.analysis import ranking
+
+    t = an.trace
+    if t is None:
+        return None
+    out: dict[str, Any] = {"version": BASIS_VERSION}
+    for level, key in (("qnn_op", "qnn_ops"), ("kernel", "kernels")):
+        r = an.ranking(level)
+        out[key] = [
+            {
+                "name": r.names[i],
+                "dpc": int(r.dpc[i]),
+                "busy": int(r.busy[i]),
+                "instances": int(r.instances[i]),
+                "units": ranking.units_text(int(r.units[i])),
+            }
+            for i in range(len(r))
+        ]
+    # trace order is (ts, -dur): order within an op is by start time
+    names = t.strings.names
+    pair = t.qnn_op.astype(np.int64) * (len(names) + 1) + t.kernel.astype(np.int64)
+    n_of = _occurrence(pair).tolist()
+    order_of = _occurrence(t.qnn_op.astype(np.int64)).tolist()
+    labels = [ln.label for ln in t.lanes]
+    out["instances"] = [
+        {"qnn_op": names[q], "kernel": names[k], "n": n, "order": o, "lane": labels[ln],
+         "ts": ts, "dur": dur, "dpc": max(dpc, 0), "op_id": f"0x{op_id:016x}"}
+        for q, k, n, o, ln, ts, dur, dpc, op_id in zip(
+            t.qnn_op.tolist(), t.kernel.tolist(), n_of, order_of, t.lane.tolist(),
+            t.ts.tolist(), t.dur.tolist(), t.dpc.tolist(), t.op_id.tolist(), strict=True)
+    ]  # fmt: skip
+    g = an.run.graph
+    dag = an.qnn_dag()
+    out["graph"] = (
+        None
+        if g is None or dag is None
+        else {
+            "nodes": len(g.nodes),
+            "nodes_by_kernel": dict(sorted(Counter(n.type for n in g.nodes.values()).items())),
+            "qnn_ops": sorted(dag.ops),
+            "qnn_op_edges": [list(e) for e in sorted(dag.edges)],
+        }
+    )
+    return out

@@ -137,10 +137,6 @@ class ExpectedGraph:
             self._seen.add(name)
             self.nodes.append(name)
 
-    def has_globs(self) -> bool:
-        """Whether any name still contains a glob pattern."""
-        return any(is_glob(n) for n in self.nodes)
-
 
 def is_glob(name: str) -> bool:
     """Whether a name is a glob pattern (``*``, ``?`` or ``[...]``)."""

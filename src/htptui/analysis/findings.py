@@ -1,7 +1,7 @@
 """Findings: rules that tell the engineer what is wrong with a run, each with the numbers behind it.
 
 Every rule is a pure function ``rule(opt, config) -> Iterator[Finding]`` over a loaded
-:class:`~htptui.model.optrace.Optrace`; :func:`run_all` runs them all and sorts the result most severe
+:class:`~htptui.model.run.Run`; :func:`run_all` runs them all and sorts the result most severe
 first, then by impact (cycles of graph wall at stake). Conventions follow the profiling guide: the
 graph wall is the span of the executed ops, a unit's real time is its busiest lane (domain = max, never
 the sum), summed busy cycles are work volume, and a single cold trace is read for structure only.
@@ -21,6 +21,7 @@ import numpy as np
 
 from htptui.analysis import intervals, summary
 from htptui.analysis.reach import Reachability
+from htptui.analysis.run import analysis_of
 from htptui.model.chrometrace import (
     FLAG_DMA_SET,
     FLAG_DMA_WAIT,
@@ -30,7 +31,7 @@ from htptui.model.chrometrace import (
     OpTrace,
 )
 from htptui.model.htp_graph import HtpGraph
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 SEVERITIES = ("high", "medium", "low", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -150,14 +151,82 @@ def _lane_units(trace: OpTrace) -> np.ndarray:
 def _qnn_groups(trace: OpTrace, mask: np.ndarray) -> dict[str, np.ndarray]:
     """Op indices per QNN op name among the masked ops, in first-start order."""
     idx = np.flatnonzero(mask)
-    out: dict[str, list[int]] = {}
-    for i in idx:
-        out.setdefault(trace.strings[int(trace.qnn_op[i])], []).append(int(i))
-    return {k: np.array(v, dtype=np.int64) for k, v in out.items()}
+    if not idx.size:
+        return {}
+    keys = trace.qnn_op[idx]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    bounds = np.r_[starts, sorted_keys.size]
+    firsts = idx[order[starts]]  # stable sort: a group's first member is its first occurrence
+    names = trace.strings.names
+    return {
+        names[int(sorted_keys[starts[g]])]: idx[order[bounds[g] : bounds[g + 1]]]
+        for g in np.argsort(firsts, kind="stable").tolist()
+    }
+
+
+def _serial_candidates(
+    trace: OpTrace, units: np.ndarray, mask: np.ndarray, wall: int, cfg: FindingsConfig
+) -> set[str]:
+    """QNN ops whose HVX and HMX-compute work might be serialised (one vectorised pass; the rule
+    then checks each candidate exactly)."""
+    idx = np.flatnonzero(mask)
+    if not idx.size or not wall:
+        return set()
+    uniq, inv = np.unique(trace.qnn_op[idx], return_inverse=True)
+    n = uniq.size
+    hv = units[idx] == "HVX"
+    hm = (units[idx] == "HMX") & ((trace.flags[idx] & FLAG_HMX) != 0)
+    ts, end = trace.ts[idx], trace.end[idx]
+    both = hv | hm
+    uv = intervals.grouped_union_length(inv[hv], ts[hv], end[hv], n)
+    um = intervals.grouped_union_length(inv[hm], ts[hm], end[hm], n)
+    ua = intervals.grouped_union_length(inv[both], ts[both], end[both], n)
+    ov = uv + um - ua
+    small = np.minimum(uv, um)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(small > 0, 100.0 * ov / np.maximum(small, 1), 0.0)
+    has = (np.bincount(inv[hv], minlength=n) > 0) & (np.bincount(inv[hm], minlength=n) > 0)
+    keep = has & (pct < cfg.overlap_max_pct) & ((small - ov) / wall >= cfg.serial_min_share)
+    names = trace.strings.names
+    return {names[int(k)] for k in uniq[keep]}
+
+
+def _unit_bound_candidates(
+    trace: OpTrace, mask: np.ndarray, wall: int, cfg: FindingsConfig
+) -> set[str]:
+    """QNN ops whose busiest HVX lane may exceed their HMX lane (vectorised prefilter)."""
+    idx = np.flatnonzero(mask)
+    if not idx.size or not wall:
+        return set()
+    uniq, inv = np.unique(trace.qnn_op[idx], return_inverse=True)
+    n, nl = uniq.size, max(len(trace.lanes), 1)
+    cell = inv.astype(np.int64) * nl + trace.lane[idx].astype(np.int64)
+    busy = np.bincount(cell, weights=trace.dur[idx], minlength=n * nl).reshape(n, nl)
+    count = np.bincount(cell, minlength=n * nl).reshape(n, nl)
+    lane_unit = np.array([ln.unit for ln in trace.lanes] or ["?"])
+    hvx_l, hmx_l = lane_unit == "HVX", lane_unit == "HMX"
+    hv = busy[:, hvx_l].max(axis=1) if hvx_l.any() else np.zeros(n)
+    hm = busy[:, hmx_l].max(axis=1) if hmx_l.any() else np.zeros(n)
+    has = (
+        (np.bincount(inv, weights=(trace.flags[idx] & FLAG_HMX) != 0, minlength=n) > 0)
+        & (count[:, hvx_l].sum(axis=1) > 0)
+        & (count[:, hmx_l].sum(axis=1) > 0)
+    )
+    keep = has & ~(hv <= cfg.unit_bound_ratio * hm) & ((hv - hm) / wall >= cfg.unit_bound_min_share)
+    names = trace.strings.names
+    return {names[int(k)] for k in uniq[keep]}
 
 
 def _names(ops: Iterable[int], trace: OpTrace) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(trace.qnn_op_name(int(i)) for i in ops))
+    """QNN op names of some ops, unique, in the order the ops are given."""
+    idx = np.fromiter(ops, dtype=np.int64) if not isinstance(ops, np.ndarray) else ops
+    if not idx.size:
+        return ()
+    ids, first = np.unique(trace.qnn_op[idx], return_index=True)
+    names = trace.strings.names
+    return tuple(names[int(ids[k])] for k in np.argsort(first, kind="stable"))
 
 
 def _span_end(trace: OpTrace, idx: np.ndarray) -> tuple[int, int]:
@@ -171,7 +240,7 @@ def _cores(trace: OpTrace) -> list[int]:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HVX and HMX (per core and within each QNN op), or independent branches, that ran back to back."""
     t = opt.trace
     if t is None or not len(t):
@@ -179,7 +248,7 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     units = _lane_units(t)
     end = t.end
     for core in _cores(t):
-        cs = summary.core_summary(t, core)
+        cs = analysis_of(opt).core_summary(core)
         wall = cs.wall
         cm = summary.core_mask(t, core)
         hvx = cm & (units == "HVX")
@@ -213,7 +282,10 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
                     qnn_ops=_names(np.flatnonzero(hvx), t),
                     impact=float(hideable),
                 )
+        candidates = _serial_candidates(t, units, hvx | hmx_c, wall, cfg)
         for name, idx in _qnn_groups(t, hvx | hmx_c).items():
+            if name not in candidates:
+                continue
             hv = idx[units[idx] == "HVX"]
             hm = idx[(units[idx] == "HMX") & ((t.flags[idx] & FLAG_HMX) != 0)]
             if not hv.size or not hm.size:
@@ -258,18 +330,13 @@ def serialisation(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         yield from _serial_branches(opt, cfg, core, cm, wall)
 
 
-def _qnn_reachability(opt: Optrace, names: list[str]) -> dict[str, set[str]] | None:
-    """QNN op → the QNN ops of ``names`` it (transitively) depends on, from the compiled graph."""
-    g = opt.graph
-    if g is None:
+def _qnn_reachability(opt: Run, names: list[str]) -> dict[str, set[str]] | None:
+    """QNN op → the QNN ops of ``names`` it (transitively) depends on, from the compiled graph
+    (its QNN-op edges come from the run's one QNN-op DAG)."""
+    dag = analysis_of(opt).qnn_dag()
+    if dag is None:
         return None
-    edges = []
-    for node in g.nodes.values():
-        for p in g.predecessors(node.id):
-            pg = g.nodes[p].grouping
-            if pg != node.grouping:
-                edges.append((pg, node.grouping))
-    return Reachability(edges, names).ancestors_among(names)
+    return Reachability(list(dag.edges), names).ancestors_among(names)
 
 
 def _closure(direct: Mapping[str, Iterable[str]]) -> Reachability:
@@ -278,7 +345,7 @@ def _closure(direct: Mapping[str, Iterable[str]]) -> Reachability:
 
 
 def _serial_branches(
-    opt: Optrace, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
+    opt: Run, cfg: FindingsConfig, core: int, cm: np.ndarray, wall: int
 ) -> Iterator[Finding]:
     """Independent QNN ops (no path between them in the compiled graph) whose busy times never overlap."""
     t = opt.trace
@@ -336,7 +403,7 @@ def _serial_branches(
     )
 
 
-def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def boundary_tax(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Spill/Fill/Concat/ForceFormat and DMA-wait cycles on the dominant path above a share of the wall."""
     t = opt.trace
     if t is None or not len(t):
@@ -344,7 +411,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     bmask = summary.boundary_kernel_mask(t)[t.kernel]
     wait = (t.flags & FLAG_DMA_WAIT) != 0
     for core in _cores(t):
-        cs = summary.core_summary(t, core)
+        cs = analysis_of(opt).core_summary(core)
         b = cs.boundary
         if not cs.wall or b.total_dpc / cs.wall < cfg.boundary_share:
             continue
@@ -384,7 +451,7 @@ def boundary_tax(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """HMX ops whose HVX glue domain (busiest HVX lane within the op) exceeds their HMX domain."""
     t = opt.trace
     if t is None or not len(t):
@@ -392,13 +459,16 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     units = _lane_units(t)
     for core in _cores(t):
         cm = summary.core_mask(t, core)
-        wall = summary.core_summary(t, core).wall
+        wall = analysis_of(opt).core_summary(core).wall
+        candidates = _unit_bound_candidates(t, cm, wall, cfg)
         for name, idx in _qnn_groups(t, cm).items():
+            if name not in candidates:
+                continue
             if not ((t.flags[idx] & FLAG_HMX) != 0).any():
                 continue
-            busy_by_lane: dict[int, int] = {}
-            for i in idx:
-                busy_by_lane[int(t.lane[i])] = busy_by_lane.get(int(t.lane[i]), 0) + int(t.dur[i])
+            lanes_of, inverse = np.unique(t.lane[idx], return_inverse=True)
+            sums = np.bincount(inverse, weights=t.dur[idx]).astype(np.int64)
+            busy_by_lane = dict(zip(lanes_of.tolist(), sums.tolist(), strict=True))
             hvx = {ln: b for ln, b in busy_by_lane.items() if t.lanes[ln].unit == "HVX"}
             hmx = {ln: b for ln, b in busy_by_lane.items() if t.lanes[ln].unit == "HMX"}
             if not hvx or not hmx:
@@ -447,7 +517,7 @@ def unit_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
             )
 
 
-def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Kernels with instances whose cycles per packet are far above the kernel's (or native) median.
 
     One finding per kernel (the worst instance's numbers, plus how many instances and how many
@@ -549,7 +619,7 @@ def packet_efficiency(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
         )
 
 
-def dispatch_overhead(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def dispatch_overhead(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Full-graph wall (QNN accelerator µs) far above compute (Accelerator µs): per-op dispatch overhead."""
     prof = opt.profile
     ex = prof.first_execute if prof is not None else None
@@ -594,7 +664,7 @@ def _trace_index_by_key(t: OpTrace) -> dict[tuple[int, int], int]:
     return {(int(t.op_id[i]), int(t.start_cycle[i])): i for i in range(len(t))}
 
 
-def idle_bubbles(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def idle_bubbles(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Accumulated idle on the dominant path above a share of the wall, naming the longest bubbles."""
     t, q = opt.trace, opt.qhas
     if q is None:
@@ -667,7 +737,7 @@ class MemoryVerdict:
     ops: tuple[int, ...]
 
 
-def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
+def memory_verdicts(opt: Run, cfg: FindingsConfig | None = None) -> list[MemoryVerdict]:
     """Memory- vs compute-bound verdict per QNN op from QHAS DRAM/VTCM bytes against working cycles."""
     cfg = cfg or FindingsConfig()
     t = opt.trace
@@ -706,7 +776,7 @@ def memory_verdicts(opt: Optrace, cfg: FindingsConfig | None = None) -> list[Mem
     return out
 
 
-def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def memory_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """QNN ops moving more DRAM/VTCM bytes per working cycle than the documented thresholds."""
     verdicts = memory_verdicts(opt, cfg)
     mem = sorted((v for v in verdicts if v.memory_bound), key=lambda v: -v.dram_per_cycle)
@@ -741,11 +811,9 @@ def memory_bound(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def clock_traps(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """Aggregate cycle figures read as wall, the cold first execute, and single-rep traces."""
-    from htptui.analysis import timing as timing_mod
-
-    tm = timing_mod.timing(opt)
+    tm = analysis_of(opt).timing()
     for c in tm.rate_checks:
         if not c.aggregate:
             continue
@@ -810,7 +878,7 @@ def clock_traps(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
 
 
 def shared_static_tensors(
-    opt: Optrace, cfg: FindingsConfig | None = None
+    opt: Run, cfg: FindingsConfig | None = None
 ) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
     """STATIC tensors (not shape/scalar constants) consumed by nodes of ≥ 2 QNN ops: (tensor, QNN ops, nodes).
 
@@ -857,7 +925,7 @@ def _shared_static_tensors_basic(
 
 
 def shared_constants(
-    opt: Optrace,
+    opt: Run,
     cfg: FindingsConfig,
     expected: Mapping[str, Iterable[str]] | None = None,
 ) -> Iterator[Finding]:
@@ -924,7 +992,7 @@ def shared_constants(
             )
 
 
-def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> list[Any]:
+def _suspected_false_dependencies(opt: Run, expected_path: Any = None) -> list[Any]:
     """graph_diff's shared STATIC tensors that join ops the expected graph keeps independent."""
     if opt.graph is None:
         return []
@@ -932,7 +1000,7 @@ def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> li
     from htptui.errors import InputError
 
     try:
-        diff = graph_diff.diff_optrace(opt, expected_path)
+        diff = graph_diff.diff_run(opt, expected_path)
     except InputError:
         return []  # a bad expected graph is reported (exit 1) by the graph-diff section and `dag`
     if diff is None or diff.expected_source is None:
@@ -940,23 +1008,17 @@ def _suspected_false_dependencies(opt: Optrace, expected_path: Any = None) -> li
     return [(diff, s) for s in diff.shared.suspected]
 
 
-def false_dependency(
-    opt: Optrace, cfg: FindingsConfig, expected_path: Any = None
-) -> Iterator[Finding]:
+def false_dependency(opt: Run, cfg: FindingsConfig, expected_path: Any = None) -> Iterator[Finding]:
     """A constant deduplicated across ops the expected graph keeps independent: always HIGH.
 
     Uses the expected graph given (``--expected``) or ``expected.dag`` beside the trace.
     """
-    t = opt.trace
-    trace_idx: dict[int, list[int]] = {}
-    if t is not None:
-        for i in range(len(t)):
-            trace_idx.setdefault(int(t.op_id[i]), []).append(i)
+    an = analysis_of(opt)  # op ID -> ops comes from the analysis's index, only when a rule fires
     node_id = {n.key: n.id for n in opt.graph.nodes.values()} if opt.graph is not None else {}
     for diff, sh in _suspected_false_dependencies(opt, expected_path):
         ten = sh.tensor
         nodes = [node_id[c[0]] for c in ten.consumers if c[0] in node_id]
-        ops = tuple(i for n in nodes for i in trace_idx.get(n, ()))
+        ops = tuple(i for n in nodes for i in sorted(an.ops_of_op_id(n).tolist()))
         ev: Evidence = {
             "tensor": ten.key,
             "dims": "x".join(str(d) for d in ten.dims),
@@ -990,7 +1052,7 @@ def false_dependency(
         )
 
 
-def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
+def dsp_heap(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     """The DSP heap left behind between context creation and free, when a heap profile is present."""
     h = opt.heap
     if h is None or h.delta is None:
@@ -1019,7 +1081,7 @@ def dsp_heap(opt: Optrace, cfg: FindingsConfig) -> Iterator[Finding]:
     )
 
 
-RuleFn = Callable[[Optrace, FindingsConfig], Iterator[Finding]]
+RuleFn = Callable[[Run, FindingsConfig], Iterator[Finding]]
 RULES: dict[str, RuleFn] = {
     "serialisation": serialisation,
     "boundary_tax": boundary_tax,
@@ -1050,7 +1112,7 @@ def at_least(findings: Iterable[Finding], min_severity: str) -> list[Finding]:
 
 
 def run_all(
-    opt: Optrace,
+    opt: Run,
     config: FindingsConfig | None = None,
     expected: Mapping[str, Iterable[str]] | None = None,
     expected_path: Any = None,

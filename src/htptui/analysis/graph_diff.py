@@ -22,7 +22,7 @@ from htptui.model.htp_graph import HtpGraph
 
 if TYPE_CHECKING:
     from htptui.model.chrometrace import OpTrace
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 MAX_TRIVIAL_ELEMENTS = 16  # shared constants this small (scalars, shapes) are shared legitimately
 
@@ -556,7 +556,7 @@ def diff_graphs(
     return result
 
 
-def diff_optrace(opt: Optrace, expected: str | Path | None = None) -> GraphDiff | None:
+def diff_run(opt: Run, expected: str | Path | None = None) -> GraphDiff | None:
     """Diff a loaded run against ``expected`` or a discovered ``expected.dag`` (None without a graph).
 
     Raises InputError for an unreadable or malformed expected graph.
@@ -579,7 +579,7 @@ __all__ = [
     "TensorRef",
     "Violation",
     "diff_graphs",
-    "diff_optrace",
+    "diff_run",
     "op_indices",
     "op_overlap",
     "shared_static_tensors",

@@ -15,6 +15,7 @@ per-instance ratios.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -79,12 +80,34 @@ class Ranking:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.span > 0, self.busy / np.maximum(self.span, 1), 0.0)
 
+    @cached_property
+    def op_rows(self) -> np.ndarray:
+        """Row of every trace op (-1 for ops outside the ranking), indexed by op."""
+        n = int(self.member_order.max()) + 1 if self.member_order.size else 0
+        rows = np.full(n, -1, dtype=np.int64)
+        counts = np.diff(self.member_start)
+        rows[self.member_order] = np.repeat(np.arange(len(self), dtype=np.int64), counts)
+        return rows
+
+    @cached_property
+    def row_of_name(self) -> dict[str, int]:
+        """Row of each name (the first row, for instance-level names that repeat)."""
+        out: dict[str, int] = {}
+        for r, name in enumerate(self.names):
+            out.setdefault(name, r)
+        return out
+
     def row_of_op(self, op_index: int) -> int | None:
-        """The row containing trace op ``op_index``."""
-        pos = np.flatnonzero(self.member_order == op_index)
-        if pos.size == 0:
+        """The row containing trace op ``op_index`` (O(1) after the first call)."""
+        rows = self.op_rows
+        if not 0 <= op_index < rows.size or rows[op_index] < 0:
             return None
-        return int(np.searchsorted(self.member_start, pos[0], side="right") - 1)
+        return int(rows[op_index])
+
+    def members_of_name(self, name: str) -> np.ndarray:
+        """Trace op indices of the row called ``name`` (empty when there is none)."""
+        r = self.row_of_name.get(name)
+        return self.members(r) if r is not None else np.zeros(0, dtype=np.int64)
 
     def sorted_by(self, key: str, descending: bool = True) -> np.ndarray:
         """Row order for a sort key (dpc, busy, instances, span, parallelism, cpp, name, first)."""
@@ -118,7 +141,7 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         cpp = trace.cpp[order].astype(np.float64)
         return Ranking(
             level=level,
-            names=[trace.strings[int(k)] for k in trace.kernel[order]],
+            names=[trace.strings.names[k] for k in trace.kernel[order].tolist()],
             dpc=dpc_all[order],
             busy=trace.dur[order].copy(),
             instances=np.ones(order.size, dtype=np.int64),

@@ -259,13 +259,34 @@ def boundary_tax(
     )
 
 
-def core_summary(trace: OpTrace, core: int = 0) -> CoreSummary:
-    """All graph-level figures for one core."""
+def hmx_flagged(trace: OpTrace, core: int = 0) -> bool:
+    """Whether any HMX-lane op of ``core`` carries ``uses_hmx`` (else every HMX-lane op is compute)."""
+    m = core_mask(trace, core)
+    lane_unit = np.array([ln.unit for ln in trace.lanes] or ["?"])
+    on_hmx = m & (lane_unit[trace.lane] == "HMX") if len(trace) else m
+    return bool(((trace.flags[on_hmx] & FLAG_HMX) != 0).any())
+
+
+def core_summary(
+    trace: OpTrace,
+    core: int = 0,
+    span: tuple[int, int] | None = None,
+    hmx_flags: bool | None = None,
+) -> CoreSummary:
+    """All graph-level figures for one core.
+
+    ``span`` overrides the wall's [start, end) (a time window: the ops are already clipped to it by
+    :func:`htptui.analysis.window.clip_trace`); by default it is the span of the core's ops.
+    ``hmx_flags`` says whether the *whole* run flags HMX compute (``uses_hmx``), so a window without
+    HMX compute does not fall back to counting every HMX-lane op (default: read from ``trace``).
+    """
     m = core_mask(trace, core)
     ts, dur, lane = trace.ts[m], trace.dur[m], trace.lane[m]
     end = ts + dur
     start_c = int(ts.min()) if ts.size else 0
     end_c = int(end.max()) if ts.size else 0
+    if span is not None:
+        start_c, end_c = int(span[0]), int(span[1])
     wall = end_c - start_c
     lanes = []
     unit_busy: dict[str, int] = {}
@@ -303,7 +324,7 @@ def core_summary(trace: OpTrace, core: int = 0) -> CoreSummary:
     f = trace.flags[m]
     hmx_compute = hmx & ((f & FLAG_HMX) != 0)
     dma_ops = (f & (FLAG_DMA | FLAG_DMA_SET | FLAG_DMA_WAIT)) != 0
-    if not hmx_compute.any():
+    if not (hmx_compute.any() if hmx_flags is None else hmx_flags):
         # no uses_hmx flags at all: every HMX-lane op that is not DMA or a sync counts as compute
         hmx_compute = hmx & ~dma_ops & ((f & FLAG_SYNC) == 0)
     # HMX compute per HMX lane (the busiest one, like cycles_used)
@@ -353,13 +374,3 @@ def graph_wall(trace: OpTrace) -> int:
     if not len(trace):
         return 0
     return int(trace.end.max() - trace.ts.min())
-
-
-def lane_gaps(
-    trace: OpTrace, lane_index: int, lo: int | None = None, hi: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Idle gaps of one lane inside [lo, hi) (defaults: the graph span)."""
-    m = trace.lane == lane_index
-    lo = int(trace.ts.min()) if lo is None and len(trace) else (lo or 0)
-    hi = int(trace.end.max()) if hi is None and len(trace) else (hi or 0)
-    return intervals.gaps(trace.ts[m], trace.end[m], lo, hi)

@@ -2,7 +2,7 @@
 
 Pure numpy: nothing here imports DuckDB, textual or rich. Every table has the same columns in every
 run (unknown values are NULL: a masked entry, ``None`` in an object array, or NaN in a float array),
-so many runs stack into one table set. Tables are built from the joined model (``Optrace``), never
+so many runs stack into one table set. Tables are built from the joined model (``Run``), never
 from raw JSON, and follow the trace's units: ``ts``/``dur`` are **cycles** (spec trap 1), the
 executed ops are de-duplicated (trap 2), and ``*_us`` columns convert cycles with the clock of the
 execute the op trace shows (runtrace first execute; trap 7), NULL when that clock is unknown.
@@ -489,7 +489,8 @@ def _us(cycles: np.ndarray, ghz: float | None) -> np.ndarray:
 
 
 def _ops(opt: Any, ghz: float | None) -> Columns:
-    from htptui.analysis.summary import KIND_NAMES, op_kinds
+    from htptui.analysis.run import analysis_of
+    from htptui.analysis.summary import KIND_NAMES
     from htptui.model.chrometrace import flag_names
 
     t = opt.trace
@@ -522,7 +523,7 @@ def _ops(opt: Any, ghz: float | None) -> Columns:
         "dur_us": _us(t.dur, ghz),
         "end_us": _us(end, ghz),
         "start_cycle": np.ma.masked_array(start, mask=start < 0),
-        "kind": np.array(KIND_NAMES, dtype=object)[op_kinds(t)] if n else _obj([]),
+        "kind": np.array(KIND_NAMES, dtype=object)[analysis_of(opt).kinds()] if n else _obj([]),
         "kernel": names[t.kernel],
         "qnn_op": names[t.qnn_op],
         "qnn_type": names[t.qnn_type],
@@ -559,13 +560,13 @@ def _ops(opt: Any, ghz: float | None) -> Columns:
 
 
 def _lanes_and_cores(opt: Any, ghz: float | None) -> tuple[Columns, Columns]:
-    from htptui.analysis import summary
+    from htptui.analysis.run import analysis_of
 
     lane_rows: list[dict[str, Any]] = []
     core_rows: list[dict[str, Any]] = []
     t = opt.trace
     if t is not None and len(t):
-        for cs in summary.core_summaries(t):
+        for cs in analysis_of(opt).core_summaries():
             for ls in cs.lanes:
                 ln = ls.lane
                 lane_rows.append(
@@ -869,9 +870,11 @@ def _finding_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _findings(opt: Any) -> Columns:
     if opt.trace is None and opt.qhas is None and opt.profile is None and opt.heap is None:
         return _empty(SCHEMA["findings"])
-    from htptui.analysis.findings import run_all
+    from htptui.analysis.run import analysis_of
 
-    return _from_rows(SCHEMA["findings"], _finding_rows([f.to_dict() for f in run_all(opt)]))
+    return _from_rows(
+        SCHEMA["findings"], _finding_rows([f.to_dict() for f in analysis_of(opt).findings()])
+    )
 
 
 TABLE_BUILDERS: dict[str, tuple[str, ...]] = {
@@ -905,7 +908,7 @@ def tables_named_in(query: str) -> set[str]:
 
 
 def build_tables(opt: Any, only: set[str] | None = None) -> Tables:
-    """The tables of one loaded run (an ``Optrace``): all of them, or those in ``only``.
+    """The tables of one loaded run (an ``Run``): all of them, or those in ``only``.
 
     Tables not asked for are not built (the findings rules, for instance, take seconds on a
     million-op trace), and are absent from :attr:`Tables.data`.

@@ -11,8 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from htptui.analysis.checks import accelerator_cycles
-from htptui.analysis.summary import core_summary
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
 
 NOMINAL_MAX_GHZ = 2.0  # no HTP core clock runs faster; used when the runtrace gives no clock
 TOLERANCE = 1.02
@@ -77,7 +76,7 @@ class Timing:
     notes: tuple[str, ...] = ()
 
 
-def _executes(opt: Optrace) -> tuple[ExecuteTiming, ...]:
+def _executes(opt: Run) -> tuple[ExecuteTiming, ...]:
     rt = opt.runtrace
     if rt is None:
         return ()
@@ -97,7 +96,7 @@ def _executes(opt: Optrace) -> tuple[ExecuteTiming, ...]:
     return tuple(out)
 
 
-def timing(opt: Optrace) -> Timing:
+def timing(opt: Run) -> Timing:
     """Assemble the coarse-vs-fine view from the runtrace, profile.txt and the op trace."""
     executes = _executes(opt)
     notes: list[str] = []
@@ -111,7 +110,10 @@ def timing(opt: Optrace) -> Timing:
         warm = statistics.median(later_ghz) if later_ghz else None
     wall = dpc_sum = busy_sum = None
     if opt.trace is not None and len(opt.trace):
-        cs = core_summary(opt.trace, min(ln.core for ln in opt.trace.lanes))
+        from htptui.analysis.run import analysis_of
+
+        cs = analysis_of(opt).first_core_summary()
+        assert cs is not None
         wall, dpc_sum, busy_sum = cs.wall, cs.dpc_sum, cs.busy_sum
     wall_us = wall / trace_clock / 1000.0 if (wall is not None and trace_clock) else None
 

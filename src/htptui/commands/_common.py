@@ -15,7 +15,7 @@ from htptui.model.paths import inside_trace_dir
 
 if TYPE_CHECKING:
     from htptui.model.discover import Artifacts, GraphChoiceError
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
 OUTPUT_FORMATS = ("text", "md", "json")
 
@@ -114,16 +114,16 @@ def resolve_or_exit(path: str, graph: str | None) -> Artifacts:
 
 def load_or_exit(
     path: str, *, strict: bool = False, quiet: bool = False, graph: str | None = None
-) -> Optrace:
+) -> Run:
     """Load an optrace (directory, file or -), printing a one-line error and exiting 1 on bad input.
 
     A directory with several graphs needs ``graph``; without it the graphs are listed (exit 2).
     """
-    from htptui.model.optrace import load_optrace
+    from htptui.model.run import load_run
 
     artifacts = resolve_or_exit(path, graph)
     try:
-        opt = load_optrace(path, progress=_StderrProgress(), artifacts=artifacts)
+        opt = load_run(path, progress=_StderrProgress(), artifacts=artifacts)
     except InputError as exc:
         fail(str(exc))
     except MemoryError:

@@ -129,9 +129,10 @@ def command(
     """
     from htptui.analysis.compare import Limits, check, compare
     from htptui.commands._common import fail, fail_graph_choice, one_line
-    from htptui.compare_report import load_document, render_gates
     from htptui.errors import InputError
     from htptui.model.discover import GraphChoiceError
+    from htptui.output.baseline import load_document
+    from htptui.output.diff import render_gates
 
     def warn(msg: str) -> None:
         click.echo(f"htptui: {one_line(msg)}", err=True)
@@ -167,21 +168,11 @@ def command(
         items = (cur_doc.get("findings") or {}).get("items") or []
         false_deps = [f for f in items if f.get("rule") == "false_dependency"]
     if fmt == "json":
-        from htptui.report import to_json_bytes
-
-        doc = {
-            "schema": "htptui.check",
-            "schema_version": 1,
-            "ok": not regressed and not false_deps,
-            "baseline": {"name": cmp.a.name, "source": cmp.a.source},
-            "current": {"name": cmp.b.name, "source": cmp.b.source},
-            "regressions": [g.to_dict() for g in regressed],
-            "false_dependencies": [f["title"] for f in false_deps],
-            "gates": [g.to_dict() for g in gates],
-            "notes": [*notes, *cmp.notes],
-        }
         from htptui.model._io import clean_json_bytes
+        from htptui.output.diff import check_document
+        from htptui.output.json import to_json_bytes
 
+        doc = check_document(cmp, gates, notes, false_deps)
         sys.stdout.buffer.write(clean_json_bytes(to_json_bytes(doc)))
         sys.stdout.flush()
     elif regressed or show_all:

@@ -56,15 +56,19 @@ def command(
     With --fail-on-false-dependency the exit status is 1 when a dedup-induced false dependency
     is suspected (the reason goes to stderr).
     """
-    from htptui import graph_diff_report as gdr
-    from htptui.analysis.graph_diff import diff_optrace
+    from htptui.analysis.run import analysis_of
     from htptui.errors import InputError
+    from htptui.output import markdown, text
+    from htptui.output.blocks import Code, Heading, Lines
+    from htptui.output.sections import graph_diff as gd_section
+    from htptui.present import ascii_dag
 
     opt = load_or_exit(path, quiet=True, graph=graph)
     if opt.graph is None:
         fail(opt.missing_sentence("htp_graph"))
+    an = analysis_of(opt)
     try:
-        diff = diff_optrace(opt, expected)
+        diff = an.graph_diff(expected)
     except InputError as exc:
         if expected:
             fail(str(exc))  # asked for explicitly: an error
@@ -76,10 +80,13 @@ def command(
         diff = diff_graphs(opt.graph, None, opt.trace)
     assert diff is not None
     has_exp = diff.expected_source is not None
-    rows = (gdr.qnn_dag_lines if level == "qnn" else gdr.htp_dag_lines)(
-        opt.graph, diff if has_exp else None
+    shown = diff if has_exp else None
+    rows = (
+        ascii_dag.qnn_dag_lines(opt.graph, shown, an.qnn_dag())
+        if level == "qnn"
+        else ascii_dag.htp_dag_lines(opt.graph, shown)
     )
-    lines = gdr.format_rows(rows)
+    lines = ascii_dag.format_rows(rows)
     if fmt == "json":
         import json
 
@@ -88,22 +95,15 @@ def command(
         write_output(json.dumps(doc, indent=2) + "\n", output, [path])
         _exit_on_false_dependency(diff, fail_on_false_dependency)
         return
-    md = fmt == "md"
-    n_nodes = (
-        len(opt.graph.nodes)
-        if level == "htp"
-        else len({n.grouping for n in opt.graph.nodes.values()})
-    )
+    dag = an.qnn_dag()
+    n_nodes = len(opt.graph.nodes) if level == "htp" else len(dag.ops) if dag else 0
     title = f"{'QNN-op' if level == 'qnn' else 'HTP-node'} DAG of {opt.name} ({n_nodes} nodes)"
-    out = [f"# {title}" if md else title]
-    if has_exp:
-        out.append(f"expected: {diff.expected_source}")
-    out.append("")
-    out += ["```", *lines, "```"] if md else lines
-    sec = gdr.section_of(diff, opt.graph)
+    head = [f"expected: {diff.expected_source}"] if has_exp else []
+    sec = gd_section.section_of(diff, opt.graph, an)
     sec["dag_ascii"] = []  # already printed above
-    out += gdr.render(sec, md)
-    write_output("\n".join(out) + "\n", output, [path])
+    blocks = [Heading(title, 1), Lines([*head, ""]), Code(lines), *gd_section.blocks(sec)]
+    renderer = markdown if fmt == "md" else text
+    write_output(renderer.render_blocks(blocks), output, [path])
     _exit_on_false_dependency(diff, fail_on_false_dependency)
 
 

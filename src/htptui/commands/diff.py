@@ -100,9 +100,10 @@ def command(
     """
     from htptui.analysis.compare import Noise, compare
     from htptui.commands._common import _StderrProgress, fail_graph_choice
-    from htptui.compare_report import load_document, render_diff
     from htptui.errors import ExitCode, InputError
     from htptui.model.discover import GraphChoiceError
+    from htptui.output.baseline import load_document
+    from htptui.output.diff import render_diff
 
     if b is None:
         if graph_b is None:
@@ -127,7 +128,7 @@ def command(
         fail(f"cannot compare the runs: a field has an unexpected value ({exc})")
     noise = Noise(rel=min_delta, cycles=min_cycles)
     if fmt == "json":
-        from htptui.report import to_json_bytes
+        from htptui.output.json import to_json_bytes
 
         write_output(to_json_bytes(cmp.to_dict(noise, top)), output, [a, b])
     else:

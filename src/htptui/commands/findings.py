@@ -46,24 +46,15 @@ def command(
     Findings are advice, not errors: the exit status is 0 whatever is found, 1 only for bad input.
     stdout carries only the findings.
     """
-    import msgspec
-
-    from htptui.analysis.findings import at_least, run_all
-    from htptui.findings_report import findings_doc, render
+    from htptui.analysis.run import analysis_of
+    from htptui.output import markdown, text
+    from htptui.output.json import to_json_bytes
+    from htptui.output.sections.findings import findings_blocks, findings_document
 
     opt = load_or_exit(path, graph=graph)
-    doc = findings_doc(at_least(run_all(opt, expected_path=expected), min_severity), opt.trace)
+    doc = findings_document(analysis_of(opt), min_severity, expected_path=expected)
     if fmt == "json":
-        doc = {"schema": "htptui.findings", "name": opt.name, "source": opt.source, **doc}
-        write_output(
-            msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n", output, [path]
-        )
+        write_output(to_json_bytes(doc), output, [path])
         return
-    md = fmt == "md"
-    title = f"htptui findings: {opt.name}"
-    lines = [f"# {title}" if md else title]
-    if not md:
-        lines.append("=" * len(title))
-    lines.append(f"source: {opt.source}")
-    lines += render(doc, md)
-    write_output("\n".join(lines) + "\n", output, [path])
+    renderer = markdown if fmt == "md" else text
+    write_output(renderer.render_blocks(findings_blocks(doc)), output, [path])

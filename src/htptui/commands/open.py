@@ -46,6 +46,18 @@ def _choose_graph(path: str, graph: str | None) -> tuple[Artifacts | None, list[
     return found.artifacts, graphs
 
 
+def _start_decode(artifacts: Artifacts | None) -> None:
+    """Start decoding the chosen graph's big op trace now, before Textual is imported.
+
+    The decode runs in worker subprocesses (htptui.model.chrometrace.prefetch); the app's load
+    picks it up. Any problem here is left for the app to report the usual way.
+    """
+    if artifacts is not None and artifacts.op_trace is not None:
+        from htptui.model import chrometrace
+
+        chrometrace.prefetch(artifacts.op_trace)
+
+
 @click.command("open")
 @click.argument("path")
 @click.argument("path_b", required=False, default=None)
@@ -72,6 +84,13 @@ def _choose_graph(path: str, graph: str | None) -> tuple[Artifacts | None, list[
     metavar="NAME",
     help="Textual theme, e.g. textual-dark, textual-light, nord (default: $TEXTUAL_THEME or dark).",
 )
+@click.option(
+    "--export-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="HTPTUI_EXPORT_DIR",
+    help="Where e/E write exports (default: the current directory; never the trace directory).",
+)
 def command(
     path: str,
     path_b: str | None,
@@ -79,6 +98,7 @@ def command(
     graph: str | None,
     compare_graph: str | None,
     theme: str | None,
+    export_dir: str | None,
 ) -> None:
     """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
 
@@ -127,8 +147,9 @@ def command(
         fail(f"{path}: no such file or directory")
     else:
         artifacts, graphs = _choose_graph(path, graph)
+        _start_decode(artifacts)
 
-    from htptui.tui.app import HtpApp
+    from htptui.tui.app import HtpApp  # Textual loads while the decode workers run
 
     if theme is not None:
         from textual.theme import BUILTIN_THEMES
@@ -136,13 +157,16 @@ def command(
         if theme not in BUILTIN_THEMES:
             names = ", ".join(sorted(BUILTIN_THEMES))
             fail(f"unknown theme {theme!r} (choose from {names})", ExitCode.USAGE)
+    if export_dir is not None and not Path(export_dir).is_dir():
+        fail(f"{export_dir}: --export-dir is not a directory", ExitCode.USAGE)
     while True:
-        app = HtpApp(path, artifacts=artifacts, theme=theme, graphs=graphs)
+        app = HtpApp(path, artifacts=artifacts, theme=theme, graphs=graphs, export_dir=export_dir)
         code = app.run(mouse=not no_mouse)
         if app.switch_graph is None or app.load_error is not None:
             break
         # `o` picked another graph: open it afresh (only its files are read)
         artifacts = next(g.artifacts for g in graphs if g.name == app.switch_graph)
+        _start_decode(artifacts)
         theme = app.theme
     if app.load_error is not None:
         fail(app.load_error)  # one clean line (escapes visible), exit 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from htptui.commands._common import (
+    fail,
     format_option,
     graph_option,
     load_or_exit,
@@ -32,6 +35,21 @@ from htptui.commands._common import (
     default=None,
     help="Expected op graph (DAG text or DOT) to diff against.",
 )
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    metavar="T",
+    help="Window start: cycles on the timeline's axis, or µs with a 'us' suffix (6.5us).",
+)
+@click.option("--to", "to", default=None, metavar="T", help="Window end (exclusive), as --from.")
+@click.option(
+    "--filter",
+    "filter_",
+    default=None,
+    metavar="REGEX",
+    help="Only ops whose kernel, QNN op or unit matches REGEX (rescopes every section).",
+)
 @output_option
 @click.option(
     "--strict",
@@ -48,6 +66,9 @@ def command(
     top: int,
     width: int,
     expected: str | None,
+    from_: str | None,
+    to: str | None,
+    filter_: str | None,
     output: str | None,
     strict: bool,
 ) -> None:
@@ -56,15 +77,24 @@ def command(
     Every figure is derived from the op trace and checked against the SDK's own QHAS and
     profile.txt values (see the cross-checks section). stdout carries only the report.
     """
-    from htptui import report
+    from htptui.errors import InputError
+    from htptui.output.document import build_report
+    from htptui.output.json import to_json_bytes
+    from htptui.output.report import render
 
     opt = load_or_exit(path, strict=strict, graph=graph)
     options = {"width": width, "expected": expected}
-    doc = report.build_report(opt, top=top, options=options)
+    run: Any = opt
+    if from_ is not None or to is not None or filter_ is not None:
+        run = _scoped(opt, from_, to, filter_)
+    try:
+        doc = build_report(run, top=top, options=options, data_sections=fmt == "json")
+    except InputError as exc:
+        fail(str(exc))
     if fmt == "json":
-        write_output(report.to_json_bytes(doc), output, [path])
+        write_output(to_json_bytes(doc), output, [path])
     else:
-        write_output(report.render(doc, fmt), output, [path])
+        write_output(render(doc, fmt), output, [path])
     if strict and not doc.get("checks_ok", True):
         import sys
 
@@ -76,3 +106,29 @@ def command(
             err=True,
         )
         sys.exit(1)
+
+
+def _scoped(opt: Any, from_: str | None, to: str | None, pattern: str | None) -> Any:
+    """The run's analysis scoped to --from/--to/--filter (one clear line and exit 1 when bad)."""
+    import re
+
+    from htptui.analysis.run import analysis_of
+    from htptui.analysis.window import parse_bound
+
+    an = analysis_of(opt)
+    if not an.has_ops:
+        fail(f"{opt.source}: --from/--to/--filter need an op trace with executed ops")
+    clock = an.trace_clock_ghz()
+    try:
+        lo = parse_bound(from_, clock) if from_ is not None else None
+        hi = parse_bound(to, clock) if to is not None else None
+    except ValueError as exc:
+        fail(f"--from/--to: {exc}")
+    if lo is not None and hi is not None and hi <= lo:
+        fail(f"--from/--to: the window [{lo:,}, {hi:,}) is empty (--to must exceed --from)")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            fail(f"--filter: {pattern!r} is not a valid regex: {exc}")
+    return an.scoped(lo, hi, pattern)

@@ -55,7 +55,7 @@ def tables_of(
     """
     from htptui import sqlengine
     from htptui.analysis import tables
-    from htptui.compare_report import _looks_like_report, load_document
+    from htptui.output.baseline import _looks_like_report, load_document
 
     p = Path(path)
     try:
@@ -78,7 +78,7 @@ def tables_of(
 def expand_runs(patterns: tuple[str, ...]) -> list[tuple[Path, str]]:
     """Saved reports and export dirs named by directories or globs, with their run labels."""
     from htptui import sqlengine
-    from htptui.compare_report import _looks_like_report
+    from htptui.output.baseline import _looks_like_report
 
     found: list[tuple[Path, str]] = []
     seen: set[Path] = set()

@@ -339,11 +339,6 @@ def parse_id(value: Any) -> int | None:
     return None
 
 
-def qnn_op_id_of(op_id: int) -> int:
-    """The QNN op id (profile.txt ``OpId_N``) is the low 32 bits of an HTP op ID."""
-    return op_id & 0xFFFFFFFF
-
-
 def fmt_id(op_id: int) -> str:
     """Format an ID the way chrometrace and the HTP graph write it (16 hex digits)."""
     return f"0x{op_id:016x}"

@@ -1,8 +1,9 @@
 """Column cache for big op traces, in the user cache directory (never the trace directory).
 
 A decoded :class:`OpTrace` is saved as one ``.npy`` file per column plus a small msgpack file of the
-rest (names, lanes, counters, flows). Reloading memory-maps the columns, so reopening a
-multi-gigabyte trace takes milliseconds. Entries are keyed by the trace's resolved path, size,
+rest (names, lanes, counters, flows). Reloading reads the columns into plain read-only arrays (a few
+hundred MB/s; no memmap indexing on the UI path). The cache wraps the decoder from above
+(:func:`load_or_decode`); it imports only the loader's column types. Entries are keyed by the trace's resolved path, size,
 modification time and a hash of its first, middle and last 64 KiB (an in-place edit that keeps size
 and mtime still changes the key), and every loaded entry is validated (column lengths and dtypes,
 lane and string ids in range, types of every field): an inconsistent entry is deleted and rebuilt,
@@ -152,6 +153,60 @@ def _array(extra: Any, key: str, dtype: Any = None, n: int | None = None) -> np.
     return a
 
 
+def load_or_decode(
+    decode: Any,
+    path: str | Path | None,
+    *,
+    data: bytes | None = None,
+    label: str | None = None,
+    progress: Any = None,
+    partial: Any = None,
+    background_save: bool = False,
+) -> Any:
+    """The cached columns of a big trace, or ``decode(...)`` of it (then saved for next time).
+
+    This wraps the decoder from above (htptui.model.chrometrace.load calls it with its decoder),
+    so the decoder knows nothing of the cache. With ``background_save`` the entry is written by a
+    (non-daemon) thread after the trace is returned; the process waits for it before exiting.
+    """
+    label = label or (str(path) if path is not None else "<stdin>")
+    size = 0
+    if data is None and path is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+    big = size > CACHE_ABOVE
+    if big:
+        assert path is not None
+        cached = load(path)  # the columns of an earlier decode of this exact file
+        if cached is not None:
+            cached.source = label
+            if progress:
+                progress(1.0, "loaded from the column cache")
+            return cached
+    trace = decode(path, data=data, label=label, progress=progress, partial=partial)
+    if big:
+        assert path is not None
+        if background_save:
+            import threading
+
+            threading.Thread(target=save, args=(path, trace), name="htptui-cache-save").start()
+        else:
+            if progress:
+                progress(1.0, "saving the column cache")
+            save(path, trace)
+    return trace
+
+
+def exists(path: str | Path) -> bool:
+    """Whether a cache entry for this exact file is present (not whether it is readable)."""
+    if not enabled():
+        return False
+    d = entry_dir(path)
+    return d is not None and (d / "meta.msgpack").is_file()
+
+
 def entry_dir(path: str | Path) -> Path | None:
     """Where the cache entry of a trace lives (whether or not it exists)."""
     key = _key(Path(path))
@@ -160,7 +215,14 @@ def entry_dir(path: str | Path) -> Path | None:
 
 def load(path: str | Path) -> Any | None:
     """Return the cached OpTrace of ``path`` or None (missing, stale, unreadable, disabled)."""
-    from htptui.model.chrometrace import Counters, Flows, Lane, NonExecuted, OpTrace, StringTable
+    from htptui.model.chrometrace.columns import (
+        Counters,
+        Flows,
+        Lane,
+        NonExecuted,
+        OpTrace,
+        StringTable,
+    )
 
     if not enabled():
         return None
@@ -170,8 +232,10 @@ def load(path: str | Path) -> Any | None:
     try:
         meta = msgspec.msgpack.decode((d / "meta.msgpack").read_bytes())
         _validate_meta(meta)
-        cols = {name: np.load(d / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
+        cols = {name: np.load(d / f"{name}.npy", allow_pickle=False) for name in _COLUMNS}
         _validate_columns(cols, len(meta["lanes"]), len(meta["strings"]))
+        for col in cols.values():
+            col.flags.writeable = False  # shared by every reader; never mutated in place
         extra = dict(np.load(d / "extra.npz", allow_pickle=False))
         strings = StringTable()
         for s in meta["strings"][1:]:
@@ -302,3 +366,22 @@ def _evict(root: Path) -> None:
     )
     for old in entries[MAX_ENTRIES:]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def load_op_trace(
+    path: str | Path | None = None,
+    *,
+    data: bytes | None = None,
+    label: str | None = None,
+    progress: Any = None,
+    partial: Any = None,
+    background_save: bool = False,
+) -> Any:
+    """The op trace of ``path``: the column cache when an earlier decode of this exact file is there,
+    else decoded by :func:`htptui.model.chrometrace.loader.decode` (and cached when big)."""
+    from htptui.model.chrometrace.loader import decode
+
+    return load_or_decode(
+        decode, path, data=data, label=label, progress=progress, partial=partial,
+        background_save=background_save,
+    )  # fmt: skip

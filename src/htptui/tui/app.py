@@ -1,21 +1,26 @@
 """The explorer app: timeline, DPC ranking, QHAS units, op DAG and details, linked and keyboard first.
 
-Loading runs in a thread worker that only posts messages; handlers here own every widget change.
-Selections travel as :class:`SelectOps` and are broadcast to each pane's ``on_ops_selected``; the
-`/` filter is broadcast as a boolean op mask to each pane's ``on_filter``.
+Loading runs in a thread worker that loads the run, warms its :class:`RunAnalysis` (summaries,
+timing, coverage, rankings, indexes, findings) and only posts messages; handlers here own every
+widget change and read the cached figures. Selections travel as :class:`SelectOps` and are broadcast
+to each pane's ``on_ops_selected``; the `/` filter's regex is broadcast to each pane's ``on_filter``
+after a worker has computed its mask, ranking and coverage on big traces.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import re
-import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,20 +32,28 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from htptui.analysis.summary import core_summary, cores
+from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.errors import InputError
 from htptui.model._io import clean_text
+from htptui.present.format import fmt_int
+from htptui.present.tables import header_parts
+from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
-from htptui.tui.messages import FilterChanged, SelectOps
+from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
+from htptui.tui.panes.dag import DagPane
+from htptui.tui.panes.details import DetailsPane
+from htptui.tui.panes.qhas import QhasPane
+from htptui.tui.panes.ranking import RankingPane
 from htptui.tui.screens import HelpScreen, LoadingScreen
-from htptui.tui.widgets.panes import DagPane, DetailsPane, QhasPane, RankingPane
 from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from htptui.model.discover import Artifacts, Graph
-    from htptui.model.optrace import Optrace
+    from htptui.model.run import Run
 
+EXPORT_DIR_ENV = "HTPTUI_EXPORT_DIR"
+FILTER_WORKER_ABOVE_OPS = 100_000  # filters of bigger traces are computed in a thread worker
 REGIONS = ("timeline", "ranking", "qhas", "dag", "details")
 REGION_TITLES = {"timeline": "Timeline", "ranking": "Ranking", "qhas": "QHAS", "dag": "DAG",
                  "details": "Details"}  # fmt: skip
@@ -60,12 +73,35 @@ class LoadProgress(Message):
 
 
 class Loaded(Message):
-    """The load worker finished."""
+    """The load worker finished: the run and its warmed analysis."""
 
-    def __init__(self, opt: Optrace, checks_failed: tuple[str, ...] = ()) -> None:
+    def __init__(self, analysis: RunAnalysis) -> None:
+        super().__init__()
+        self.analysis = analysis
+        self.opt = analysis.run
+
+
+class FilterReady(Message):
+    """The filter worker computed a pattern's mask, ranking and coverage (or found it invalid)."""
+
+    def __init__(self, pattern: str, error: str | None = None) -> None:
+        super().__init__()
+        self.pattern = pattern
+        self.error = error
+
+
+class PartialLoaded(Message):
+    """The ops decoded so far of a big trace (progressive load), with their coverage index."""
+
+    def __init__(self, opt: Run, index: Any, fraction: float) -> None:
         super().__init__()
         self.opt = opt
-        self.checks_failed = checks_failed  # names of the cross-checks that disagree with the SDK
+        self.index = index
+        self.fraction = fraction
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer partial supersedes an older one."""
+        return isinstance(message, PartialLoaded)
 
 
 class LoadFailed(Message):
@@ -84,7 +120,7 @@ def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw:
     return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
 
 
-class HtpApp(App[int]):
+class HtpApp(AskMixin, App[int]):
     """Explore one Hexagon NPU optrace run."""
 
     CSS_PATH = "app.tcss"
@@ -214,6 +250,7 @@ class HtpApp(App[int]):
             "Previous tab of the DAG region",
             show=False,
         ),  # fmt: skip
+        *ASK_BINDINGS,
     ]
 
     def __init__(
@@ -224,9 +261,11 @@ class HtpApp(App[int]):
         theme: str | None = None,
         extra_panes: list[PaneSpec] | None = None,
         graphs: list[Graph] | None = None,
+        export_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.path = str(path)
+        self.export_dir_setting = export_dir
         self.artifacts = artifacts
         # several graphs in one directory: the picker (tui/graph_picker.py) chooses; o switches
         self.graphs: list[Graph] = list(graphs or [])
@@ -237,16 +276,21 @@ class HtpApp(App[int]):
         if theme:
             self.theme = theme
         self.extra_specs = discover_panes() if extra_panes is None else extra_panes
-        self.opt: Optrace | None = None
+        self.opt: Run | None = None
+        self.analysis: RunAnalysis | None = None
         self.ready = False
         self.load_error: str | None = None
         self.selection: tuple[tuple[int, ...], int | None] = ((), None)
         self.filter_pattern: str | None = None
-        self.filter_mask: np.ndarray | None = None
+        self._pending_filter: str | None = None
         self.current_region = "ranking"
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
         self._before_filter: Widget | None = None
+        self._first_frame = threading.Event()  # set once the loaded panes have been drawn
+        self._exiting = False
+        self._partial_ops = 0
+        self.ask_init()
 
     # ------------------------------------------------------------ layout
 
@@ -341,7 +385,7 @@ class HtpApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load_worker(self) -> None:
         """Load every artifact off the UI thread, posting progress and the result."""
-        from htptui.model.optrace import load_optrace
+        from htptui.model.run import load_run
 
         worker = get_current_worker()
 
@@ -350,8 +394,18 @@ class HtpApp(App[int]):
                 raise _Cancelled()
             self.post_message(LoadProgress(fraction, text))
 
+        def partial(part: Run, fraction: float) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled()
+            from htptui.analysis.buckets import CoverageIndex
+
+            assert part.trace is not None
+            self.post_message(PartialLoaded(part, CoverageIndex(part.trace), fraction))
+
         try:
-            opt = load_optrace(self.path, progress=progress, artifacts=self.artifacts)
+            opt = load_run(self.path, progress=progress, artifacts=self.artifacts, partial=partial)
+            analysis = analysis_of(opt)
+            analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
             return
         except InputError as exc:
@@ -363,20 +417,68 @@ class HtpApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - shown as one line, never a traceback
             self.post_message(LoadFailed(f"{self.path}: {type(exc).__name__}: {exc}"))
             return
-        failed: tuple[str, ...] = ()
-        try:
-            from htptui.analysis.checks import cross_checks
+        if worker.is_cancelled:
+            return
+        self.post_message(Loaded(analysis))
+        # let the first frame of the filled panes go out before competing for the interpreter
+        self._first_frame.wait(timeout=5.0)
+        if worker.is_cancelled or self._exiting:
+            return
+        # then the rest (other ranking levels, findings) while the user reads the panes; a failure
+        # here is not reported twice: the pane that needs the figure computes it and says why
+        with contextlib.suppress(Exception):
+            analysis.warm_rest()
 
-            failed = tuple(c.name for c in cross_checks(opt) if not c.ok)
-        except Exception:  # noqa: BLE001 - the warning is optional, the run still opens
-            failed = ()
-        if not worker.is_cancelled:
-            self.post_message(Loaded(opt, failed))
+    def on_unmount(self) -> None:
+        """Release a load worker still waiting for the first frame."""
+        self._exiting = True
+        self._first_frame.set()
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        """Advance the loading screen's bar."""
+        """Advance the loading screen's bar (or the progressive-load bar under the header)."""
+        if not self.screen_stack:  # shutting down
+            return
         if isinstance(self.screen, LoadingScreen):
             self.screen.set_progress(message.fraction, message.text)
+        elif not self.ready:
+            self._set_partial_progress(message.fraction)
+
+    def on_partial_loaded(self, message: PartialLoaded) -> None:
+        """Show the ops decoded so far: header, lanes at the whole trace's time scale, progress."""
+        if self.ready or message.opt.trace is None or not len(message.opt.trace):
+            return
+        if not self.screen_stack:
+            return
+        first = isinstance(self.screen, LoadingScreen)
+        if first:
+            self.pop_screen()
+        tl = self.timeline
+        view = None if first or not tl.index_ready else (tl.view_lo, tl.view_hi)
+        tl.load(message.opt, index=message.index)
+        hint = message.opt.trace.extent_hint
+        tl.stretch_to(hint[1] if hint is not None else tl.t1, view)
+        self._partial_ops = len(message.opt.trace)
+        self._set_partial_progress(message.fraction)
+        if first:  # the timeline is the pane with something in it: keys go there
+            self._set_current("timeline")
+            tl.focus()
+
+    def _set_partial_progress(self, fraction: float) -> None:
+        from textual.widgets import ProgressBar
+
+        try:
+            bar = self.query_one("#partial-bar", ProgressBar)
+        except NoMatches:
+            if not getattr(self, "_partial_ops", 0):
+                return
+            bar = ProgressBar(total=1.0, show_eta=False, id="partial-bar")
+            self.mount(bar, after=self.query_one("#header-line"))
+        bar.update(progress=max(0.0, min(1.0, fraction)))
+        name = Path(self.path).name or self.path
+        self.query_one("#header-line", Static).update(
+            f"{name} · loading {fraction * 100:.0f} % · {self._partial_ops:,} ops so far"
+            " (the panes fill in when the whole trace is read)"
+        )
 
     def on_load_failed(self, message: LoadFailed) -> None:
         """Turn the loading screen into a one-line error."""
@@ -411,19 +513,23 @@ class HtpApp(App[int]):
 
     def on_loaded(self, message: Loaded) -> None:
         """Hand the run to every pane and select the top ranking row."""
-        opt = message.opt
+        an = message.analysis
+        opt = an.run
         self.opt = opt
-        self.checks_failed = message.checks_failed
+        self.analysis = an
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
+        for bar in self.query("#partial-bar"):
+            bar.remove()
         self.update_header()
         if opt.trace is not None:
-            self.timeline.load(opt)
+            index = an.coverage() if an.has_ops else None
+            self.timeline.load(opt, index=index, clock_ghz=an.trace_clock_ghz())
         else:
             self.query_one("#timeline-region").add_class("-missing")
-            self.query_one("#header-line", Static).update(opt.missing_sentence("op_trace"))
+            self.query_one("#header-line", Static).update(Text(opt.missing_sentence("op_trace")))
         for _pid, pane in self.linked_panes()[:4]:
-            pane.show_optrace(opt)
+            pane.show_run(an)
         if opt.qhas is None:
             self.query_one("#qhas-region").add_class("-missing")
         if opt.graph is None:
@@ -435,16 +541,20 @@ class HtpApp(App[int]):
             self.notify(warning, severity="warning", timeout=6)
         for kind, problem in opt.errors.items():
             self.notify(f"{kind}: {problem}", severity="warning", timeout=8)
+        self.ask_loaded()
         members = self.ranking.members_of_display_row(0)
         if members.size and opt.trace is not None:
             primary = int(members[np.argmax(opt.trace.dpc[members])])
             self.select_ops(tuple(int(i) for i in members), primary, origin="")
-        self.action_focus_region("ranking")
+        # after a progressive load the user may be working in the timeline: leave them there
+        keep_timeline = self._partial_ops and self.focused is self.timeline
+        self.action_focus_region("timeline" if keep_timeline else "ranking")
+        self.call_after_refresh(self._first_frame.set)
 
     def _extra_available(self, spec: PaneSpec) -> bool:
         return self.opt is not None and all(self.opt.has(kind) for kind in spec.requires)
 
-    def _show_extra(self, spec: PaneSpec, opt: Optrace) -> None:
+    def _show_extra(self, spec: PaneSpec, opt: Run) -> None:
         widget = self._extra_widgets[spec.id]
         sentence = self.query_one(f"#missing-{spec.id}", Static)
         missing = [kind for kind in spec.requires if not opt.has(kind)]
@@ -455,7 +565,8 @@ class HtpApp(App[int]):
             return
         sentence.display = False
         try:
-            widget.show_optrace(opt)  # type: ignore[attr-defined]
+            assert self.analysis is not None
+            widget.show_run(self.analysis)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - one broken plug-in must not take the app down
             widget.display = False
             sentence.display = True
@@ -463,36 +574,23 @@ class HtpApp(App[int]):
 
     def update_header(self) -> None:
         """Graph name, wall cycles (µs when known), domain unit and idle %."""
-        opt = self.opt
-        if opt is None:
+        an = self.analysis
+        if an is None:
             return
-        parts = [opt.name]
-        failed = getattr(self, "checks_failed", ())
-        if failed:
-            parts.insert(0, f"⚠ {len(failed)} cross-check(s) DISAGREE with the SDK (see report)")
-        if opt.trace is not None and len(opt.trace):
-            from htptui.analysis.timing import timing
-
-            cs = core_summary(opt.trace, cores(opt.trace)[0])
-            wall = f"wall {cs.wall:,} cyc"
-            try:
-                us = timing(opt).graph_wall_us
-            except Exception:  # noqa: BLE001 - µs is optional
-                us = None
-            if us:
-                wall += f" ({us:,.1f} µs)"
-            parts += [
-                wall,
-                f"idle {cs.idle_pct:.2f} %"
-                if cs.idle_pct is not None
-                else f"idle n/a ({cs.idle_note})",
-                f"domain {cs.domain_unit} {cs.domain_cycles:,} (max, not sum)",
-                f"{len(opt.trace):,} ops",
-            ]
+        parts = header_parts(an)
+        mask = self.filter_mask
         if self.filter_pattern is not None:
-            count = int(self.filter_mask.sum()) if self.filter_mask is not None else 0
-            parts.append(f"filter /{self.filter_pattern}/ ({count:,} ops)")
-        self.query_one("#header-line", Static).update(" · ".join(parts))
+            count = int(mask.sum()) if mask is not None else 0
+            parts.append(f"filter /{self.filter_pattern}/ ({fmt_int(count)} ops)")
+        # one line high: no layout pass; plain Text, since names come from files
+        self.query_one("#header-line", Static).update(Text(" · ".join(parts)), layout=False)
+
+    @property
+    def filter_mask(self) -> np.ndarray | None:
+        """The applied `/` filter as an op mask (None = no filter)."""
+        if self.analysis is None or self.filter_pattern is None or not self.analysis.has_ops:
+            return None
+        return self.analysis.filter_mask(self.filter_pattern)
 
     def update_panebar(self) -> None:
         """At narrow widths, a line naming the panes with the current one marked."""
@@ -502,7 +600,7 @@ class HtpApp(App[int]):
             items.append(
                 f"[reverse] {title} [/]" if region == self.current_region else f" {title} "
             )
-        self.query_one("#panebar", Static).update("│".join(items))
+        self.query_one("#panebar", Static).update("│".join(items), layout=False)
 
     # ------------------------------------------------------------ linking
 
@@ -518,14 +616,16 @@ class HtpApp(App[int]):
         if (ops, primary) == self.selection:
             return
         self.selection = (ops, primary)
-        self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
-        for pane_id, pane in self.linked_panes():
-            if pane_id == origin:
-                continue
-            try:
-                pane.on_ops_selected(ops, primary)
-            except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
-                self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
+        with self.batch_update():  # every linked pane repaints in one frame
+            self.timeline.select(ops, primary=primary, scroll=origin != "timeline")
+            self.ask_selected(primary)
+            for pane_id, pane in self.linked_panes():
+                if pane_id == origin:
+                    continue
+                try:
+                    pane.on_ops_selected(ops, primary)
+                except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
+                    self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
 
     def group_of(self, op_index: int) -> tuple[int, ...]:
         """All ops of the ranking row (instance / QNN op / kernel) holding ``op_index``."""
@@ -706,72 +806,107 @@ class HtpApp(App[int]):
         self._close_filter_input()
         self.apply_filter(value or None)
 
-    def filter_mask_for(self, pattern: str) -> np.ndarray:
-        """Ops whose kernel, QNN op name or unit (lane) matches the regex."""
-        assert self.opt is not None and self.opt.trace is not None
-        t = self.opt.trace
-        rx = re.compile(pattern, re.IGNORECASE)
-        names = list(t.strings.names)
-        hit = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
-        lane_hit = np.array(
-            [bool(rx.search(ln.unit)) or bool(rx.search(ln.label)) for ln in t.lanes] or [False]
-        )
-        return hit[t.kernel] | hit[t.qnn_op] | lane_hit[t.lane]
-
     def apply_filter(self, pattern: str | None) -> None:
-        """Rescope every pane to the ops matching ``pattern`` (None clears)."""
-        if self.opt is None or self.opt.trace is None:
+        """Rescope every pane to the ops matching ``pattern`` (None clears).
+
+        On big traces the mask, the ranking at the current level and the filtered coverage are
+        computed by a worker first; panes then only read cached figures.
+        """
+        an = self.analysis
+        if an is None or an.trace is None:
             return
-        if pattern is None:
-            mask = None
-        else:
+        if pattern is not None:
             try:
-                mask = self.filter_mask_for(pattern)
+                re.compile(pattern)
             except re.error as exc:
                 self.notify(f"bad regex /{pattern}/: {exc}", severity="error")
                 return
+            if len(an.trace) > FILTER_WORKER_ABOVE_OPS and not self._filter_cached(pattern):
+                self._pending_filter = pattern
+                self._filter_worker(pattern, self.ranking.level)
+                return
+        self._install_filter(pattern)
+
+    def _filter_cached(self, pattern: str) -> bool:
+        an = self.analysis
+        assert an is not None
+        return an.cached(("ranking", self.ranking.level, Scope(pattern))) and an.cached(
+            ("coverage", pattern)
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="filter")
+    def _filter_worker(self, pattern: str, level: str) -> None:
+        """Compute a filter's mask, ranking, coverage and match order off the UI thread."""
+        an = self.analysis
+        assert an is not None
+        try:
+            an.filter_mask(pattern)
+            an.ranking(level, Scope(pattern))
+            an.coverage(pattern)
+            an.ops_in_time_order(pattern)
+        except re.error as exc:
+            self.post_message(FilterReady(pattern, str(exc)))
+            return
+        self.post_message(FilterReady(pattern))
+
+    def on_filter_ready(self, message: FilterReady) -> None:
+        """The worker finished: apply the filter unless a newer one was asked for meanwhile."""
+        if message.pattern != self._pending_filter:
+            return
+        self._pending_filter = None
+        if message.error is not None:
+            self.notify(f"bad regex /{message.pattern}/: {message.error}", severity="error")
+            return
+        self._install_filter(message.pattern)
+
+    def _install_filter(self, pattern: str | None) -> None:
+        an = self.analysis
+        assert an is not None
+        self._pending_filter = None
         self.filter_pattern = pattern
-        self.filter_mask = mask
-        self.timeline.set_filter(mask)
+        mask = self.filter_mask
+        index = an.coverage(pattern) if pattern is not None and an.has_ops else None
+        self.timeline.set_filter(mask, index=index)
         for pane_id, pane in self.linked_panes():
             try:
-                pane.on_filter(mask)
+                pane.on_filter(pattern)
             except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
                 self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
-        self.post_message(FilterChanged(pattern))
         self.update_header()
         if mask is not None:
             count = int(mask.sum())
             if count == 0:
                 self.notify(f"no op matches /{pattern}/", severity="warning")
             else:
-                self.notify(f"/{pattern}/ matches {count:,} ops · n/N step · Esc clears")
+                self.notify(f"/{pattern}/ matches {fmt_int(count)} ops · n/N step · Esc clears")
                 primary = self.selection[1]
                 if primary is None or not mask[primary]:
                     self.action_next_match(1)
 
     def action_next_match(self, delta: int) -> None:
         """`n`/`N`: the next/previous op (in time order) matching the filter."""
-        if self.opt is None or self.opt.trace is None:
+        an = self.analysis
+        if an is None or an.trace is None:
             return
-        t = self.opt.trace
-        mask = self.filter_mask if self.filter_mask is not None else np.ones(len(t), dtype=bool)
-        matches = np.flatnonzero(mask)
+        t = an.trace
+        matches = an.ops_in_time_order(self.filter_pattern)
         if not matches.size:
             return
-        matches = matches[np.lexsort((matches, t.ts[matches]))]
         primary = self.selection[1]
         if primary is None:
             nxt = matches[0] if delta > 0 else matches[-1]
         else:
-            keys = list(zip(t.ts[matches].tolist(), matches.tolist(), strict=True))
-            cur = (int(t.ts[primary]), primary)
+            # matches are sorted by (ts, index): find the current op's place by that key
+            ts = t.ts[matches]
+            cur_ts = int(t.ts[primary])
+            lo = int(np.searchsorted(ts, cur_ts, side="left"))
+            hi = int(np.searchsorted(ts, cur_ts, side="right"))
+            same = matches[lo:hi]
             if delta > 0:
-                later = [k for k in keys if k > cur]
-                nxt = (later[0] if later else keys[0])[1]
+                pos = lo + int(np.searchsorted(same, primary, side="right"))
             else:
-                earlier = [k for k in keys if k < cur]
-                nxt = (earlier[-1] if earlier else keys[-1])[1]
+                pos = lo + int(np.searchsorted(same, primary, side="left")) - 1
+            nxt = matches[pos % matches.size]
         self.select_op(int(nxt))
 
     # ------------------------------------------------------------ palette helpers
@@ -819,26 +954,40 @@ class HtpApp(App[int]):
             return "qhas", self.qhas_pane
         if region == "details":
             return "details", self.details
+        if region == "timeline":
+            return "timeline", self.timeline
         return "ranking", self.ranking
 
     def export_dir(self) -> Path:
-        """The current directory, unless it lies inside the trace directory (then the temp dir).
-
-        Raises OSError when the current directory no longer exists.
+        """Where `e`/`E` write: ``--export-dir`` or ``$HTPTUI_EXPORT_DIR`` when that is a directory
+        outside the trace directory, else the current directory unless it lies inside the trace
+        directory (then the temp dir). Raises OSError when the current directory no longer exists.
         """
         from htptui.model.paths import inside_trace_dir
 
+        chosen = self.export_dir_setting or os.environ.get(EXPORT_DIR_ENV) or None
+        if chosen:
+            d = Path(chosen).expanduser()
+            if d.is_dir() and not inside_trace_dir(d / "export", [self.path]):
+                return d.resolve()
+            self.notify(
+                f"{d}: not a directory outside the trace directory; exporting elsewhere",
+                severity="warning",
+            )
         cwd = Path.cwd()  # FileNotFoundError when the working directory was deleted
         if not cwd.is_dir():
             raise FileNotFoundError(2, "the working directory no longer exists")
         if self.opt is not None and inside_trace_dir(cwd / "export", [self.path]):
+            import tempfile
+
             return Path(tempfile.gettempdir())
         return cwd
 
     def action_export(self, fmt: str = "csv") -> Path | None:
-        """`e`/`E`: write the focused pane's table to CSV/JSON and say where."""
+        """`e`/`E`: write what the focused pane shows, raw numbers with units, to CSV/JSON."""
         if not self.ready:
             return None
+
         name, pane = self.focused_pane()
         headers, rows = pane.export_table()
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -857,7 +1006,7 @@ class HtpApp(App[int]):
             dest = Path(f"{base}-{n}.{fmt}")
             n += 1
         try:
-            with dest.open("w", encoding="utf-8", newline="") as fh:
+            with dest.open("x", encoding="utf-8", newline="") as fh:
                 if fmt == "csv":
                     writer = csv.writer(fh)
                     writer.writerow(headers)
@@ -865,7 +1014,8 @@ class HtpApp(App[int]):
                 else:
                     records = [dict(zip(headers, row, strict=False)) for row in rows]
                     json.dump({"pane": name, "source": self.opt.source if self.opt else "",
-                               "rows": records}, fh, indent=1, default=str)  # fmt: skip
+                               "columns": headers, "rows": records}, fh, indent=1,
+                              default=str)  # fmt: skip
         except OSError as exc:
             self.notify(
                 clean_text(f"cannot write {dest}: {exc.strerror or exc}"),

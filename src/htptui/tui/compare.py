@@ -3,10 +3,14 @@
 Everything is drawn from the two report documents (``compare_basis`` instance rows), so a saved
 JSON baseline opens exactly like a live optrace directory. ``g`` cycles the view A → B → diff;
 selecting a QNN op or kernel row highlights its instances in both timelines (selection is linked).
+The explorer's keys work on both runs: `/` filter, `r` level, `s`/`S` sort, w/s/a/d/0 zoom and pan
+(timeline focused), `e`/`E` export, `y` copy, `?` help.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,10 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from htptui.analysis.compare import Comparison, Noise, RowChange, compare
-from htptui.compare_report import fmt_delta, fmt_rel, fmt_value
+from htptui.present.format import fmt_delta, fmt_int, fmt_rel
+from htptui.present.format import fmt_unit_value as fmt_value
 
 MODES = ("diff", "A", "B")
 LEVELS = ("qnn_op", "kernel")
@@ -60,6 +65,16 @@ class RunLanes:
         bucket = (hi - lo) / width if width else 1.0
         return np.clip(np.diff(before) / max(bucket, 1e-9), 0.0, 1.0)
 
+    def filter_mask(self, rx: re.Pattern[str] | None) -> np.ndarray | None:
+        """Instances whose QNN op, kernel or lane matches the `/` regex (None = no filter)."""
+        if rx is None:
+            return None
+        return np.array(
+            [bool(rx.search(q) or rx.search(k) or rx.search(self.lanes[int(ln)]))
+             for q, k, ln in zip(self.qnn_op, self.kernel, self.lane.tolist(), strict=True)],
+            dtype=bool,
+        )  # fmt: skip
+
     def mask_of(self, level: str, name: str | None) -> np.ndarray | None:
         """Instances of one QNN op or kernel (None when nothing is selected)."""
         if name is None:
@@ -68,23 +83,35 @@ class RunLanes:
         return np.array([n == name for n in names], dtype=bool)
 
 
-def _cells(cov: np.ndarray, hot: np.ndarray | None, base: str) -> Text:
+def _cells(
+    cov: np.ndarray, hot: np.ndarray | None, base: str, lit: np.ndarray | None = None
+) -> Text:
     text = Text()
     for i, f in enumerate(cov):
         ch = "█" if f >= 0.5 else ("▄" if f > 0 else "·")
-        style = base if f > 0 else "dim"
+        style = base if f > 0 and (lit is None or lit[i] > 0) else "dim"
         if hot is not None and hot[i] > 0:
             ch, style = ("█" if hot[i] >= 0.5 else "▄"), "bold yellow"
         text.append(ch, style=style)
     return text
 
 
-class DualTimeline(Widget):
-    """A's lanes above B's lanes on one shared cycle scale (or one run alone)."""
+class DualTimeline(Widget, can_focus=True):
+    """A's lanes above B's lanes on one shared cycle scale (or one run alone); zoom and pan like the
+    explorer's timeline (w/+ in, s/- out, a/← d/→ pan, 0 whole graph)."""
 
     DEFAULT_CSS = """
     DualTimeline { height: auto; min-height: 3; padding: 0 1; }
+    DualTimeline:focus { background: $boost; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w,plus", "zoom(0.5)", "Zoom in", id="cmp.zoom_in"),
+        Binding("s,minus", "zoom(2.0)", "Zoom out", id="cmp.zoom_out"),
+        Binding("a,left", "pan(-0.25)", "Pan left", id="cmp.pan_left"),
+        Binding("d,right", "pan(0.25)", "Pan right", id="cmp.pan_right"),
+        Binding("0", "reset_view", "Whole graph", id="cmp.reset"),
+        Binding("f", "fit_selection", "Fit", id="cmp.fit"),
+    ]
 
     mode: reactive[str] = reactive("diff")
     selected: reactive[str | None] = reactive(None)
@@ -95,6 +122,41 @@ class DualTimeline(Widget):
         self.a, self.b = a, b
         (la, ha), (lb, hb) = a.span, b.span
         self.lo, self.hi = min(la, lb), max(ha, hb, min(la, lb) + 1)
+        self.view_lo, self.view_hi = float(self.lo), float(self.hi)
+        self.pattern: re.Pattern[str] | None = None
+
+    def _set_view(self, lo: float, hi: float) -> None:
+        full = float(self.hi - self.lo)
+        span = min(max(hi - lo, 8.0), full)
+        lo = min(max(lo, float(self.lo)), float(self.hi) - span)
+        self.view_lo, self.view_hi = lo, lo + span
+        self.refresh()
+
+    def action_zoom(self, factor: float) -> None:
+        """Scale the visible span around its centre."""
+        mid, half = (self.view_lo + self.view_hi) / 2, (self.view_hi - self.view_lo) * factor / 2
+        self._set_view(mid - half, mid + half)
+
+    def action_pan(self, fraction: float) -> None:
+        """Move the view by a fraction of its span."""
+        shift = (self.view_hi - self.view_lo) * fraction
+        self._set_view(self.view_lo + shift, self.view_hi + shift)
+
+    def action_reset_view(self) -> None:
+        """Show both runs whole."""
+        self._set_view(float(self.lo), float(self.hi))
+
+    def action_fit_selection(self) -> None:
+        """Zoom to the selected row's instances in A and B together."""
+        spans = []
+        for run in (self.a, self.b):
+            m = run.mask_of(self.level, self.selected)
+            if m is not None and m.any():
+                spans.append((int(run.ts[m].min()), int(run.end[m].max())))
+        if spans:
+            lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+            margin = max((hi - lo) * 0.05, 1.0)
+            self._set_view(lo - margin, hi + margin)
 
     def rows(self) -> list[tuple[str, RunLanes, int, str]]:
         """(label, run, lane index, style) of every drawn row."""
@@ -105,19 +167,30 @@ class DualTimeline(Widget):
         return out
 
     def render(self) -> Text:
-        """Draw the rows and a cycle axis."""
+        """Draw the rows and a cycle axis (instances outside the `/` filter are dimmed)."""
         rows = self.rows()
         label_w = max([len(r[0]) for r in rows] + [8])
         width = max(self.size.width - label_w - 4, 10)
+        lo, hi = self.view_lo, self.view_hi
         out = Text()
         for label, run, lane, style in rows:
             mask = run.mask_of(self.level, self.selected)
-            cov = run.coverage(lane, self.lo, self.hi, width)
-            hot = None if mask is None else run.coverage(lane, self.lo, self.hi, width, mask)
+            fmask = run.filter_mask(self.pattern)
+            if fmask is not None:
+                mask = fmask if mask is None else (mask & fmask)
+            cov = run.coverage(lane, lo, hi, width)
+            lit = cov if fmask is None else run.coverage(lane, lo, hi, width, fmask)
+            hot = (
+                None
+                if mask is None or self.selected is None
+                else run.coverage(lane, lo, hi, width, mask)
+            )
             out.append(label.ljust(label_w) + " │", style=style)
-            out.append_text(_cells(cov, hot, style))
+            out.append_text(_cells(cov, hot, style, lit))
             out.append("\n")
-        axis = f"{self.lo:,}".ljust(width // 2) + f"{self.hi:,} cycles".rjust(width - width // 2)
+        axis = fmt_int(int(lo)).ljust(width // 2) + f"{fmt_int(int(hi))} cycles".rjust(
+            width - width // 2
+        )
         out.append(" " * (label_w + 2) + axis, style="dim")
         return out
 
@@ -126,21 +199,50 @@ class DualTimeline(Widget):
         return len(self.rows()) + 1
 
 
+SORT_KEYS = ("delta", "name", "a", "b")  # diff view; A/B views sort by that run's DPC or name
+SORT_LABELS = {"delta": "|Δ DPC|", "name": "name", "a": "A DPC", "b": "B DPC"}
+
+
+def _num(text: str) -> Text:
+    """A right-aligned number cell (aligned columns)."""
+    return Text(text, justify="right")
+
+
 class CompareApp(App[int]):
-    """Two runs side by side: summary, lanes and ranking with A, B and Δ columns."""
+    """Two runs side by side: summary, lanes and ranking with A, B and Δ columns.
+
+    The single-run explorer's keys work here too: `/` filter (and Esc), `r` level, `s`/`S` sort,
+    zoom and pan on the timeline (focus it with `1` or Tab), `e`/`E` export, `y` copy, `?` help.
+    """
 
     TITLE = "htptui compare"
     CSS = """
     #cmp-header { height: auto; padding: 0 1; background: $boost; }
     #cmp-tables { height: 1fr; }
-    #cmp-ranking { width: 3fr; }
-    #cmp-units { width: 2fr; }
+    #cmp-ranking { width: 3fr; height: 1fr; }
+    #cmp-units { width: 2fr; height: 1fr; }
+    #cmp-lanes { height: auto; max-height: 50%; }
+    #cmp-summary { height: 1fr; }
     #cmp-status { height: 1; padding: 0 1; background: $boost; }
+    #cmp-filter { display: none; }
+    #cmp-filter.-open { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "cycle_mode", "A / B / diff"),
-        Binding("k", "cycle_level", "QNN ops / kernels"),
         Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("slash", "filter", "Filter", priority=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("g", "cycle_mode", "A / B / diff"),
+        Binding("r", "cycle_level", "Level"),
+        Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("S", "reverse_sort", "Reverse", show=False),
+        Binding("e", "export('csv')", "Export"),
+        Binding("E", "export('json')", "JSON", show=False),
+        Binding("y", "copy", "Copy", show=False),
+        Binding("n", "step_row(1)", "Next row", show=False),
+        Binding("N", "step_row(-1)", "Prev row", show=False),
+        Binding("1", "focus_timeline", "Timeline", show=False),
+        Binding("2", "focus_ranking", "Ranking", show=False),
     ]
 
     mode: reactive[str] = reactive("diff")
@@ -152,6 +254,9 @@ class CompareApp(App[int]):
         self.cmp: Comparison = compare(doc_a, doc_b)
         self.noise = noise or Noise()
         self.selected: str | None = None
+        self.pattern: str | None = None
+        self.sort_key = "delta"
+        self.sort_reverse = False
         self._row_names: list[str] = []
 
     @classmethod
@@ -162,7 +267,7 @@ class CompareApp(App[int]):
 
         ``graph_a`` / ``graph_b`` name the graph of a directory holding several.
         """
-        from htptui.compare_report import load_document
+        from htptui.output.baseline import load_document
 
         return cls(load_document(a, graph=graph_a), load_document(b, graph=graph_b))
 
@@ -173,7 +278,10 @@ class CompareApp(App[int]):
             yield DataTable(id="cmp-ranking", cursor_type="row", zebra_stripes=True)
             with Vertical(id="cmp-units"):
                 yield DataTable(id="cmp-lanes", cursor_type="row")
+                yield DataTable(id="cmp-summary", cursor_type="row")
         yield Static(id="cmp-status", markup=False)
+        yield Input(placeholder="filter regex over QNN op, kernel, lane (Enter applies, Esc clears)",
+                    id="cmp-filter")  # fmt: skip
         yield Footer()
 
     def on_mount(self) -> None:
@@ -183,10 +291,29 @@ class CompareApp(App[int]):
     # --- views ---------------------------------------------------------------------------------
 
     def _rows(self) -> list[RowChange]:
-        return self.cmp.qnn_ops if self.level == "qnn_op" else self.cmp.kernels
+        rows = self.cmp.qnn_ops if self.level == "qnn_op" else self.cmp.kernels
+        if self.pattern is not None:
+            rx = re.compile(self.pattern, re.IGNORECASE)
+            rows = [r for r in rows if rx.search(r.name)]
+        return rows
+
+    def _ordered(self, rows: list[RowChange]) -> list[RowChange]:
+        if self.mode != "diff":
+            side = "a" if self.mode == "A" else "b"
+            rows = [r for r in rows if getattr(r.dpc, side) is not None]
+            key = "name" if self.sort_key == "name" else side
+        else:
+            key = self.sort_key
+        if key == "name":
+            out = sorted(rows, key=lambda r: r.name)
+        elif key in ("a", "b"):
+            out = sorted(rows, key=lambda r: -(getattr(r.dpc, key) or 0))
+        else:
+            out = list(rows)  # already sorted by |Δ|
+        return out[::-1] if self.sort_reverse else out
 
     def refresh_all(self) -> None:
-        """Redraw header, timeline, tables and status for the current mode and level."""
+        """Redraw header, timeline, tables and status for the current mode, level, filter, sort."""
         c = self.cmp
         wall = c.summary_change("graph wall (cycles)")
         head = Text()
@@ -196,30 +323,30 @@ class CompareApp(App[int]):
             head.append(
                 f"graph wall {fmt_value(wall.a)} → {fmt_value(wall.b)} cycles "
                 f"({fmt_delta(wall.delta)}, {fmt_rel(wall.rel)})   view: {self.mode}   "
-                f"ranking: {LEVEL_LABELS[self.level]}"
+                f"ranking: {LEVEL_LABELS[self.level]}   sort: {SORT_LABELS[self.sort_key]}"
+                f"{' ↑' if self.sort_reverse else ''}"
             )
+        if self.pattern is not None:
+            head.append(f"   filter /{self.pattern}/")
         self.query_one("#cmp-header", Static).update(head)
         tl = self.query_one(DualTimeline)
         tl.mode, tl.level, tl.selected = self.mode, self.level, self.selected
+        tl.pattern = re.compile(self.pattern, re.IGNORECASE) if self.pattern else None
         tl.refresh(layout=True)
         self._fill_ranking()
         self._fill_lanes()
+        self._fill_summary()
         self._update_status()
 
     def _fill_ranking(self) -> None:
         table = self.query_one("#cmp-ranking", DataTable)
         table.clear(columns=True)
-        rows = self._rows()
+        ordered = self._ordered(self._rows())
         if self.mode == "diff":
-            table.add_columns("name", "A DPC", "B DPC", "Δ DPC", "Δ %", "Δ busy", "")
-            ordered = rows  # already sorted by |Δ|
+            table.add_columns("name", _num("A DPC"), _num("B DPC"), _num("Δ DPC"), _num("Δ %"),
+                              _num("Δ busy"), "")  # fmt: skip
         else:
-            table.add_columns("name", "DPC", "busy", "inst")
-            side = "a" if self.mode == "A" else "b"
-            ordered = sorted(
-                (r for r in rows if getattr(r.dpc, side) is not None),
-                key=lambda r: -(getattr(r.dpc, side) or 0),
-            )
+            table.add_columns("name", _num("DPC"), _num("busy"), _num("inst"))
         self._row_names = []
         for r in ordered:
             if self.mode == "diff":
@@ -227,14 +354,16 @@ class CompareApp(App[int]):
                 if r.status in ("added", "removed"):
                     mark = r.status
                 table.add_row(
-                    Text(r.name), fmt_value(r.dpc.a), fmt_value(r.dpc.b), fmt_delta(r.dpc.delta),
-                    fmt_rel(r.dpc.rel), fmt_delta(r.busy.delta), mark, key=r.name,
+                    Text(r.name), _num(fmt_value(r.dpc.a)), _num(fmt_value(r.dpc.b)),
+                    _num(fmt_delta(r.dpc.delta)), _num(fmt_rel(r.dpc.rel)),
+                    _num(fmt_delta(r.busy.delta)), mark, key=r.name,
                 )  # fmt: skip
             else:
                 side = "a" if self.mode == "A" else "b"
                 table.add_row(
-                    Text(r.name), fmt_value(getattr(r.dpc, side)), fmt_value(getattr(r.busy, side)),
-                    fmt_value(getattr(r.instances, side), "count"), key=r.name,
+                    Text(r.name), _num(fmt_value(getattr(r.dpc, side))),
+                    _num(fmt_value(getattr(r.busy, side))),
+                    _num(fmt_value(getattr(r.instances, side), "count")), key=r.name,
                 )  # fmt: skip
             self._row_names.append(r.name)
         if self.selected in self._row_names:
@@ -243,24 +372,41 @@ class CompareApp(App[int]):
     def _fill_lanes(self) -> None:
         table = self.query_one("#cmp-lanes", DataTable)
         table.clear(columns=True)
-        table.add_columns("lane / unit busy", "A", "B", "Δ")
+        table.add_columns("lane / unit busy", _num("A"), _num("B"), _num("Δ"))
         units = [s for s in self.cmp.summary if s.name.endswith("busiest lane busy (cycles)")]
+        rx = re.compile(self.pattern, re.IGNORECASE) if self.pattern else None
         for ch in [*self.cmp.lanes, *units]:
             label = ch.name.replace(" busiest lane busy (cycles)", " busiest lane")
+            if rx is not None and not rx.search(label):
+                continue
             delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
-            table.add_row(Text(label), fmt_value(ch.a), fmt_value(ch.b), delta)
+            table.add_row(Text(label), _num(fmt_value(ch.a)), _num(fmt_value(ch.b)), _num(delta))
+
+    def _fill_summary(self) -> None:
+        """Every summary figure and runtrace phase of A beside B (fills the right column)."""
+        table = self.query_one("#cmp-summary", DataTable)
+        table.clear(columns=True)
+        table.add_columns("figure", _num("A"), _num("B"), _num("Δ"), _num("Δ %"))
+        for ch in [*self.cmp.summary, *self.cmp.phases]:
+            if ch.name.endswith("busiest lane busy (cycles)"):
+                continue
+            delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
+            table.add_row(Text(ch.name), _num(fmt_value(ch.a)), _num(fmt_value(ch.b)),
+                          _num(delta), _num(fmt_rel(ch.rel)))  # fmt: skip
 
     def _update_status(self) -> None:
         status = self.query_one("#cmp-status", Static)
         row = next((r for r in self._rows() if r.name == self.selected), None)
         if row is None:
-            status.update("select a row to highlight its instances in both timelines")
+            status.update("select a row to highlight its instances in both timelines · ? help")
             return
         status.update(
-            f"{row.name}: DPC {fmt_value(row.dpc.a)} → {fmt_value(row.dpc.b)} "
-            f"({fmt_delta(row.dpc.delta)}, {fmt_rel(row.dpc.rel)}); busy {fmt_value(row.busy.a)} → "
-            f"{fmt_value(row.busy.b)}; instances {fmt_value(row.instances.a, 'count')} → "
-            f"{fmt_value(row.instances.b, 'count')}"
+            Text(
+                f"{row.name}: DPC {fmt_value(row.dpc.a)} → {fmt_value(row.dpc.b)} "
+                f"({fmt_delta(row.dpc.delta)}, {fmt_rel(row.dpc.rel)}); busy "
+                f"{fmt_value(row.busy.a)} → {fmt_value(row.busy.b)}; instances "
+                f"{fmt_value(row.instances.a, 'count')} → {fmt_value(row.instances.b, 'count')}"
+            )
         )
 
     # --- events --------------------------------------------------------------------------------
@@ -286,10 +432,146 @@ class CompareApp(App[int]):
         self.refresh_all()
 
     def action_cycle_level(self) -> None:
-        """Rank by QNN op or by HTP kernel (clears the selection)."""
+        """`r`, as in the explorer: rank by QNN op or by HTP kernel (clears the selection)."""
         self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
         self.selected = None
         self.refresh_all()
+
+    def action_cycle_sort(self) -> None:
+        """`s`: sort the ranking by the next key (|Δ DPC|, name, A DPC, B DPC)."""
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self.refresh_all()
+
+    def action_reverse_sort(self) -> None:
+        """`S`: reverse the ranking's order."""
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_all()
+
+    def action_step_row(self, step: int) -> None:
+        """`n`/`N`: the next / previous row of the (filtered) ranking."""
+        table = self.query_one("#cmp-ranking", DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(table.cursor_row + step, 0), table.row_count - 1))
+
+    def action_focus_timeline(self) -> None:
+        """Focus the dual timeline (its keys zoom and pan)."""
+        self.query_one(DualTimeline).focus()
+
+    def action_focus_ranking(self) -> None:
+        """Focus the ranking."""
+        self.query_one("#cmp-ranking", DataTable).focus()
+
+    def action_help(self) -> None:
+        """The explorer's key reference (its compare-mode section lists these keys)."""
+        from htptui.tui.screens import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_filter(self) -> None:
+        """Open the filter input."""
+        box = self.query_one("#cmp-filter", Input)
+        box.add_class("-open")
+        box.value = self.pattern or ""
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Apply the filter regex (a bad one is reported, the old filter kept)."""
+        event.stop()
+        text = event.value.strip()
+        box = self.query_one("#cmp-filter", Input)
+        if text:
+            try:
+                re.compile(text)
+            except re.error as exc:
+                self.notify(f"bad regex: {exc}", severity="error", markup=False)
+                return
+        self.pattern = text or None
+        box.remove_class("-open")
+        self.selected = None
+        self.refresh_all()
+        self.action_focus_ranking()
+
+    def action_clear_filter(self) -> None:
+        """Close the filter input, else clear the filter."""
+        box = self.query_one("#cmp-filter", Input)
+        if box.has_class("-open"):
+            box.remove_class("-open")
+            self.action_focus_ranking()
+            return
+        if self.pattern is not None:
+            self.pattern = None
+            self.refresh_all()
+
+    def export_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The ranking as shown (filter, level, view, sort), raw numbers with units in the names."""
+        cols = ["name", "A_dpc_cycles", "B_dpc_cycles", "delta_dpc_cycles", "delta_dpc_rel",
+                "A_busy_cycles", "B_busy_cycles", "A_instances", "B_instances", "status"]  # fmt: skip
+        rows = [
+            [
+                r.name,
+                r.dpc.a,
+                r.dpc.b,
+                r.dpc.delta,
+                r.dpc.rel,
+                r.busy.a,
+                r.busy.b,
+                r.instances.a,
+                r.instances.b,
+                r.status,
+            ]  # fmt: skip
+            for r in self._ordered(self._rows())
+        ]
+        return cols, rows
+
+    def export_dir(self) -> Path:
+        """``$HTPTUI_EXPORT_DIR`` or the current directory, never inside either run's directory."""
+        import os
+        import tempfile
+
+        homes = []
+        for doc in (self.doc_a, self.doc_b):
+            src = Path(str(doc.get("source", ""))).expanduser()
+            if src.exists():
+                src = src.resolve()
+                homes.append(src if src.is_dir() else src.parent)
+        chosen = os.environ.get("HTPTUI_EXPORT_DIR")
+        for cand in [*([Path(chosen)] if chosen else []), Path.cwd(), Path(tempfile.gettempdir())]:
+            d = cand.expanduser().resolve()
+            if not any(d == h or h in d.parents for h in homes):
+                return d
+        return Path(tempfile.gettempdir())
+
+    def action_export(self, fmt: str = "csv") -> Path | None:
+        """`e`/`E`: write the ranking as shown to CSV/JSON."""
+        import csv
+        import json
+        import time
+
+        cols, rows = self.export_table()
+        out = self.export_dir() / f"htptui-export-compare-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}"
+        try:
+            if fmt == "json":
+                out.write_text(
+                    json.dumps([dict(zip(cols, r, strict=True)) for r in rows], indent=1)
+                )
+            else:
+                with open(out, "w", newline="", encoding="utf-8") as fh:
+                    w = csv.writer(fh)
+                    w.writerow(cols)
+                    w.writerows(rows)
+        except OSError as exc:
+            self.notify(f"export failed: {exc}", severity="error", markup=False)
+            return None
+        self.notify(f"exported {len(rows)} rows to {out}", markup=False)
+        return out
+
+    def action_copy(self) -> None:
+        """`y`: the status line (the selected row's change) to the clipboard."""
+        row = next((r for r in self._rows() if r.name == self.selected), None)
+        text = "" if row is None else f"{row.name}: DPC {row.dpc.a} -> {row.dpc.b}"
+        if text:
+            self.copy_to_clipboard(text)
+            self.notify("copied", timeout=2)
 
 
 def run_compare(

@@ -1,4 +1,4 @@
-"""App-wide messages: selection and filter linking between panes.
+"""App-wide messages: selection linking between panes.
 
 Any pane posts :class:`SelectOps` to select ops everywhere; the app broadcasts the new selection to
 every pane by calling its ``on_ops_selected`` (see :mod:`htptui.tui.panes`).
@@ -22,10 +22,3 @@ class SelectOps(Message):
     def can_replace(self, message: Message) -> bool:
         """Coalesce floods of selection requests (holding a key down)."""
         return isinstance(message, SelectOps)
-
-
-@dataclass
-class FilterChanged(Message):
-    """The `/` filter changed: a regex over name, kernel, QNN op and unit (None clears it)."""
-
-    pattern: str | None

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Markdown, ProgressBar, Static
+from textual.widgets import Label, ProgressBar, Static
 
 from htptui.model._io import clean_text
 
@@ -33,6 +33,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """A scrollable Markdown document."""
+        from textual.widgets import Markdown  # markdown-it + pygments: only when help opens
+
         with VerticalScroll(id="help-body"):
             yield Markdown(help_text(), id="help-md")
 

@@ -1,7 +1,10 @@
-"""Pluggable panes: each module in this package exposes ``PANE`` (a :class:`PaneSpec`).
+"""Every pane of the explorer, one per module: ranking, qhas, dag, details, findings, graph_diff.
 
-The app discovers them with pkgutil and mounts each as a tab, so a feature adds a pane by adding a
-module here, without editing the app. A pane widget implements :class:`LinkedPane`.
+The app lays out the four core panes (ranking, QHAS units, op DAG, details) itself; any other module
+here that exposes ``PANE`` (a :class:`PaneSpec`) is discovered with pkgutil and mounted as a tab of
+the DAG region, so a feature adds a pane by adding a module, without editing the app. Every pane
+widget implements :class:`LinkedPane` and reads its figures from the run's
+:class:`~htptui.analysis.run.RunAnalysis` (computed in the load worker), never computing on its own.
 """
 
 from __future__ import annotations
@@ -13,23 +16,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import numpy as np
     from textual.widget import Widget
 
-    from htptui.model.optrace import Optrace
+    from htptui.analysis.run import RunAnalysis
 
 
 class LinkedPane(Protocol):
     """What a pane widget offers the app for linking."""
 
-    def show_optrace(self, opt: Optrace) -> None:
-        """Receive the loaded run (called once after loading, on the UI thread)."""
+    def show_run(self, an: RunAnalysis) -> None:
+        """Receive the loaded run's analysis (called once after loading, on the UI thread)."""
 
     def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
         """Reflect a selection made in another pane."""
 
-    def on_filter(self, mask: np.ndarray | None) -> None:
-        """Rescope to the ops in ``mask`` (None = all ops)."""
+    def on_filter(self, pattern: str | None) -> None:
+        """Rescope to the ops matching the `/` regex (None = all ops); ``an.filter_mask(pattern)``."""
 
 
 @dataclass(frozen=True)

@@ -10,26 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from htptui.present.format import fmt_int, fmt_value
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from htptui.analysis.findings import Finding
-    from htptui.model.optrace import Optrace
+    from htptui.analysis.run import RunAnalysis
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "dim"}
-
-
-def _fmt(v: float | int | str) -> str:
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{int(v):,}" if v.is_integer() and abs(v) >= 1000 else f"{v:,.2f}"
-    return str(v)
 
 
 def detail_text(f: Finding, trace: object = None) -> Text:
@@ -44,7 +33,7 @@ def detail_text(f: Finding, trace: object = None) -> Text:
     out.append("advice", style="bold")
     out.append(f" {f.advice}\n\n")
     width = max((len(k) for k in f.evidence), default=0)
-    out.append("\n".join(f"  {k.ljust(width)}  {_fmt(v)}" for k, v in f.evidence.items()))
+    out.append("\n".join(f"  {k.ljust(width)}  {fmt_value(v)}" for k, v in f.evidence.items()))
     if f.qnn_ops:
         out.append("\n\n")
         out.append("QNN ops", style="bold")
@@ -58,7 +47,7 @@ def detail_text(f: Finding, trace: object = None) -> Text:
         for r in refs:
             out.append(f"\n  {r['id']} {r['kernel']} ({r['qnn_op']}, {r['lane']})")
         if len(f.ops) > len(refs) and refs:
-            out.append(f"\n  ... and {len(f.ops) - len(refs):,} more")
+            out.append(f"\n  ... and {fmt_int(len(f.ops) - len(refs))} more")
     return out
 
 
@@ -76,6 +65,7 @@ class FindingsPane(Vertical):
         self._all: list[Finding] = []
         self._shown: list[Finding] = []
         self._selected: tuple[int, ...] = ()
+        self.analysis: RunAnalysis | None = None
 
     def compose(self) -> ComposeResult:
         """A findings table and a detail area."""
@@ -100,18 +90,20 @@ class FindingsPane(Vertical):
     #: above this many ops the rules run in a thread worker so the UI never stalls
     WORKER_ABOVE_OPS = 100_000
 
-    def show_optrace(self, opt: Optrace) -> None:
-        """Run every rule on the loaded run and list the results (off the UI thread on big runs)."""
-        from htptui.analysis.findings import run_all
-
-        self._opt = opt
-        if opt.trace is None or len(opt.trace) <= self.WORKER_ABOVE_OPS:
-            self.set_findings(run_all(opt))
+    def show_run(self, an: RunAnalysis) -> None:
+        """List the run's findings (cached by the analysis; computed off the UI thread when big)."""
+        self.analysis = an
+        if (
+            an.cached(("findings", None, None))
+            or an.trace is None
+            or len(an.trace) <= self.WORKER_ABOVE_OPS
+        ):
+            self.set_findings(an.findings())
             return
         self.query_one("#findings-detail", Static).update("running the rules…")
 
         def work() -> None:
-            findings = run_all(opt)
+            findings = an.findings()
             self.app.call_from_thread(self.set_findings, findings)
 
         self.run_worker(work, thread=True, exclusive=True, group="findings", exit_on_error=False)
@@ -130,8 +122,8 @@ class FindingsPane(Vertical):
         if row is None or not (0 <= row < len(self._shown)):
             detail.update("nothing to report: no rule fired" if not self._shown else "")
             return
-        opt = getattr(self, "_opt", None)
-        detail.update(detail_text(self._shown[row], opt.trace if opt is not None else None))
+        an = self.analysis
+        detail.update(detail_text(self._shown[row], an.trace if an is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""
@@ -157,13 +149,29 @@ class FindingsPane(Vertical):
                 self.query_one(DataTable).move_cursor(row=k)
                 return
 
-    def on_filter(self, mask: np.ndarray | None) -> None:
+    def on_filter(self, pattern: str | None) -> None:
         """Keep the findings that concern a filtered op (findings about no op always stay)."""
-        if mask is None:
+        import numpy as np
+
+        if pattern is None or self.analysis is None:
             self._show(self._all)
             return
+        mask = self.analysis.filter_mask(pattern)
         n = len(mask)
-        self._show([f for f in self._all if not f.ops or any(i < n and mask[i] for i in f.ops)])
+        keep = []
+        for f in self._all:
+            ops = np.asarray(f.ops, dtype=np.int64)
+            ops = ops[ops < n]
+            if not f.ops or bool(mask[ops].any()):
+                keep.append(f)
+        self._show(keep)
+
+    def export_table(self) -> tuple[list[str], list[list[object]]]:
+        """The findings listed (raw impact, evidence, QNN ops and op indices)."""
+        from htptui.present.columns import FINDING_COLUMNS
+        from htptui.present.tables import export_rows, finding_records
+
+        return export_rows(FINDING_COLUMNS, finding_records(self._shown))
 
 
 PANE = PaneSpec(

@@ -6,21 +6,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ListItem, ListView, Static
 
+from htptui.present.format import fmt_int
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from htptui.analysis.graph_diff import GraphDiff
-    from htptui.model.optrace import Optrace
+    from htptui.analysis.run import RunAnalysis
 
 STYLE = {
     "ok": "green",
@@ -57,7 +56,7 @@ def diff_items(diff: GraphDiff) -> list[DiffItem]:
         )
         items.append(
             DiffItem(
-                f"dedup false dep? {t.key} ({t.nbytes or 0:,} B) shared by "
+                f"dedup false dep? {t.key} ({fmt_int(t.nbytes or 0)} B) shared by "
                 f"{' & '.join(s.ops)}{ov_txt}",
                 "error",
                 s.ops,
@@ -101,7 +100,7 @@ class GraphDiffPane(Horizontal):
     def __init__(self, expected: str | Path | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.expected: str | Path | None = expected
-        self.opt: Optrace | None = None
+        self.analysis: RunAnalysis | None = None
         self.diff: GraphDiff | None = None
         self.items: list[DiffItem] = []
         self.selected_ops: tuple[int, ...] = ()
@@ -113,18 +112,23 @@ class GraphDiffPane(Horizontal):
             yield Static(id="gd-header", markup=False)
             yield Static(id="gd-dag", markup=False)
 
-    def show_optrace(self, opt: Optrace) -> None:
+    @property
+    def opt(self) -> Any:
+        """The loaded run (None before loading)."""
+        return self.analysis.run if self.analysis is not None else None
+
+    def show_run(self, an: RunAnalysis) -> None:
         """Diff the run's compiled graph against the expected graph and show it."""
-        from htptui.analysis.graph_diff import diff_optrace
         from htptui.errors import InputError
 
-        self.opt = opt
+        self.analysis = an
+        opt = an.run
         header = self.query_one("#gd-header", Static)
         if opt.graph is None:
             header.update(Text(opt.missing_sentence("htp_graph"), style="yellow"))
             return
         try:
-            self.diff = diff_optrace(opt, self.expected)
+            self.diff = an.graph_diff(self.expected)
         except InputError as exc:
             self.diff = None
             header.update(Text(f"expected graph: {exc}", style="bold red"))
@@ -132,7 +136,7 @@ class GraphDiffPane(Horizontal):
         self._refresh_view()
 
     def _refresh_view(self) -> None:
-        from htptui import graph_diff_report as gdr
+        from htptui.present.ascii_dag import qnn_dag_lines
 
         diff = self.diff
         assert diff is not None and self.opt is not None and self.opt.graph is not None
@@ -147,7 +151,11 @@ class GraphDiffPane(Horizontal):
         else:
             head.append("no expected graph (write expected.dag beside the trace)", style="dim")
         self.query_one("#gd-header", Static).update(head)
-        rows = gdr.qnn_dag_lines(self.opt.graph, diff if has_exp else None)
+        rows = qnn_dag_lines(
+            self.opt.graph,
+            diff if has_exp else None,
+            self.analysis.qnn_dag() if self.analysis else None,
+        )
         node_status = {n.name: n.status for n in diff.nodes}
         gw = max((len(g) for g, _, _ in rows), default=0)
         lw = max((len(lb) for _, lb, _ in rows), default=0)
@@ -188,14 +196,13 @@ class GraphDiffPane(Horizontal):
 
     def op_indices_of(self, ops: tuple[str, ...]) -> tuple[int, ...]:
         """Trace op indices of every instance of these QNN ops."""
-        from htptui.analysis.graph_diff import op_indices
-
-        if self.opt is None or self.opt.trace is None:
+        an = self.analysis
+        if an is None or an.trace is None:
             return ()
-        out: list[int] = []
+        out: set[int] = set()
         for name in ops:
-            out += [int(i) for i in op_indices(self.opt.trace, name)]
-        return tuple(sorted(set(out)))
+            out.update(an.ops_of_qnn_op(name).tolist())
+        return tuple(sorted(out))
 
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         """Select both QNN ops of the chosen item in every pane."""
@@ -217,8 +224,18 @@ class GraphDiffPane(Horizontal):
         """Remember the selection (the DAG is per QNN op, so nothing moves)."""
         self.selected_ops = tuple(op_indices)
 
-    def on_filter(self, mask: np.ndarray | None) -> None:
+    def on_filter(self, pattern: str | None) -> None:
         """The graph is not filtered by the op filter."""
+
+    def export_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The diff items: severity, text and the QNN ops each concerns."""
+        from htptui.present.columns import DIFF_ITEM_COLUMNS
+        from htptui.present.tables import export_rows
+
+        records = [
+            {"severity": i.severity, "text": i.text, "qnn_ops": list(i.ops)} for i in self.items
+        ]
+        return export_rows(DIFF_ITEM_COLUMNS, records)
 
 
 PANE = PaneSpec(

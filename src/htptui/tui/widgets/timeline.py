@@ -29,6 +29,7 @@ from htptui.analysis.buckets import (
     kind_coverage,
     step_max,
 )
+from htptui.analysis.run import analysis_of
 from htptui.analysis.summary import (
     KIND_BOUNDARY,
     KIND_DMA,
@@ -37,10 +38,12 @@ from htptui.analysis.summary import (
     KIND_OTHER,
     KIND_WAIT,
 )
-from htptui.analysis.timing import timing
 from htptui.model.chrometrace import UNIT_ORDER, OpTrace
 from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN
-from htptui.model.optrace import Optrace
+from htptui.model.run import Run
+from htptui.present.format import fmt_cycles_compact as _fmt_cycles
+from htptui.present.format import fmt_int
+from htptui.present.format import fmt_us_compact as _fmt_us
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 VTCM_COUNTER = "VTCM alloc"
@@ -62,6 +65,9 @@ KIND_GLYPHS: dict[int, tuple[str, str]] = {
     KIND_BOUNDARY: ("#", "+"),
     KIND_OTHER: ("▪", "▫"),
 }
+# the selected op's producers, the producer it waited for, and its consumers
+DEP_GLYPHS = {"producer": "<", "waited": "«", "consumer": ">"}
+WINDOW_GLYPH = "▔"  # the marked window, on the axis row
 KIND_CLASSES: dict[int, str] = {
     KIND_HMX: "timeline--hmx",
     KIND_HVX: "timeline--hvx",
@@ -82,31 +88,9 @@ class TimelineRow:
     lane: int = -1  # lane index for "lane" rows
 
 
-def _fmt_cycles(value: float) -> str:
-    """Compact cycle count: 950, 12.5k, 3.2M."""
-    a = abs(value)
-    if a >= 1e9:
-        return f"{value / 1e9:.3g}G"
-    if a >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.0f}"
-
-
-def _fmt_us(us: float) -> str:
-    """Compact microseconds: 0.52µs, 24.8µs, 1.2ms."""
-    if us >= 1000:
-        return f"{us / 1000:.3g}ms"
-    return f"{us:.3g}µs"
-
-
-def _trace_clock(opt: Optrace) -> float | None:
+def _trace_clock(opt: Run) -> float | None:
     """Clock (GHz) of the execute the op trace shows, or None when unknown."""
-    try:
-        return timing(opt).trace_clock_ghz
-    except Exception:  # the clock is a nicety; a partial run must still draw
-        return None
+    return analysis_of(opt).trace_clock_ghz()
 
 
 def _nice_step(raw: float) -> float:
@@ -137,9 +121,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         "timeline--idle",
         "timeline--vtcm",
         "timeline--selected",
+        "timeline--producer",
+        "timeline--waited",
+        "timeline--consumer",
         "timeline--cursor",
         "timeline--dim",
         "timeline--axis",
+        "timeline--window",
         "timeline--status",
     }
 
@@ -162,9 +150,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         & > .timeline--idle { color: $text-disabled; }
         & > .timeline--vtcm { color: $secondary; }
         & > .timeline--selected { color: $text-accent; background: $accent-muted; text-style: bold; }
+        & > .timeline--producer { color: $warning; background: $warning-muted; text-style: bold; }
+        & > .timeline--waited { color: $text; background: $warning; text-style: bold; }
+        & > .timeline--consumer { color: $success; background: $success-muted; text-style: bold; }
         & > .timeline--cursor { color: $text; background: $accent; text-style: bold; }
         & > .timeline--dim { color: $text-disabled; }
         & > .timeline--axis { color: $text-muted; }
+        & > .timeline--window { color: $text; background: $secondary-muted; text-style: bold; }
         & > .timeline--status { color: $text; background: $panel; }
         &:focus > .timeline--status { background: $primary-muted; }
     }
@@ -336,6 +328,64 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         ),
     ]
 
+    BINDINGS += [  # noqa: RUF005 - appended where the window feature lives
+        Binding(
+            "m",
+            "mark_window",
+            "Mark",
+            id="timeline.mark",
+            tooltip="Window: m on one op marks its start, m on another its end (stats in Window tab)",
+        ),
+        Binding(
+            "W",
+            "window_view",
+            "Window=view",
+            show=False,
+            id="timeline.window_view",
+            tooltip="Make the visible range the window",
+        ),
+        Binding(
+            "M",
+            "clear_window",
+            "Clear window",
+            show=False,
+            id="timeline.clear_window",
+            tooltip="Clear the window",
+        ),
+    ]
+
+    BINDINGS += [  # noqa: RUF005
+        Binding(
+            "J",
+            "scroll_rows(1)",
+            "Rows down",
+            show=False,
+            id="timeline.rows_down",
+            tooltip="Scroll the timeline's rows down one (boundary, dom.path, VTCM on short screens)",
+        ),
+        Binding(
+            "K",
+            "scroll_rows(-1)",
+            "Rows up",
+            show=False,
+            id="timeline.rows_up",
+            tooltip="Scroll the timeline's rows up one",
+        ),
+    ]
+
+    class WindowChanged(Message):
+        """The marked time window changed (``window`` None = cleared), in trace cycles [lo, hi)."""
+
+        def __init__(self, timeline: Timeline, window: tuple[int, int] | None) -> None:
+            self.timeline = timeline
+            self.window = window
+            super().__init__()
+
+        @property
+        def control(self) -> Timeline:
+            """The timeline that posted this message."""
+            return self.timeline
+
     class OpSelected(Message):
         """The op cursor moved to (or re-chose) ``op_index``."""
 
@@ -356,7 +406,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.opt: Optrace | None = None
+        self.opt: Run | None = None
         self.trace: OpTrace | None = None
         self.index: CoverageIndex | None = None
         self.view_lo: float = 0.0
@@ -364,6 +414,12 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.t0: float = 0.0
         self.t1: float = 1.0
         self.selected_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.producer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.consumer_ops: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.waited_op: int | None = None
+        self.window: tuple[int, int] | None = None  # marked [lo, hi) in trace cycles
+        self._mark: tuple[int, int] | None = None  # first `m`: that op's [start, end)
+        self._drag_t: float | None = None
         self.primary: int | None = None
         self.cursor_op: int | None = None
         self.cursor_lane: int | None = None
@@ -371,6 +427,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_index: CoverageIndex | None = None
         self._filter_gen = 0
         self._selection_gen = 0
+        self._lane_selection: dict[int, int] = {}  # lane -> signature of its selected ops
+        self._lane_deps: dict[int, int] = {}  # lane -> signature of its producer/consumer marks
         self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
         self._lane_rows: list[int] = []  # row positions of lane rows, top to bottom
@@ -381,8 +439,13 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data in
 
-    def load(self, opt: Optrace, index: CoverageIndex | None = None) -> None:
-        """Show a loaded run (UI thread); pass ``index`` if it was built in a worker."""
+    def load(
+        self,
+        opt: Run,
+        index: CoverageIndex | None = None,
+        clock_ghz: float | None = None,
+    ) -> None:
+        """Show a loaded run (UI thread); pass ``index`` and ``clock_ghz`` if a worker found them."""
         self.opt = opt
         self.trace = opt.trace
         trace = self.trace
@@ -399,14 +462,19 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         if self.t1 <= self.t0:
             self.t1 = self.t0 + 1
         self.view_lo, self.view_hi = self.t0, self.t1
-        self._clock_ghz = None
-        if opt.runtrace is not None:  # the trace clock comes from the runtrace's first execute
+        self._clock_ghz = clock_ghz
+        if clock_ghz is None and opt.runtrace is not None:  # the runtrace's first execute
             if len(trace) > CLOCK_WORKER_THRESHOLD and self.is_mounted:
                 self._find_clock(opt)
             else:
                 self._clock_ghz = _trace_clock(opt)
         self._build_rows(opt, trace)
         self.selected_ops = np.zeros(0, dtype=np.int64)
+        self.producer_ops = np.zeros(0, dtype=np.int64)
+        self.consumer_ops = np.zeros(0, dtype=np.int64)
+        self.waited_op = None
+        self.window = None
+        self._mark = None
         self.primary = None
         self.filter_mask = None
         self._filter_index = None
@@ -422,7 +490,15 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._update_status()
         self.refresh()
 
-    def _build_rows(self, opt: Optrace, trace: OpTrace) -> None:
+    def stretch_to(self, t_end: float, view: tuple[float, float] | None = None) -> None:
+        """Extend the time axis to ``t_end`` (a trace still loading) and show ``view`` or all."""
+        self.t1 = max(self.t1, float(t_end))
+        self.view_lo, self.view_hi = view if view is not None else (self.t0, self.t1)
+        self._cache.clear()
+        self._update_status()
+        self.refresh()
+
+    def _build_rows(self, opt: Run, trace: OpTrace) -> None:
         """Work out the row layout: lanes grouped per core, then that core's boundary and path rows."""
         rows: list[TimelineRow] = []
         self._path = {}
@@ -472,6 +548,17 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             primary = int(ops[0])
         self.primary = primary
         self._selection_gen += 1
+        self._lane_selection = {}
+        if self.trace is not None and ops.size:
+            # per-lane signature of the selection: rows of lanes it does not touch keep their strips
+            lanes = self.trace.lane[ops]
+            order = np.argsort(lanes, kind="stable")
+            sorted_lanes = lanes[order]
+            cuts = np.flatnonzero(np.r_[True, sorted_lanes[1:] != sorted_lanes[:-1]])
+            bounds = np.r_[cuts, sorted_lanes.size]
+            for k, start in enumerate(cuts.tolist()):
+                on_lane = ops[order[start : bounds[k + 1]]]
+                self._lane_selection[int(sorted_lanes[start])] = hash(on_lane.tobytes())
         if primary is not None and self.trace is not None:
             self.cursor_op = int(primary)
             self.cursor_lane = int(self.trace.lane[primary])
@@ -480,12 +567,38 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._scroll_to_cursor_lane()
         self._after_change()
 
-    def set_filter(self, mask: np.ndarray | None) -> None:
-        """Dim the ops outside ``mask`` (None shows every op normally)."""
+    def set_deps(
+        self, producers: np.ndarray | None, consumers: np.ndarray | None, waited: int | None
+    ) -> None:
+        """Mark the selected op's producers (``<``; the one it waited for ``«``) and consumers (``>``)."""
+        empty = np.zeros(0, dtype=np.int64)
+        self.producer_ops = empty if producers is None else np.asarray(producers, dtype=np.int64)
+        self.consumer_ops = empty if consumers is None else np.asarray(consumers, dtype=np.int64)
+        self.waited_op = waited
+        # per-lane signature of the marks, so rows of lanes without any keep their cached strips
+        sig: dict[int, int] = {}
+        if self.trace is not None:
+            for tag, ops in ((1, self.producer_ops), (2, self.consumer_ops)):
+                if not ops.size:
+                    continue
+                lanes = self.trace.lane[ops]
+                for ln in np.unique(lanes).tolist():
+                    on = ops[lanes == ln]
+                    sig[int(ln)] = hash((sig.get(int(ln)), tag, on.tobytes(), waited))
+        self._lane_deps = sig
+        self.refresh()
+
+    def set_filter(self, mask: np.ndarray | None, index: CoverageIndex | None = None) -> None:
+        """Dim the ops outside ``mask`` (None shows every op normally); ``index`` if prebuilt."""
         self.filter_mask = mask
         self._filter_index = None
         self._filter_gen += 1
         if mask is None or self.trace is None or self.index is None:
+            self._after_change()
+            return
+        if index is not None:
+            self._filter_index = index
+            self._cache.clear()
             self._after_change()
             return
         if len(self.trace) > FILTER_WORKER_THRESHOLD and self.is_mounted:
@@ -495,12 +608,12 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._after_change()
 
     @work(thread=True, exclusive=True, group="timeline-clock", exit_on_error=False)
-    def _find_clock(self, opt: Optrace) -> None:
+    def _find_clock(self, opt: Run) -> None:
         """Work out the trace clock off the UI thread (it summarises the whole trace)."""
         clock = _trace_clock(opt)
         self.app.call_from_thread(self._clock_ready, opt, clock)
 
-    def _clock_ready(self, opt: Optrace, clock: float | None) -> None:
+    def _clock_ready(self, opt: Run, clock: float | None) -> None:
         """Install the clock found by the worker, unless another run was loaded meanwhile."""
         if opt is not self.opt:
             return
@@ -523,6 +636,23 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_gen += 1
         self._cache.clear()
         self.refresh()
+
+    def ops_in_view(self) -> np.ndarray:
+        """Trace op indices that overlap the visible time window, in trace order."""
+        t = self.trace
+        if t is None or not len(t):
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = self.view_lo, self.view_hi
+        return np.flatnonzero((t.ts < hi) & (t.end > lo))
+
+    def export_table(self) -> tuple[list[str], list[list[object]]]:
+        """The ops in view: IDs, kernel, QNN op, lane, ts, duration, DPC, cycles/packet, kind."""
+        from htptui.present.columns import OP_COLUMNS
+        from htptui.present.tables import export_rows, op_records
+
+        if self.opt is None:
+            return [], []
+        return export_rows(OP_COLUMNS, op_records(analysis_of(self.opt), self.ops_in_view()))
 
     # ------------------------------------------------------------------ geometry
 
@@ -774,6 +904,75 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         if self.cursor_op is not None:
             self.post_message(self.OpSelected(self, self.cursor_op))
 
+    def set_window(self, window: tuple[int, int] | None) -> None:
+        """Mark ``window`` (clamped to the graph; None clears it) and tell listeners."""
+        if window is not None:
+            lo = max(int(window[0]), int(self.t0))
+            hi = min(int(window[1]), int(np.ceil(self.t1)))
+            window = (lo, hi) if hi > lo else None
+        self._mark = None
+        self.window = window
+        self._after_change()
+        self.post_message(self.WindowChanged(self, window))
+
+    def action_mark_window(self) -> None:
+        """First `m`: the cursor op starts the window; second `m`: the cursor op ends it."""
+        if not self.index_ready or self.trace is None:
+            return
+        if self.cursor_op is not None:
+            s = int(self.trace.ts[self.cursor_op])
+            here = (s, s + int(self.trace.dur[self.cursor_op]))
+        else:
+            t = int(self._cursor_time())
+            here = (t, t + 1)
+        if self._mark is None:
+            self._mark = here
+            self._after_change()
+            return
+        first = self._mark
+        self.set_window((min(first[0], here[0]), max(first[1], here[1])))
+
+    def action_window_view(self) -> None:
+        """The visible range becomes the window."""
+        if self.index_ready:
+            self.set_window((int(np.floor(self.view_lo)), int(np.ceil(self.view_hi))))
+
+    def action_clear_window(self) -> None:
+        """Forget the window (and a pending first mark)."""
+        if self.window is not None or self._mark is not None:
+            self.set_window(None)
+
+    def _time_at(self, x: int) -> float | None:
+        """Trace time under screen column ``x`` (None left of the plot)."""
+        px = x - self._label_width
+        if px < 0 or not self.index_ready:
+            return None
+        return self.view_lo + (px + 0.5) * self.span / max(self.plot_width, 1)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Remember where a drag starts."""
+        self._drag_t = self._time_at(event.x)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        """A drag of two cells or more marks that range as the window."""
+        start, self._drag_t = self._drag_t, None
+        end = self._time_at(event.x)
+        if start is None or end is None:
+            return
+        cell = self.span / max(self.plot_width, 1)
+        if abs(end - start) >= 2 * cell:
+            self.set_window((int(min(start, end)), int(np.ceil(max(start, end)))))
+
+    def action_scroll_rows(self, step: int) -> None:
+        """Scroll the data rows by ``step`` (every row, lanes or not, is reachable by keyboard)."""
+        room = max(self.size.height - 2, 1)
+        top = int(self.scroll_offset.y)
+        last = max(len(self._visible_rows()) - room, 0)
+        new = min(max(top + step, 0), last)
+        if new != top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+            self.refresh()
+
     def action_toggle_vtcm(self) -> None:
         """Show or hide the VTCM allocation row."""
         self.show_vtcm = not self.show_vtcm
@@ -810,8 +1009,10 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             view = f"  [{_fmt_cycles(self.view_lo)}–{_fmt_cycles(self.view_hi)} cyc]"
         if trace is None or self.cursor_op is None:
             self.status_text = (
-                "no op under the cursor" if trace is not None else "no trace"
-            ) + view
+                ("no op under the cursor" if trace is not None else "no trace")
+                + view
+                + self._window_status()
+            )
             return
         i = self.cursor_op
         dpc = int(trace.dpc[i])
@@ -819,9 +1020,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             trace.kernel_name(i),
             trace.qnn_op_name(i),
             trace.lane_of(i).label,
-            f"ts {int(trace.ts[i]):,}",
-            f"dur {int(trace.dur[i]):,}",
-            f"DPC {dpc:,}" if dpc >= 0 else "DPC –",
+            f"ts {fmt_int(int(trace.ts[i]))}",
+            f"dur {fmt_int(int(trace.dur[i]))}",
+            f"DPC {fmt_int(dpc)}" if dpc >= 0 else "DPC –",
         ]
         src = int(trace.dpc_source[i])
         if src == DPC_OP_LEVEL:
@@ -830,7 +1031,14 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             parts[-1] = "DPC unknown (tile of a tiled op)"
         if self._clock_ghz:
             parts[4] += f" ({_fmt_us(int(trace.dur[i]) / self._clock_ghz / 1000.0)})"
-        self.status_text = " │ ".join(parts) + view
+        self.status_text = " │ ".join(parts) + view + self._window_status()
+
+    def _window_status(self) -> str:
+        if self._mark is not None:
+            return f"  window from {fmt_int(self._mark[0])}: m on the last op"
+        if self.window is not None:
+            return f"  window [{fmt_int(self.window[0])}–{fmt_int(self.window[1])})"
+        return ""
 
     # ------------------------------------------------------------------ drawing
 
@@ -864,7 +1072,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             on = self.cursor_lane == row.lane
             return (
                 *base,
-                self._selection_gen,
+                self._lane_selection.get(row.lane),
+                self._lane_deps.get(row.lane),
                 self._filter_gen,
                 on,
                 self.cursor_op if on else None,
@@ -1008,13 +1217,42 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             if on_lane.size:
                 s = trace.ts[on_lane]
                 e = s + trace.dur[on_lane]
-                vis = on_lane[(e > lo) & (s < hi)]
+                keep = (e > lo) & (s < hi)
                 sel_style = self._style("timeline--selected")
-                for op in vis.tolist():
-                    c0, c1 = cell_range(op)
-                    for j in range(c0, c1):
+                if keep.any():
+                    # cells covered by any visible selected op, in one vectorised pass
+                    sv = s[keep].astype(np.float64)
+                    ev = e[keep].astype(np.float64)
+                    c0 = np.floor((sv - lo) / bucket).astype(np.int64)
+                    c1 = np.maximum(np.ceil((ev - lo) / bucket).astype(np.int64), c0 + 1)
+                    c0 = np.clip(c0, 0, plot_w)
+                    c1 = np.clip(c1, 0, plot_w)
+                    marks = np.zeros(plot_w + 1, dtype=np.int64)
+                    np.add.at(marks, c0, 1)
+                    np.add.at(marks, c1, -1)
+                    for j in np.flatnonzero(np.cumsum(marks[:plot_w]) > 0).tolist():
                         ch = cells[j][0]
                         cells[j] = (ch if ch not in (GAP, " ") else "█", sel_style)
+        # producers and consumers of the selected op: distinct glyphs, readable without colour
+        for ops, glyph, cls in (
+            (self.producer_ops, DEP_GLYPHS["producer"], "timeline--producer"),
+            (self.consumer_ops, DEP_GLYPHS["consumer"], "timeline--consumer"),
+        ):
+            if not ops.size:
+                continue
+            on_lane = ops[trace.lane[ops] == lane]
+            if not on_lane.size:
+                continue
+            s = trace.ts[on_lane]
+            e = s + trace.dur[on_lane]
+            dep_style = self._style(cls)
+            waited_style = self._style("timeline--waited")
+            for op in on_lane[(e > lo) & (s < hi)].tolist():
+                c0, c1 = cell_range(op)
+                waited = op == self.waited_op and cls == "timeline--producer"
+                g, st = (DEP_GLYPHS["waited"], waited_style) if waited else (glyph, dep_style)
+                for j in range(c0, c1):
+                    cells[j] = (g, st)
         # cursor
         cur = self.cursor_op
         if cur is not None and int(trace.lane[cur]) == lane:
@@ -1086,7 +1324,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
 
     def _axis_strip(self, width: int) -> Strip:
         """Tick labels in cycles (with µs when the clock is known)."""
-        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width)
+        key = ("axis", self.view_lo, self.view_hi, width, self._style_gen, self._label_width,
+               self.window)  # fmt: skip
         strip = self._cache.get(key)
         if strip is not None:
             return strip
@@ -1108,7 +1347,27 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 if c + len(text) <= plot_w:
                     line[c : c + len(text)] = list(text)
                 t += step
-        strip = Strip([Segment(label, style), Segment("".join(line), style)], width)
+        segs = [Segment(label, style)]
+        w = self.window
+        if (
+            w is not None
+            and self.index_ready
+            and plot_w > 0
+            and w[1] > self.view_lo
+            and w[0] < self.view_hi
+        ):
+            lo, hi = self.view_lo, self.view_hi
+            c0 = max(int((w[0] - lo) / (hi - lo) * plot_w), 0)
+            c1 = min(max(int(np.ceil((w[1] - lo) / (hi - lo) * plot_w)), c0 + 1), plot_w)
+            for k in range(c0, c1):
+                if line[k] == " ":
+                    line[k] = WINDOW_GLYPH
+            wstyle = self._style("timeline--window")
+            segs += [Segment("".join(line[:c0]), style), Segment("".join(line[c0:c1]), wstyle),
+                     Segment("".join(line[c1:]), style)]  # fmt: skip
+        else:
+            segs.append(Segment("".join(line), style))
+        strip = Strip(segs, width)
         strip = strip.adjust_cell_length(width, self._base_style())
         self._cache[key] = strip
         return strip

@@ -2,7 +2,7 @@
 
 Trace instance <-> QHAS instance (by op ID and Start Cycle) <-> graph node (by op ID) <-> QNN op
 (by name; its id is the low 32 bits of the op ID = profile ``OpId_N``). A missing or unreadable
-artifact is recorded in :attr:`Optrace.errors` and removes only what depends on it.
+artifact is recorded in :attr:`Run.errors` and removes only what depends on it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
-from htptui.model import chrometrace, htp_graph, qhas
+from htptui.model import cache, htp_graph, qhas
 from htptui.model._io import clean_text
 from htptui.model.chrometrace import OpTrace
 from htptui.model.discover import KIND_LABELS, Artifacts, discover
@@ -25,7 +25,7 @@ ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(eq=False)
-class Optrace:
+class Run:
     """One profiled run: the op trace plus whatever companion artifacts were found."""
 
     source: str
@@ -117,19 +117,21 @@ _ATTR = {"htp_graph": "graph", "graph_before": "graph_before", "qhas": "qhas", "
          "profile": "profile", "heap": "heap"}  # fmt: skip
 
 
-def load_optrace(
+def load_run(
     target: str | Path,
     *,
     progress: ProgressFn | None = None,
     artifacts: Artifacts | None = None,
-) -> Optrace:
+    partial: Callable[[Run, float], None] | None = None,
+) -> Run:
     """Discover and load every artifact of an optrace directory, file, or ``-``.
 
     Raises InputError only when nothing usable was found or the op trace given explicitly is bad;
-    other artifact errors are recorded in ``errors`` and the rest still loads.
+    other artifact errors are recorded in ``errors`` and the rest still loads. ``partial(opt,
+    fraction)`` receives runs holding only the op-trace ops decoded so far (big files only).
     """
     arts = artifacts if artifacts is not None else discover(target)
-    result = Optrace(source=arts.root, artifacts=arts)
+    result = Run(source=arts.root, artifacts=arts)
     result.warnings.extend(arts.notes)
 
     def sub(lo: float, hi: float) -> ProgressFn | None:
@@ -138,14 +140,21 @@ def load_optrace(
         return lambda f, msg: progress(lo + (hi - lo) * f, msg)
 
     if arts.stdin_bytes is not None:
-        result.trace = chrometrace.load(
+        result.trace = cache.load_op_trace(
             data=arts.stdin_bytes, label="<stdin>", progress=sub(0, 0.9)
         )
     elif "op_trace" in arts.problems:
         result.errors["op_trace"] = arts.problems["op_trace"]
     elif arts.op_trace is not None:
+        on_partial = None
+        if partial is not None:
+            on_partial = lambda t, f: partial(  # noqa: E731
+                Run(source=arts.root, artifacts=arts, trace=t), f
+            )
         try:
-            result.trace = chrometrace.load(arts.op_trace, progress=sub(0, 0.9))
+            result.trace = cache.load_op_trace(
+                arts.op_trace, progress=sub(0, 0.9), partial=on_partial, background_save=True
+            )
         except InputError as exc:
             if Path(str(target)).is_file():
                 raise

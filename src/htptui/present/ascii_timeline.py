@@ -7,6 +7,7 @@ import numpy as np
 from htptui.analysis.buckets import CoverageIndex, dominant_kind
 from htptui.analysis.summary import KIND_BOUNDARY, KIND_NAMES
 from htptui.model.chrometrace import OpTrace
+from htptui.present.format import fmt_int
 
 KIND_CHARS = "MVdwBo"  # HMX, HVX, DMA, sync/wait, boundary, other
 GAP_CHAR = "."
@@ -49,9 +50,9 @@ def render(
                 chars.append(c if f >= 0.5 else c.lower())
         track = idx.lane_tracks.get(ln.index)
         busy = int(track.prefix[-1]) if track is not None else 0
-        rows.append(f"{ln.label:<{label_w}} |{''.join(chars)}| busy {busy:,}")
+        rows.append(f"{ln.label:<{label_w}} |{''.join(chars)}| busy {fmt_int(busy)}")
     if hidden:
-        rows.append(f"{'':<{label_w}}  ... {len(hidden):,} more lanes not drawn")
+        rows.append(f"{'':<{label_w}}  ... {fmt_int(len(hidden))} more lanes not drawn")
     b_chars = "".join(
         ("B" if v / bucket >= 0.5 else "b") if v > 0 else " " for v in boundary.tolist()
     )

@@ -1,0 +1,482 @@
+"""One analysis per run: every derived figure computed once, on first use, and cached.
+
+:class:`RunAnalysis` wraps a loaded run and is what every TUI pane, report section and export reads:
+per-core summaries, timing, op kinds, coverage indexes, rankings per (level, scope), the op-id → ops
+index, findings, graph diff, cross-checks and the compare basis. A ``Scope`` (filter regex plus
+drill-down path) is hashable, so a filter or level change computes only the ranking and coverage it
+changes; everything else is already cached. :meth:`RunAnalysis.warm` computes what the explorer shows
+first; the TUI calls it in the load worker so no pane computes on the UI thread.
+
+Thread safety: each figure is computed under its own lock, so a worker warming the cache and the
+UI thread asking for the same figure never compute it twice, and asking for another never waits.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from htptui.analysis import ranking as ranking_mod
+from htptui.analysis import summary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from htptui.analysis.buckets import CoverageIndex
+    from htptui.analysis.checks import Check
+    from htptui.analysis.dag import QnnDag
+    from htptui.analysis.deps import Deps
+    from htptui.analysis.findings import Finding
+    from htptui.analysis.graph_diff import GraphDiff
+    from htptui.analysis.timing import Timing
+    from htptui.model.chrometrace import OpTrace
+    from htptui.model.run import Run
+
+T = TypeVar("T")
+# findings rules that read whole-graph QHAS tables (the dominant path's idle rows, per-instance
+# DRAM/VTCM bytes against clipped cycles), so they do not describe a window or a filter
+SCOPED_SKIP_WINDOW = frozenset({"idle_bubbles", "memory_bound"})
+SCOPED_SKIP_FILTER = frozenset({"idle_bubbles"})
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which ops a ranking covers: a filter regex (None = all) and a drill-down path.
+
+    ``drill`` is a tuple of (level, row name) steps: each keeps only the members of that row of the
+    ranking one step up. Scopes are hashable, so rankings and masks cache per scope.
+    """
+
+    pattern: str | None = None
+    drill: tuple[tuple[str, str], ...] = ()
+
+    def into(self, level: str, name: str) -> Scope:
+        """One drill step deeper."""
+        return Scope(self.pattern, (*self.drill, (level, name)))
+
+    def out(self) -> Scope:
+        """One drill step back."""
+        return Scope(self.pattern, self.drill[:-1])
+
+
+ALL = Scope()
+
+
+class RunAnalysis:
+    """Lazily computed, cached figures of one loaded run."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._lock = threading.Lock()  # guards _locks only
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._cache: dict[Hashable, Any] = {}
+        # set on a scoped child (see :meth:`scoped`): the parent, the window, the wall per core and
+        # the full-trace index of every op of the child's trace
+        self.parent: RunAnalysis | None = None
+        self.window: tuple[int | None, int | None] = (None, None)
+        self.pattern: str | None = None
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.op_map: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached value for ``key``, computed once under that key's own lock (a thread asking
+        for another figure is never held up by a long computation)."""
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]  # type: ignore[no-any-return]
+
+    def cached(self, key: Hashable) -> bool:
+        """Whether a figure is already computed (tests and the bench use it)."""
+        return key in self._cache
+
+    @property
+    def trace(self) -> OpTrace | None:
+        """The op trace of the run (None when it is missing)."""
+        return self.run.trace
+
+    @property
+    def has_ops(self) -> bool:
+        """Whether there is an op trace with at least one executed op."""
+        return self.run.trace is not None and len(self.run.trace) > 0
+
+    # ------------------------------------------------------------------ summaries and timing
+
+    def cores(self) -> list[int]:
+        """Core numbers present in the trace, ascending ([] without a trace)."""
+        t = self.trace
+        return self._memo("cores", lambda: summary.cores(t) if t is not None else [])
+
+    def core_summary(self, core: int) -> summary.CoreSummary:
+        """Wall, lanes, domain, idle, overlap and boundary tax of one core."""
+        t = self.trace
+        assert t is not None
+        root = self.parent.trace if self.parent is not None else None
+
+        def compute() -> summary.CoreSummary:
+            if root is None:
+                return summary.core_summary(t, core)
+            flagged = summary.hmx_flagged(root, core)
+            return summary.core_summary(t, core, span=self.spans.get(core), hmx_flags=flagged)
+
+        return self._memo(("core_summary", core), compute)
+
+    def core_summaries(self) -> list[summary.CoreSummary]:
+        """A summary per core (core 0 alone for a trace without lanes)."""
+        if self.trace is None:
+            return []
+        return [self.core_summary(c) for c in (self.cores() or [0])]
+
+    def first_core_summary(self) -> summary.CoreSummary | None:
+        """The summary of the lowest core (what the header and timing quote)."""
+        if not self.has_ops:
+            return None
+        return self.core_summary((self.cores() or [0])[0])
+
+    def timing(self) -> Timing:
+        """Coarse µs beside fine cycles, runtrace phases and the clock sanity checks."""
+        from htptui.analysis import timing
+
+        return self._memo("timing", lambda: timing.timing(self.run))
+
+    def trace_clock_ghz(self) -> float | None:
+        """Clock of the execute the op trace shows (None when unknown)."""
+        try:
+            return self.timing().trace_clock_ghz
+        except Exception:  # noqa: BLE001 - the clock is a nicety; a partial run must still draw
+            return None
+
+    def kinds(self) -> np.ndarray:
+        """KIND_* code of every op."""
+        t = self.trace
+        assert t is not None
+        return self._memo("kinds", lambda: summary.op_kinds(t))
+
+    # ------------------------------------------------------------------ filters and scopes
+
+    def filter_mask(self, pattern: str) -> np.ndarray:
+        """Ops whose kernel, QNN op name or unit/lane label matches ``pattern`` (raises re.error)."""
+        rx = re.compile(pattern, re.IGNORECASE)  # raise before caching anything
+
+        def compute() -> np.ndarray:
+            t = self.trace
+            assert t is not None
+            names = t.strings.names
+            hit = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
+            lane_hit = np.array(
+                [bool(rx.search(ln.unit)) or bool(rx.search(ln.label)) for ln in t.lanes] or [False]
+            )
+            return hit[t.kernel] | hit[t.qnn_op] | lane_hit[t.lane]
+
+        return self._memo(("filter", pattern), compute)
+
+    def mask(self, scope: Scope) -> np.ndarray | None:
+        """Boolean op mask of a scope (None = every op)."""
+        if scope == ALL:
+            return None
+
+        def compute() -> np.ndarray | None:
+            t = self.trace
+            assert t is not None
+            if not scope.drill:
+                assert scope.pattern is not None
+                return self.filter_mask(scope.pattern)
+            parent = scope.out()
+            level, name = scope.drill[-1]
+            rk = self.ranking(level, parent)
+            members = rk.members_of_name(name)
+            m = np.zeros(len(t), dtype=bool)
+            m[members] = True
+            return m
+
+        return self._memo(("mask", scope), compute)
+
+    def ranking(self, level: str, scope: Scope = ALL) -> ranking_mod.Ranking:
+        """DPC ranking at ``level`` over the ops of ``scope``."""
+        t = self.trace
+        assert t is not None
+        return self._memo(
+            ("ranking", level, scope), lambda: ranking_mod.rank(t, level, self.mask(scope))
+        )
+
+    def coverage(self, pattern: str | None = None) -> CoverageIndex:
+        """Per-lane, per-kind busy coverage of every op (or of the ops matching ``pattern``)."""
+        from htptui.analysis.buckets import CoverageIndex
+
+        t = self.trace
+        assert t is not None
+        if pattern is None:
+            return self._memo("coverage", lambda: CoverageIndex(t, kinds=self.kinds()))
+        return self._memo(
+            ("coverage", pattern),
+            lambda: CoverageIndex(t, kinds=self.kinds(), mask=self.filter_mask(pattern)),
+        )
+
+    def ops_in_time_order(self, pattern: str | None = None) -> np.ndarray:
+        """Op indices (all, or matching ``pattern``) sorted by (ts, index), for n/N stepping."""
+        t = self.trace
+        assert t is not None
+
+        def compute() -> np.ndarray:
+            idx = (
+                np.arange(len(t)) if pattern is None else np.flatnonzero(self.filter_mask(pattern))
+            )
+            if self._memo("ts_sorted", lambda: bool(np.all(np.diff(t.ts) >= 0))):
+                return idx  # the trace is sorted by ts: index order is already (ts, index) order
+            return idx[np.lexsort((idx, t.ts[idx]))]
+
+        return self._memo(("time_order", pattern), compute)
+
+    # ------------------------------------------------------------------ windows and filters
+
+    @property
+    def is_scoped(self) -> bool:
+        """Whether this analysis covers a time window and/or a filter of a run."""
+        return self.parent is not None
+
+    def scoped(
+        self, lo: int | None = None, hi: int | None = None, pattern: str | None = None
+    ) -> RunAnalysis:
+        """The same analysis over the ops in [lo, hi) (clipped to it) matching ``pattern``.
+
+        Every figure of the child (summaries, rankings, findings, timeline) is computed by the same
+        code as the whole graph's, on the clipped trace (:func:`htptui.analysis.window.clip_trace`),
+        with the window clamped to each core's span as the wall. ``scoped()`` with no window and no
+        filter gives the whole-graph figures. Raises re.error for a bad ``pattern``.
+        """
+        if pattern is not None:
+            self.filter_mask(pattern)  # raise a bad regex before caching anything
+
+        def compute() -> RunAnalysis:
+            import dataclasses
+
+            from htptui.analysis.window import clip_trace
+
+            t = self.trace
+            assert t is not None
+            mask = self.filter_mask(pattern) if pattern is not None else None
+            sub, ops = clip_trace(t, lo, hi, mask, self.run.qhas)
+            child = RunAnalysis(dataclasses.replace(self.run, trace=sub))
+            child.parent, child.window, child.pattern, child.op_map = self, (lo, hi), pattern, ops
+            for c in self.cores() or [0]:
+                cs = self.core_summary(c)
+                a = cs.start if lo is None else max(lo, cs.start)
+                b = cs.end if hi is None else min(hi, cs.end)
+                child.spans[c] = (a, max(a, b))
+            with _ANALYSES_LOCK:
+                _ANALYSES[child.run] = child
+            return child
+
+        return self._memo(("scoped", lo, hi, pattern), compute)
+
+    # ------------------------------------------------------------------ joins
+
+    def _op_id_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            t = self.trace
+            assert t is not None
+            order = np.argsort(t.op_id, kind="stable")
+            keys = t.op_id[order]
+            uniq, starts = np.unique(keys, return_index=True)
+            return uniq, np.append(starts, keys.size).astype(np.int64), order
+
+        return self._memo("op_id_index", compute)
+
+    def ops_of_op_id(self, op_id: int) -> np.ndarray:
+        """Trace op indices with this op ID (the instances of one graph node), in trace order."""
+        if not self.has_ops:
+            return EMPTY
+        uniq, bounds, order = self._op_id_index()
+        k = int(np.searchsorted(uniq, op_id))
+        if k >= uniq.size or int(uniq[k]) != op_id:
+            return EMPTY
+        return order[bounds[k] : bounds[k + 1]]
+
+    def ops_of_qnn_op(self, name: str) -> np.ndarray:
+        """Trace op indices of a QNN op (by name)."""
+        if not self.has_ops:
+            return EMPTY
+        return self.ranking("qnn_op").members_of_name(name)
+
+    def dpc_of_ops(self, ops: np.ndarray) -> int:
+        """Σ Dominant Path Cycles of some ops (negative = not reported counts 0)."""
+        t = self.trace
+        if t is None or not ops.size:
+            return 0
+        return int(np.maximum(t.dpc[ops], 0).sum())
+
+    def qnn_dag(self) -> QnnDag | None:
+        """The compiled graph collapsed to QNN ops (the one derivation of QNN-op edges)."""
+        from htptui.analysis.dag import qnn_dag
+
+        g = self.run.graph
+        return self._memo("qnn_dag", lambda: qnn_dag(g) if g is not None else None)
+
+    def deps(self) -> Deps:
+        """Producer → consumer edges between executed ops (`Inputs Ops` + flow events).
+
+        Reads every op's `Inputs Ops` once from the file (the loader keeps no lists): call it off
+        the UI thread on big traces.
+        """
+        from htptui.analysis.deps import build_deps
+
+        def compute() -> Deps:
+            t = self.trace
+            assert t is not None
+            return build_deps(t, self.run.graph, t.inputs_ops())
+
+        return self._memo("deps", compute)
+
+    def waited_for(self, op: int) -> int | None:
+        """The producer op ``op`` waited for (the one that finished last), None without one."""
+        from htptui.analysis.deps import waited_for
+
+        t = self.trace
+        assert t is not None
+        return waited_for(self.deps(), t.ts, t.dur, op)
+
+    # ------------------------------------------------------------------ SDK checks and rules
+
+    def qnn_op_busy(self) -> dict[str, int]:
+        """Σ busy cycles per QNN op name."""
+        from htptui.analysis.checks import qnn_op_busy
+
+        return self._memo("qnn_op_busy", lambda: qnn_op_busy(self.run))
+
+    def cross_checks(self) -> list[Check]:
+        """Derived-vs-SDK cross-checks."""
+        from htptui.analysis.checks import cross_checks
+
+        return self._memo("checks", lambda: cross_checks(self.run))
+
+    def findings(
+        self, expected: Any = None, expected_path: str | Path | None = None
+    ) -> list[Finding]:
+        """Every findings rule, most severe first (``expected`` QNN-op deps and ``expected_path``
+        an expected graph file, as in ``run_all``); raises InputError for a bad expected file."""
+        from htptui.analysis.findings import run_all
+
+        key = (
+            "findings",
+            None if expected is None else _freeze(expected),
+            None if expected_path is None else str(expected_path),
+        )
+        if self.parent is None:
+            return self._memo(
+                key, lambda: run_all(self.run, expected=expected, expected_path=expected_path)
+            )
+        return self._memo(key, lambda: self._scoped_findings(expected, expected_path))
+
+    def findings_left_out(self) -> frozenset[str]:
+        """Rules a scoped analysis does not report (they read whole-graph QHAS tables)."""
+        skip: frozenset[str] = frozenset()
+        if self.window != (None, None):
+            skip |= SCOPED_SKIP_WINDOW
+        if self.pattern is not None:
+            skip |= SCOPED_SKIP_FILTER
+        return skip
+
+    def _scoped_findings(self, expected: Any, expected_path: str | Path | None) -> list[Finding]:
+        """Findings of a window/filter: every rule on the scoped run (``run_all``, unchanged), the
+        rules that read whole-graph QHAS tables dropped (:meth:`findings_left_out`), and the ops
+        mapped back to the full trace."""
+        import dataclasses
+
+        from htptui.analysis.findings import run_all
+
+        skip = self.findings_left_out()
+        out = [
+            f
+            for f in run_all(self.run, expected=expected, expected_path=expected_path)
+            if f.rule not in skip
+        ]
+        if self.op_map is not None and self.op_map.size:
+            m = self.op_map
+            out = [dataclasses.replace(f, ops=tuple(int(m[i]) for i in f.ops if 0 <= i < m.size))
+                   for f in out]  # fmt: skip
+        return out
+
+    def graph_diff(self, expected: str | Path | None = None) -> GraphDiff | None:
+        """The compiled graph against ``expected`` (or a discovered expected.dag); raises InputError."""
+        from htptui.analysis.graph_diff import diff_run
+
+        return self._memo(
+            ("graph_diff", None if expected is None else str(expected)),
+            lambda: diff_run(self.run, expected),
+        )
+
+    def compare_basis(self) -> dict[str, Any] | None:
+        """Full per-QNN-op, per-kernel, per-instance rows and graph structure for diff/check."""
+        from htptui.analysis.compare import basis_of
+
+        return self._memo("compare_basis", lambda: basis_of(self))
+
+    # ------------------------------------------------------------------ warming
+
+    def warm_first(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Compute what the explorer's visible panes show first (call it off the UI thread)."""
+        steps: list[tuple[str, Callable[[], object]]] = [("timing", self.timing)]
+        if self.has_ops:
+            steps = [
+                ("summaries", self.core_summaries),
+                ("timing", self.timing),
+                ("coverage index", self.coverage),
+                ("ranking", lambda: self.ranking("qnn_op").op_rows),
+                ("op-id index", self._op_id_index),
+            ]
+        if self.run.graph is not None:
+            steps.append(("QNN-op DAG", self.qnn_dag))
+        steps.append(("cross-checks", self.cross_checks))  # the header warns when they disagree
+        for k, (label, step) in enumerate(steps):
+            if progress is not None:
+                progress(k / len(steps), f"analysing: {label}")
+            step()
+
+    def warm_rest(self) -> None:
+        """Compute the rest ahead of use: other ranking levels and the findings (off the UI thread)."""
+        if not self.has_ops:
+            return
+        for level in ranking_mod.LEVELS:
+            self.ranking(level).op_rows  # noqa: B018 - computes and caches the row index
+        self.findings()
+
+    def warm(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Everything :meth:`warm_first` and :meth:`warm_rest` compute."""
+        self.warm_first(progress)
+        self.warm_rest()
+
+
+def _freeze(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(sorted(str(v) for v in value))
+    return str(value)
+
+
+_ANALYSES: weakref.WeakKeyDictionary[Any, RunAnalysis] = weakref.WeakKeyDictionary()
+_ANALYSES_LOCK = threading.Lock()
+
+
+def analysis_of(run: Run) -> RunAnalysis:
+    """The one :class:`RunAnalysis` of a loaded run (created on first use)."""
+    with _ANALYSES_LOCK:
+        an = _ANALYSES.get(run)
+        if an is None:
+            an = _ANALYSES[run] = RunAnalysis(run)
+        return an

@@ -1,0 +1,443 @@
+"""Decoded events of one chunk to columns: the lean path (one pass, args for kept ops only) and the
+previous path (kept for odd inputs and for the equality tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from htptui.model._io import (
+    clean_text,
+    parse_id,
+)
+from htptui.model.chrometrace.chunking import (
+    _read_range_into,
+    _strip_chunk,
+)
+from htptui.model.chrometrace.columns import (
+    FLAG_BITS,
+    FLAG_OTHER,
+)
+from htptui.model.chrometrace.wire import (
+    _EMPTY_ARGS,
+    _EMPTY_FAST_ARGS,
+    _FAST_ARGS_DECODER,
+    _FAST_DECODER,
+    _FLAGS_DECODER,
+    _GET_ARGS,
+    _GET_COUNTER,
+    _GET_CPP,
+    _GET_DPC,
+    _GET_DUR,
+    _GET_FLAGS,
+    _GET_HTP,
+    _GET_ID,
+    _GET_NAME,
+    _GET_PID,
+    _GET_QNN,
+    _GET_QTYPE,
+    _GET_START,
+    _GET_TID,
+    _GET_TS,
+    _LIST_DECODER,
+    _RAW_ARGS_DECODER,
+    _TAGGED_DECODER,
+    _as_int,
+    _CEv,
+    _FEv,
+    _MEv,
+    _SEv,
+    _XEv,
+)
+
+
+class _ChunkError(Exception):
+    """A chunk did not decode on its own (a boundary inside an event, or bad JSON)."""
+
+
+@dataclass(eq=False)
+class _Chunk:
+    """Columns extracted from one batch of events, with chunk-local string ids."""
+
+    n_events: int
+    strings: list[str]
+    x: dict[str, np.ndarray]
+    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]
+    thread_names: dict[tuple[int, int], str]
+    process_names: dict[int, str]
+    process_opids: dict[int, int]
+    other_ph: int
+    bad_ids: int
+    skipped: int = 0  # per-op duplicate X events dropped before extraction
+
+
+def _flag_bits_of(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, msgspec.Raw):
+        try:
+            value = _FLAGS_DECODER.decode(value)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return FLAG_OTHER
+    if isinstance(value, str):
+        value = [value]
+    bits = 0
+    for f in value or ():
+        bits |= FLAG_BITS.get(f, FLAG_OTHER) if isinstance(f, str) else FLAG_OTHER
+    return bits
+
+
+def _hex_ids(raw_ids: list[Any]) -> tuple[list[int], int]:
+    try:
+        return [int(v, 16) if v else 0 for v in raw_ids], 0
+    except (ValueError, TypeError):
+        out, bad = [], 0
+        for v in raw_ids:
+            i = parse_id(v)
+            if i is None or i < 0 or i >= 1 << 64:
+                bad += v is not None
+                i = 0
+            out.append(i)
+        return out, bad
+
+
+def _extract(
+    events: list[Any], fast: bool, keep_pids: frozenset[int] | None = None, raw_args: bool = False
+) -> _Chunk:
+    """Turn decoded events into columns (list comprehensions; no per-event Python loop body).
+
+    With ``keep_pids`` (the Core Overview pids, found up front), X events of other pids — the
+    per-QNN-op duplicates — are dropped before any per-field work. With ``raw_args`` the events'
+    args are still undecoded bytes and only the kept events' args are parsed.
+    """
+    decode_args = _FAST_ARGS_DECODER.decode
+
+    def args_of(e: Any) -> Any:
+        return decode_args(e.args) if raw_args else e.args
+
+    if keep_pids is not None and fast:
+        x_index = [k for k, e in enumerate(events) if e.ph == "X" and e.pid in keep_pids]
+        skipped = sum(1 for e in events if e.ph == "X") - len(x_index)
+    else:
+        x_index = [k for k, e in enumerate(events) if e.ph == "X"]
+        skipped = 0
+    xs = [events[k] for k in x_index]
+    n = len(xs)
+    empty = _EMPTY_FAST_ARGS if fast else _EMPTY_ARGS
+    ar = [decode_args(e.args) for e in xs] if raw_args else [e.args or empty for e in xs]
+    local: dict[str, int] = {"": 0}
+    kernel = [
+        local.setdefault(a.htp_op_type or e.name, len(local)) for e, a in zip(xs, ar, strict=True)
+    ]
+    qnn = [local.setdefault(a.qnn_op_name or "", len(local)) for a in ar]
+    qtype = [local.setdefault(a.qnn_op_type or "", len(local)) for a in ar]
+    ids, bad = _hex_ids([a.ID for a in ar])
+    if fast:
+        cache: dict[Any, int] = {}
+        flags = [
+            cache[f] if f in cache else cache.setdefault(f, _flag_bits_of(f))
+            for f in (a.flags for a in ar)
+        ]
+    else:
+        flags = [_flag_bits_of(a.flags) for a in ar]
+    if fast:
+        pid = np.fromiter((e.pid for e in xs), np.int64, n)
+        tid = np.fromiter((e.tid for e in xs), np.int64, n)
+        ts = np.fromiter((e.ts for e in xs), np.int64, n)
+        dur = np.fromiter((e.dur for e in xs), np.int64, n)
+    else:
+        pid = np.array([_as_int(e.pid) for e in xs], dtype=np.int64)
+        tid = np.array([_as_int(e.tid) for e in xs], dtype=np.int64)
+        ts = np.array([int(e.ts) for e in xs], dtype=np.int64)
+        dur = np.array([int(e.dur) for e in xs], dtype=np.int64)
+    x = {
+        "pid": pid,
+        "tid": tid,
+        "ts": ts,
+        "dur": dur,
+        "kernel": np.array(kernel, dtype=np.int32),
+        "qnn": np.array(qnn, dtype=np.int32),
+        "qtype": np.array(qtype, dtype=np.int32),
+        "op_id": np.array(ids, dtype=np.uint64),
+        "flags": np.array(flags, dtype=np.uint16),
+        "dpc": np.array([int(a.dpc) if a.dpc is not None else -1 for a in ar], dtype=np.int64),
+        "cpp": np.array([a.cpp if a.cpp is not None else np.nan for a in ar], dtype=np.float32),
+        "start": np.array(
+            [int(a.start_cycle) if a.start_cycle is not None else -1 for a in ar], dtype=np.int64
+        ),
+        "ordinal": np.array(x_index, dtype=np.int64),
+    }
+    counters: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
+    for e in events:
+        if e.ph != "C":
+            continue
+        a = args_of(e)
+        if a is not None and a.counter is not None:
+            series = counters.setdefault((_as_int(e.pid), e.name), ([], []))
+            series[0].append(int(e.ts))
+            series[1].append(float(a.counter))
+    fl = [e for e in events if e.ph in ("s", "f")]
+    fids = []
+    for e in fl:
+        fid = parse_id(e.id) if e.id is not None else None
+        fids.append(fid if fid is not None else -1)
+    flows = (
+        np.array(fids, dtype=np.int64),
+        np.array([e.ph == "s" for e in fl], dtype=bool),
+        np.array([int(e.ts) for e in fl], dtype=np.int64),
+        np.array([_as_int(e.tid) for e in fl], dtype=np.int64),
+        [e.cat for e in fl],
+    )
+    thread_names: dict[tuple[int, int], str] = {}
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    for e in events:
+        if e.ph != "M":
+            continue
+        a = args_of(e)
+        if a is None or a.name is None:
+            continue
+        p = _as_int(e.pid)
+        if e.name == "thread_name":
+            thread_names[(p, _as_int(e.tid))] = clean_text(a.name)
+        elif e.name == "process_name":
+            process_names[p] = clean_text(a.name)
+            opid = parse_id(a.opid) if a.opid is not None else None
+            if opid is not None:
+                process_opids[p] = opid
+    known = {"X", "C", "M", "s", "f"}
+    return _Chunk(
+        n_events=len(events),
+        strings=list(local),
+        x=x,
+        counters={
+            k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.float64))
+            for k, v in counters.items()
+        },
+        flows=flows,
+        thread_names=thread_names,
+        process_names=process_names,
+        process_opids=process_opids,
+        other_ph=sum(1 for e in events if e.ph not in known),
+        bad_ids=bad,
+        skipped=skipped,
+    )
+
+
+def _process_blob(blob: bytes, keep_pids: frozenset[int] | None = None) -> _Chunk:
+    """Decode one chunk of events (fast typed decoder, tolerant one as fallback) into columns."""
+    body = b"[" + blob + b"]"
+    if keep_pids is not None:
+        try:  # fastest: args decoded only for the kept (Core Overview) copies
+            return _extract(
+                _RAW_ARGS_DECODER.decode(body), fast=True, keep_pids=keep_pids, raw_args=True
+            )
+        except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
+            pass
+        except msgspec.DecodeError as exc:
+            raise _ChunkError(str(exc)) from None
+    try:
+        return _extract(_FAST_DECODER.decode(body), fast=True, keep_pids=keep_pids)
+    except (msgspec.ValidationError, RecursionError, OverflowError, ValueError, TypeError):
+        pass
+    except msgspec.DecodeError as exc:
+        raise _ChunkError(str(exc)) from None
+    try:
+        return _extract(_LIST_DECODER.decode(body), fast=False)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _ChunkError(str(exc)) from None
+    except RecursionError:
+        raise _ChunkError("JSON nested too deeply") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _ChunkError(f"unexpected value in an event ({exc})") from None
+
+
+def _process_range(
+    path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
+) -> _Chunk:
+    """Read one byte range of the file and decode it (the previous loader's way)."""
+    import gc
+
+    gc.disable()
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        blob = fh.read(end - start)
+    return _process_blob(_strip_chunk(blob), keep_pids)
+
+
+def _process_range_lean(
+    path: str, start: int, end: int, keep_pids: frozenset[int] | None = None
+) -> _Chunk:
+    """Read one byte range of the file into a buffer and decode it the lean way."""
+    with open(path, "rb", buffering=0) as fh:
+        return _process_view(
+            _read_range_into(fh, bytearray(end - start + 2), start, end), keep_pids
+        )
+
+
+def _int_column(values: list[int | None]) -> np.ndarray:
+    """int64 column with -1 for None."""
+    if None in values:
+        return np.fromiter((-1 if v is None else v for v in values), np.int64, len(values))
+    return np.array(values, dtype=np.int64)
+
+
+_GET_EVENT_ID = attrgetter("id")
+_GET_CAT = attrgetter("cat")
+
+
+def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk:
+    """Columns of one chunk decoded by ``_TAGGED_DECODER``: the same result as :func:`_extract`.
+
+    One pass over the events sorts them by phase; X events of other pids than ``keep_pids`` are
+    counted and dropped before any args work, and only the kept X events' raw args are decoded.
+    Raises msgspec.ValidationError when an args object does not fit the strict types (the caller
+    then uses the previous path).
+    """
+    types = list(map(type, events))
+    is_x = [t is _XEv for t in types]
+    x_all = list(compress(events, is_x))
+    n_x = len(x_all)
+    x_pos = np.flatnonzero(np.fromiter(is_x, bool, len(is_x)))
+    if keep_pids is None:
+        xs, x_index = x_all, x_pos
+    else:
+        pids = np.fromiter(map(_GET_PID, x_all), np.int64, n_x)
+        if len(keep_pids) == 1:
+            kept = pids == next(iter(keep_pids))
+        else:
+            kept = np.isin(pids, np.fromiter(keep_pids, np.int64, len(keep_pids)))
+        xs = x_all if kept.all() else list(compress(x_all, kept.tolist()))
+        x_index = x_pos[kept]
+    del x_all
+    cs: list[Any] = []
+    ms: list[Any] = []
+    fl: list[Any] = []
+    if n_x < len(events):  # each phase picked by a C-speed compress over a type mask
+        cs = list(compress(events, [t is _CEv for t in types]))
+        if n_x + len(cs) < len(events):
+            ms = list(compress(events, [t is _MEv for t in types]))
+            fl = list(compress(events, [t is _SEv or t is _FEv for t in types]))
+    n = len(xs)
+    ar = list(map(_FAST_ARGS_DECODER.decode, map(_GET_ARGS, xs)))
+    htp = list(map(_GET_HTP, ar))
+    if None in htp or "" in htp:
+        htp = [a.htp_op_type or e.name for e, a in zip(xs, ar, strict=True)]
+    qnn_names = list(map(_GET_QNN, ar))
+    qnn_types = list(map(_GET_QTYPE, ar))
+    local: dict[Any, int] = {"": 0}
+    for seq in (htp, qnn_names, qnn_types):  # ids in order of first appearance, as before
+        for key in dict.fromkeys(seq):
+            if key is not None and key not in local:
+                local[key] = len(local)
+    strings = list(local)
+    local[None] = 0
+    lookup = local.__getitem__
+    ids, bad = _hex_ids(list(map(_GET_ID, ar)))
+    flag_vals = list(map(_GET_FLAGS, ar))
+    bits = {f: _flag_bits_of(f) for f in dict.fromkeys(flag_vals)}
+    x = {
+        "pid": np.fromiter(map(_GET_PID, xs), np.int64, n),
+        "tid": np.fromiter(map(_GET_TID, xs), np.int64, n),
+        "ts": np.fromiter(map(_GET_TS, xs), np.int64, n),
+        "dur": np.fromiter(map(_GET_DUR, xs), np.int64, n),
+        "kernel": np.fromiter(map(lookup, htp), np.int32, n),
+        "qnn": np.fromiter(map(lookup, qnn_names), np.int32, n),
+        "qtype": np.fromiter(map(lookup, qnn_types), np.int32, n),
+        "op_id": np.array(ids, dtype=np.uint64),
+        "flags": np.fromiter(map(bits.__getitem__, flag_vals), np.uint16, n),
+        "dpc": _int_column(list(map(_GET_DPC, ar))),
+        "cpp": np.array(list(map(_GET_CPP, ar)), dtype=np.float32),  # None -> nan
+        "start": _int_column(list(map(_GET_START, ar))),
+        "ordinal": np.asarray(x_index, dtype=np.int64),
+    }
+    del ar, htp, qnn_names, qnn_types, flag_vals
+    # counters grouped by (pid, name) in order of first appearance, each in event order
+    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+    values = list(map(_GET_COUNTER, cs))
+    if None in values:
+        have = [e for e, v in zip(cs, values, strict=True) if v is not None]
+        values = [v for v in values if v is not None]
+    else:
+        have = cs
+    if have:
+        m = len(have)
+        cts = np.fromiter(map(_GET_TS, have), np.int64, m)
+        cval = np.array(values, dtype=np.float64)
+        cpid = np.fromiter(map(_GET_PID, have), np.int64, m)
+        if (cpid == cpid[0]).all():  # one pid (the usual case): key by name alone
+            names = list(map(_GET_NAME, have))
+        else:
+            names = list(zip(cpid.tolist(), map(_GET_NAME, have), strict=True))
+        codes = {key: k for k, key in enumerate(dict.fromkeys(names))}
+        keys = (
+            [(int(cpid[0]), nm) for nm in codes] if not isinstance(names[0], tuple) else list(codes)
+        )
+        if len(keys) == 1:
+            counters[keys[0]] = (cts, cval)
+        else:
+            code = np.fromiter(map(codes.__getitem__, names), np.int64, m)
+            order = np.argsort(code, kind="stable")
+            bounds = np.cumsum(np.bincount(code, minlength=len(keys))).tolist()
+            lo = 0
+            for key, hi in zip(keys, bounds, strict=True):
+                sel = order[lo:hi]
+                counters[key] = (cts[sel], cval[sel])
+                lo = hi
+    fids = list(map(_GET_EVENT_ID, fl))  # strict ints (or None): parse_id would return them as is
+    if None in fids:
+        fids = [-1 if v is None else v for v in fids]
+    n_fl = len(fl)
+    flows = (
+        np.array(fids, dtype=np.int64),
+        np.array([type(e) is _SEv for e in fl], dtype=bool),
+        np.fromiter(map(_GET_TS, fl), np.int64, n_fl),
+        np.fromiter(map(_GET_TID, fl), np.int64, n_fl),
+        list(map(_GET_CAT, fl)),
+    )
+    thread_names: dict[tuple[int, int], str] = {}
+    process_names: dict[int, str] = {}
+    process_opids: dict[int, int] = {}
+    for e in ms:
+        a = e.args
+        if a.name is None:
+            continue
+        if e.name == "thread_name":
+            thread_names[(e.pid, e.tid)] = clean_text(a.name)
+        elif e.name == "process_name":
+            process_names[e.pid] = clean_text(a.name)
+            opid = parse_id(a.opid) if a.opid is not None else None
+            if opid is not None:
+                process_opids[e.pid] = opid
+    return _Chunk(
+        n_events=len(events),
+        strings=strings,
+        x=x,
+        counters=counters,
+        flows=flows,
+        thread_names=thread_names,
+        process_names=process_names,
+        process_opids=process_opids,
+        other_ph=0,
+        bad_ids=bad,
+        skipped=n_x - n if keep_pids is not None else 0,
+    )
+
+
+def _process_view(view: memoryview, keep_pids: frozenset[int] | None) -> _Chunk:
+    """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit."""
+    try:
+        return _extract_lean(_TAGGED_DECODER.decode(view), keep_pids)
+    except msgspec.DecodeError as exc:  # not JSON (ValidationError, a subclass, is handled below)
+        if not isinstance(exc, msgspec.ValidationError):
+            raise _ChunkError(str(exc)) from None
+    except (RecursionError, OverflowError, ValueError, TypeError):
+        pass  # odd values (deep nesting, huge ints): the previous path words the problem
+    return _process_blob(_strip_chunk(bytes(view[1:-1])), keep_pids)

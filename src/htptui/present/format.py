@@ -1,0 +1,142 @@
+"""Number formatting: integers, floats, percentages, bytes, deltas, cycles with µs (one place)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+DASH = "-"
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
+
+
+def fmt_int(value: Any) -> str:
+    """Thousands-separated integer (``24,061``), or ``-`` when absent."""
+    if _absent(value):
+        return DASH
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_float(value: Any, digits: int = 2) -> str:
+    """Fixed-point float (``1,234.50``), or ``-`` for None/nan."""
+    if _absent(value):
+        return DASH
+    return f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 2) -> str:
+    """A percentage with its sign: ``12.34 %`` (``-`` when absent)."""
+    if _absent(value):
+        return DASH
+    return f"{float(value):.{digits}f} %"
+
+
+def fmt_bytes(value: Any) -> str:
+    """Compact byte count in powers of 1024 (``512``, ``1.5K``, ``24M``), or ``-`` when absent."""
+    if _absent(value):
+        return DASH
+    v = float(value)
+    for unit, scale in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if abs(v) >= scale:
+            return f"{v / scale:.1f}{unit}".replace(".0" + unit, unit)
+    return f"{int(v)}"
+
+
+def fmt_value(value: Any) -> str:
+    """Any figure of a report: ints with separators, floats with 2 decimals, text as is."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return DASH
+        if value.is_integer() and abs(value) >= 1000:
+            return f"{int(value):,}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def fmt_unit_value(value: float | None, unit: str = "cycles") -> str:
+    """A figure of a comparison by its unit (``us`` 2 decimals, ``pct`` with %, counts as ints)."""
+    if value is None:
+        return DASH
+    if unit == "us":
+        return f"{value:,.2f}"
+    if unit == "pct":
+        return f"{value:.2f} %"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def fmt_delta(delta: float | None, unit: str = "cycles") -> str:
+    """A signed delta (``+1,234``, ``−12``, ``0``)."""
+    if delta is None:
+        return DASH
+    if delta == 0:
+        return "0"
+    sign = "+" if delta > 0 else "−"
+    return sign + fmt_unit_value(abs(delta), unit)
+
+
+def fmt_rel(rel: float | None) -> str:
+    """A signed relative change given as a fraction (0.052 → ``+5.20 %``)."""
+    if rel is None:
+        return DASH
+    if rel == 0:
+        return "0 %"
+    return f"{'+' if rel > 0 else '−'}{abs(rel) * 100:.2f} %"
+
+
+def fmt_cycles_compact(value: float) -> str:
+    """Compact cycle count for axes: 950, 12.5k, 3.2M, 1.1G."""
+    a = abs(value)
+    if a >= 1e9:
+        return f"{value / 1e9:.3g}G"
+    if a >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.0f}"
+
+
+def fmt_us_compact(us: float) -> str:
+    """Compact microseconds for axes: 0.52µs, 24.8µs, 1.2ms."""
+    if us >= 1000:
+        return f"{us / 1000:.3g}ms"
+    return f"{us:.3g}µs"
+
+
+def fmt_cycles_us(cycles: int | float | None, ghz: float | None, unit: str = "cyc") -> str:
+    """Cycles with µs at a clock when it is known: ``24,061 cyc (30.1 µs)``."""
+    if _absent(cycles):
+        return DASH
+    text = f"{int(cycles):,} {unit}".rstrip()  # type: ignore[arg-type]
+    if ghz:
+        text += f" ({float(cycles) / ghz / 1000.0:,.1f} µs)"  # type: ignore[arg-type]
+    return text
+
+
+def heat_bar(fraction: float, width: int = 8) -> str:
+    """A block bar for a 0..1 fraction (``████▌   ``)."""
+    fraction = max(0.0, min(1.0, fraction))
+    cells = fraction * width
+    full = int(cells)
+    parts = " ▏▎▍▌▋▊▉"
+    rest = parts[int((cells - full) * 8)] if full < width else ""
+    return ("█" * full + rest).ljust(width)
+
+
+def round_or_none(x: Any, digits: int = 4) -> float | None:
+    """A float rounded for JSON, None for None/nan/inf."""
+    if _absent(x):
+        return None
+    return round(float(x), digits)

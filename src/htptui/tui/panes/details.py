@@ -1,0 +1,275 @@
+"""The details pane: everything known about the primary selected op (trace args, QHAS row, graph node,
+memory), as section/key/value rows that `y` copies and `e` exports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rich.text import Text
+from textual import work
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from htptui.model.dpc import SOURCE_LABELS
+from htptui.present.columns import DETAIL_COLUMNS
+from htptui.present.format import fmt_float, fmt_int
+from htptui.present.tables import export_rows
+
+if TYPE_CHECKING:
+    from htptui.analysis.run import RunAnalysis
+    from htptui.model.htp_graph import HtpGraph
+
+ExportTable = tuple[list[str], list[list[Any]]]
+ARGS_WORKER_ABOVE_OPS = 100_000  # above this many ops an op's raw args are read in a worker
+
+
+class DetailsPane(VerticalScroll, can_focus=True):
+    """Everything known about the primary selected op: trace args, QHAS row, graph node, memory."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.analysis: RunAnalysis | None = None
+        self.primary: int | None = None
+        self.count = 0
+        self.rows: list[tuple[str, str, str]] = []  # (section, key, value)
+        self._args: dict[str, Any] | None = None  # the primary op's decoded args, once read
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        """A title and the key/value body."""
+        yield Static("Details", id="details-title", classes="pane-title", markup=False)
+        yield Static("select an op (timeline, ranking or DAG)", id="details-body", markup=False)
+
+    def show_run(self, an: RunAnalysis) -> None:
+        """Remember the run."""
+        self.analysis = an
+
+    def on_filter(self, pattern: str | None) -> None:
+        """Details follow the selection, not the filter."""
+
+    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+        """Describe the primary op of the selection (big traces: its raw args come from a worker)."""
+        self.primary = primary
+        self.count = len(op_indices)
+        an = self.analysis
+        lazy = (
+            an is not None
+            and an.trace is not None
+            and len(an.trace) > ARGS_WORKER_ABOVE_OPS
+            and self.is_mounted
+            and primary is not None
+            and not an.trace.event_args_ready(primary)
+        )
+        if lazy:
+            self.rows = self.collect(args={"": "reading the op's args…"})
+            self.render_body()
+            self._read_args(primary)  # type: ignore[arg-type]
+            return
+        self.rows = self.collect()
+        self.render_body()
+
+    @work(thread=True, exclusive=True, group="details-args", exit_on_error=False)
+    def _read_args(self, op: int) -> None:
+        """Decode one op's full args off the UI thread (it re-reads the op's chunk of the file)."""
+        an = self.analysis
+        if an is None or an.trace is None:
+            return
+        try:
+            args = an.trace.event_args(op)
+        except Exception as exc:  # noqa: BLE001 - args are best effort
+            args = {"(args unavailable)": str(exc)}
+        self.post_message(self.ArgsRead(op, args))
+
+    class ArgsRead(Message):
+        """The worker decoded the args of one op."""
+
+        def __init__(self, op: int, args: dict[str, Any]) -> None:
+            super().__init__()
+            self.op = op
+            self.args = args
+
+    def on_details_pane_args_read(self, message: ArgsRead) -> None:
+        """Show the args, unless the selection moved on meanwhile."""
+        message.stop()
+        if message.op != self.primary:
+            return
+        self.rows = self.collect(args=message.args)
+        self.render_body(keep_scroll=True)
+
+    def deps_ready(self) -> None:
+        """The run's dependencies arrived: add the producers/consumers section."""
+        if self.primary is None:
+            return
+        self.rows = self.collect(args=self._args)
+        self.render_body(keep_scroll=True)
+
+    def collect(self, args: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
+        """Gather every known fact about the primary op (``args``: already decoded trace args)."""
+        an, i = self.analysis, self.primary
+        opt = an.run if an is not None else None
+        if opt is None or opt.trace is None or i is None:
+            return []
+        t = opt.trace
+        lane = t.lane_of(i)
+        qnn = t.qnn_op_name(i)
+        qnn_id = opt.qnn_op_id(qnn)
+        rows: list[tuple[str, str, str]] = [
+            ("op", "kernel", t.kernel_name(i)),
+            ("op", "QNN op", qnn),
+            ("op", "QNN op type", t.strings[int(t.qnn_type[i])]),
+            ("op", "OpId_N", f"OpId_{qnn_id}" if qnn_id is not None else "-"),
+            ("op", "op ID", t.op_id_str(i)),
+            ("op", "lane", f"{lane.label} (core {lane.core}, {lane.thread_name})"),
+            ("op", "start (cycles)", fmt_int(t.ts[i])),
+            ("op", "duration (cycles)", fmt_int(t.dur[i])),
+            ("op", "end (cycles)", fmt_int(t.end[i])),
+            ("op", "DPC", fmt_int(t.dpc[i]) if t.dpc[i] >= 0 else "-"),
+            ("op", "DPC source", SOURCE_LABELS.get(int(t.dpc_source[i]), "?")),
+            ("op", "cycles/packet", fmt_float(t.cpp[i])),
+            ("op", "selection", f"{self.count} op(s)"),
+        ]
+        if args is None:
+            try:
+                args = t.event_args(i)
+            except Exception as exc:  # noqa: BLE001 - args are best effort
+                args = {"(args unavailable)": str(exc)}
+        self._args = args
+        if an is not None:
+            rows += dependency_rows(an, i)
+        for k, v in args.items():
+            rows.append(("trace args", str(k), _short(v)))
+        inst = opt.qhas_instance(i)
+        if inst is not None:
+            for k in ("htp_op", "qnn_op", "qnn_op_type", "dtype", "dims", "cycles", "dpc",
+                      "percent_dpc", "cycles_per_packet", "flags"):  # fmt: skip
+                rows.append(("QHAS instance", k, _short(getattr(inst, k))))
+            rows.append(("memory", "DRAM read / write", f"{fmt_int(inst.dram_read)} / "
+                         f"{fmt_int(inst.dram_write)} B"))  # fmt: skip
+            rows.append(("memory", "VTCM read / write", f"{fmt_int(inst.vtcm_read)} / "
+                         f"{fmt_int(inst.vtcm_write)} B"))  # fmt: skip
+        elif opt.qhas is None:
+            rows.append(("QHAS instance", "", opt.missing_sentence("qhas")))
+        else:
+            rows.append(("QHAS instance", "", "no QHAS row for this instance"))
+        node = opt.graph_node(i)
+        if node is not None and opt.graph is not None:
+            g = opt.graph
+            rows.append(("graph node", "id", node.key))
+            rows.append(("graph node", "kernel", node.type))
+            rows.append(("graph node", "QNN op (grouping)", node.grouping))
+            for tid in node.inputs:
+                rows.append(("graph node", "input", _tensor(g, tid)))
+            for tid in node.outputs:
+                rows.append(("graph node", "output", _tensor(g, tid)))
+            for k, v in node.params.items():
+                rows.append(("graph params", str(k), _short(v)))
+        elif opt.graph is None:
+            rows.append(("graph node", "", opt.missing_sentence("htp_graph")))
+        else:
+            rows.append(("graph node", "", "this op produces no tensor, so it has no graph node"))
+        return rows
+
+    _shown_lines = -1
+
+    def render_body(self, keep_scroll: bool = False) -> None:
+        """Sections with aligned keys."""
+        body = self.query_one("#details-body", Static)
+        if not self.rows:
+            body.update("select an op (timeline, ranking or DAG)")
+            self._shown_lines = -1
+            return
+        # one row per fact, cut with an ellipsis (y copies and e exports the full values), so the
+        # body's height is its line count and an update of the same height needs no layout pass
+        out = Text(no_wrap=True, overflow="ellipsis")
+        section = None
+        for sec, key, value in self.rows:
+            if sec != section:
+                if section is not None:
+                    out.append("\n")
+                out.append(sec + "\n", style="bold underline")
+                section = sec
+            out.append(f"  {key:<20}", style="bold")
+            out.append(f" {value}\n")
+        lines = out.plain.count("\n")
+        body.update(out, layout=lines != self._shown_lines)  # same height: no layout pass
+        self._shown_lines = lines
+        if not keep_scroll and self.scroll_y:
+            self.scroll_home(animate=False)
+
+    def copy_text(self) -> str:
+        """Plain-text description of the selection (for `y`)."""
+        return "\n".join(f"{sec}: {key}: {value}" for sec, key, value in self.rows)
+
+    def export_table(self) -> ExportTable:
+        """Section/key/value rows."""
+        records = [{"section": s, "key": k, "value": v} for s, k, v in self.rows]
+        return export_rows(DETAIL_COLUMNS, records)
+
+
+DEPS_SHOWN = 12  # producers / consumers listed per op before "… and N more"
+
+
+def dependency_rows(an: RunAnalysis, i: int) -> list[tuple[str, str, str]]:
+    """'waits on' rows: the producer op ``i`` waited for (with the gap), its producers, consumers."""
+    from htptui.analysis.deps import VIA_LABELS
+    from htptui.tui.ask import gap_text
+
+    t = an.trace
+    if t is None:
+        return []
+    sec = "waits on (Inputs Ops + flows)"
+    if not an.cached("deps"):
+        return [(sec, "", "reading every op's Inputs Ops…")]
+    deps = an.deps()
+    rows: list[tuple[str, str, str]] = []
+    w = an.waited_for(i)
+    clock = an.trace_clock_ghz()
+    if w is not None:
+        gap = int(t.ts[i]) - int(t.end[w])
+        rows.append((sec, "waited for (p)", _dep_text(t, w, "end")))
+        rows.append((sec, "gap", gap_text(gap, clock)))
+    prods, pvia = deps.producers(i)
+    cons, cvia = deps.consumers(i)
+    if not prods.size:
+        rows.append((sec, "producers", "none among the executed ops"))
+    order = np.argsort(-(t.end[prods]), kind="stable") if prods.size else prods
+    for k in order[:DEPS_SHOWN].tolist():
+        p = int(prods[k])
+        rows.append((sec, "producer", f"{_dep_text(t, p, 'end')} [{VIA_LABELS[int(pvia[k])]}]"))
+    if prods.size > DEPS_SHOWN:
+        rows.append((sec, "producer", f"… and {prods.size - DEPS_SHOWN} more"))
+    if not cons.size:
+        rows.append((sec, "consumers", "none among the executed ops"))
+    order = np.argsort(t.ts[cons], kind="stable") if cons.size else cons
+    for k in order[:DEPS_SHOWN].tolist():
+        c = int(cons[k])
+        rows.append((sec, "consumer", f"{_dep_text(t, c, 'start')} [{VIA_LABELS[int(cvia[k])]}]"))
+    if cons.size > DEPS_SHOWN:
+        rows.append((sec, "consumer", f"… and {cons.size - DEPS_SHOWN} more"))
+    for note in deps.notes:
+        rows.append((sec, "note", note))
+    return rows
+
+
+def _dep_text(t: Any, op: int, at: str) -> str:
+    when = int(t.end[op]) if at == "end" else int(t.ts[op])
+    return (
+        f"{t.kernel_name(op)} · {t.qnn_op_name(op)} · {t.lane_of(op).label} · {at} {fmt_int(when)}"
+    )
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tensor(g: HtpGraph, tid: int) -> str:
+    t = g.tensors.get(tid)
+    if t is None:
+        return f"0x{tid:016x}"
+    dims = "×".join(str(d) for d in t.dims) or "scalar"
+    size = f" {fmt_int(t.nbytes)} B" if t.nbytes is not None else ""
+    producer = g.producer.get(tid)
+    src = f" from {g.nodes[producer].type}" if producer is not None and producer in g.nodes else ""
+    return f"{t.key} {t.type_name} [{dims}] {t.dtype_name}{size}{src}"

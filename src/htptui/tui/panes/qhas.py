@@ -1,0 +1,182 @@
+"""The QHAS units pane: per-lane busy/span/utilisation with QHAS memory traffic, then the QHAS tables.
+
+The lane table comes from :func:`htptui.present.tables.lane_records` (the same records as the report's
+lane table and the export); the rendered body is cached and only the instance marks change with a
+selection.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from htptui.present.columns import (
+    LANE_COLUMNS,
+    LANE_EXPORT,
+    LANE_TUI_MEMORY,
+    LANE_TUI_VIEW,
+    QHAS_INSTANCE_COLUMNS,
+    QHAS_INSTANCE_TUI_VIEW,
+    QHAS_OP_TYPE_COLUMNS,
+    QHAS_OP_TYPE_TUI_VIEW,
+    select,
+)
+from htptui.present.format import fmt_int
+from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
+from htptui.tui.panes._common import missing_text, records_table
+
+if TYPE_CHECKING:
+    from htptui.analysis.run import RunAnalysis
+
+ExportTable = tuple[list[str], list[list[Any]]]
+QHAS_INSTANCE_ROWS = 60
+QHAS_LANE_ROWS = 256  # lanes listed in the pane (a table of 30k lanes would take minutes to draw)
+
+
+class QhasPane(VerticalScroll, can_focus=True):
+    """Per-lane busy/span/utilization with QHAS memory traffic, then the QHAS op tables."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.analysis: RunAnalysis | None = None
+        self.selected: set[int] = set()
+        self._head: list[RenderableType] = []
+        self._instances: list[dict[str, Any]] = []
+        self._shown_keys: set[tuple[int, int]] = set()
+        self._head_drawn = False
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        """One Static holding the tables."""
+        yield Static("QHAS units", classes="pane-title", markup=False)
+        yield Static("", id="qhas-body", markup=False)  # lanes and op types: drawn once
+        yield Static("", id="qhas-instances", markup=False)  # redrawn when the marks move
+
+    def show_run(self, an: RunAnalysis) -> None:
+        """Lay out every core's lanes and the QHAS tables once."""
+        self.analysis = an
+        self._head = self._build_head(an)
+        self._head_drawn = False
+        self._instances = self._instance_records(an)
+        self.render_body()
+
+    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+        """Mark the selected instances in the instance table (repaint only when marks change)."""
+        self.selected = set(op_indices)
+        keys = self._selected_keys()
+        if self._instances and keys != self._shown_keys:
+            self.render_body()
+
+    def on_filter(self, pattern: str | None) -> None:
+        """QHAS tables are the SDK's own, so they are not rescoped."""
+
+    def lane_rows(self) -> ExportTable:
+        """The per-lane table with raw numbers (bytes, cycles, %) and the domain mark."""
+        if self.analysis is None:
+            return [], []
+        return export_rows(select(LANE_COLUMNS, LANE_EXPORT), lane_records(self.analysis))
+
+    def _build_head(self, an: RunAnalysis) -> list[RenderableType]:
+        opt = an.run
+        parts: list[RenderableType] = []
+        if opt.trace is None:
+            parts.append(missing_text(opt.missing_sentence("op_trace")))
+        else:
+            records = lane_records(an)
+            for rec in records:
+                rec["unit"] = ("★" if rec["domain"] else " ") + rec["unit"]
+            keys = LANE_TUI_VIEW + (LANE_TUI_MEMORY if opt.qhas is not None else ())
+            parts.append(records_table(select(LANE_COLUMNS, keys), records[:QHAS_LANE_ROWS]))
+            if len(records) > QHAS_LANE_ROWS:
+                more = len(records) - QHAS_LANE_ROWS
+                parts.append(Text(f"… {fmt_int(more)} more lanes (e exports all)"))
+            parts.append(
+                Text(
+                    "sources: busy, span, util %, domain, idle, wall from the trace"
+                    + (
+                        "; DRAM/VTCM and the tables below from QHAS" if opt.qhas is not None else ""
+                    ),
+                    style="italic",
+                )
+            )
+            for cs in an.core_summaries():
+                qh = opt.qhas.overall_for(cs.core) if opt.qhas is not None else None
+                line = Text()
+                peak = qh.peak_vtcm_alloc if qh is not None else None
+                for piece, style in core_line(cs, peak, qhas_idle_text(an, cs.core)):
+                    line.append(piece, style=style)
+                parts.append(line)
+        if opt.qhas is None:
+            parts.append(missing_text(opt.missing_sentence("qhas")))
+        else:
+            parts.append(Text("\nQHAS HTP op types (source: QHAS htp_op_types)", style="bold"))
+            rows = [
+                {"name": r.name, "count": r.count, "cycles": r.cycles, "dpc": sum(r.dpc.values()),
+                 "dpc_pct": sum(r.percent_dpc.values()), "dram_read": r.dram_read,
+                 "dram_write": r.dram_write, "vtcm_read": r.vtcm_read, "vtcm_write": r.vtcm_write,
+                 "dram_rw": (r.dram_read, r.dram_write), "vtcm_rw": (r.vtcm_read, r.vtcm_write)}
+                for r in opt.qhas.htp_op_types
+            ]  # fmt: skip
+            parts.append(records_table(select(QHAS_OP_TYPE_COLUMNS, QHAS_OP_TYPE_TUI_VIEW), rows))
+            parts.append(
+                Text("\nQHAS instances by DPC (source: QHAS htp_op_instances)", style="bold")
+            )
+        return parts
+
+    @staticmethod
+    def _instance_records(an: RunAnalysis) -> list[dict[str, Any]]:
+        q = an.run.qhas
+        if q is None:
+            return []
+        return [
+            {"htp_op": i.htp_op, "qnn_op": i.qnn_op, "tid": i.tid, "cycles": i.cycles,
+             "dpc": i.dpc, "dpc_pct": i.percent_dpc, "cycles_per_packet": i.cycles_per_packet,
+             "dram_read": i.dram_read, "dram_write": i.dram_write, "vtcm_read": i.vtcm_read,
+             "vtcm_write": i.vtcm_write, "start_cycle": i.start_cycle, "op_id": i.op_id,
+             "dram_rw": (i.dram_read, i.dram_write), "vtcm_rw": (i.vtcm_read, i.vtcm_write)}
+            for i in sorted(q.instances, key=lambda x: -x.dpc)
+        ]  # fmt: skip
+
+    def _selected_keys(self) -> set[tuple[int, int]]:
+        an = self.analysis
+        if an is None or an.trace is None or not self._instances or not self.selected:
+            return set()
+        t = an.trace
+        idx = np.fromiter((i for i in self.selected if i < len(t)), dtype=np.int64)
+        return set(zip(t.op_id[idx].tolist(), t.start_cycle[idx].tolist(), strict=True))
+
+    def instance_rows(self) -> ExportTable:
+        """Every QHAS instance, by DPC, raw numbers."""
+        return export_rows(QHAS_INSTANCE_COLUMNS, self._instances)
+
+    def _instance_table(self, keys: set[tuple[int, int]]) -> RenderableType:
+        shown = self._instances[:QHAS_INSTANCE_ROWS]
+        marks = ["►" if (r["op_id"], r["start_cycle"]) in keys else " " for r in shown]
+        styles = ["reverse" if m == "►" else "" for m in marks]
+        table = records_table(
+            select(QHAS_INSTANCE_COLUMNS, QHAS_INSTANCE_TUI_VIEW), shown, styles, prefix=marks
+        )
+        more = len(self._instances) - QHAS_INSTANCE_ROWS
+        if more > 0:
+            return Group(table, Text(f"… {more} more (e exports all)"))
+        return table
+
+    def render_body(self) -> None:
+        """Draw the head once; redraw only the instance table when the selection marks move."""
+        if self.analysis is None:
+            return
+        keys = self._selected_keys()
+        self._shown_keys = keys
+        if not self._head_drawn:
+            self.query_one("#qhas-body", Static).update(Group(*self._head))
+            self._head_drawn = True
+        if self.analysis.run.qhas is not None:
+            self.query_one("#qhas-instances", Static).update(self._instance_table(keys))
+
+    def export_table(self) -> ExportTable:
+        """The per-lane table."""
+        return self.lane_rows()
