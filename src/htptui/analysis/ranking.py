@@ -19,12 +19,20 @@ from functools import cached_property
 
 import numpy as np
 
+from htptui.analysis import attribution
 from htptui.analysis.intervals import grouped_max_concurrency
 from htptui.model.chrometrace import FLAG_DMA, FLAG_DMA_SET, FLAG_DMA_WAIT, OpTrace
 from htptui.model.dpc import known_mask
 
-LEVELS = ("instance", "qnn_op", "kernel")
-LEVEL_LABELS = {"instance": "instances", "qnn_op": "QNN ops", "kernel": "HTP kernels"}
+LEVELS = ("instance", "qnn_op", "kernel")  # the flat levels (every report carries their tables)
+#: every level, in the order the explorer's `r` cycles (structure: analysis/structure.py)
+ALL_LEVELS = (*LEVELS, "structure")
+LEVEL_LABELS = {
+    "instance": "instances",
+    "qnn_op": "QNN ops",
+    "kernel": "HTP kernels",
+    "structure": "structure",
+}
 UNIT_BITS = {"HMX": 1, "HVX": 2, "DMA": 4, "?": 8}
 
 
@@ -53,6 +61,11 @@ class Ranking:
     member_start: np.ndarray
     dpc_filtered_total: int = 0  # Σ DPC over the ops this ranking was built from (the filter)
     dpc_exact: np.ndarray | None = None  # per row: every member's DPC is a per-instance figure
+    # DPC by resource (analysis/attribution.py): (rows, N_RESOURCES) for group rows, or for
+    # instance rows the resource index of each row (the matrix is then built only when asked)
+    res_dpc: np.ndarray | None = None
+    res_of_row: np.ndarray | None = None
+    dpc_absent: np.ndarray | None = None  # per row: instances whose DPC is unknown (-1)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -73,6 +86,29 @@ class Ranking:
     def row_dpc_exact(self, row: int) -> bool:
         """Whether the row's DPC is a sum of true per-instance figures (False: op-level, tiled)."""
         return True if self.dpc_exact is None else bool(self.dpc_exact[row])
+
+    def resource_parts(self, row: int) -> tuple[int, ...]:
+        """The row's DPC split by resource (RESOURCE_KEYS order); the parts sum to its DPC."""
+        if self.res_dpc is not None:
+            return tuple(int(v) for v in self.res_dpc[row])
+        parts = [0] * attribution.N_RESOURCES
+        if self.res_of_row is not None:
+            parts[int(self.res_of_row[row])] = int(self.dpc[row])
+        else:
+            parts[attribution.R_OTHER] = int(self.dpc[row])
+        return tuple(parts)
+
+    def resource_column(self, k: int) -> np.ndarray:
+        """DPC of resource ``k`` for every row (sorting, exports)."""
+        if self.res_dpc is not None:
+            return self.res_dpc[:, k]
+        if self.res_of_row is None:
+            return self.dpc if k == attribution.R_OTHER else np.zeros_like(self.dpc)
+        return np.where(self.res_of_row == k, self.dpc, 0)
+
+    def absent(self, row: int) -> int:
+        """Instances of the row with unknown DPC (in no part, counted 0 in the row's DPC)."""
+        return 0 if self.dpc_absent is None else int(self.dpc_absent[row])
 
     @property
     def parallelism(self) -> np.ndarray:
@@ -122,7 +158,11 @@ class Ranking:
             "parallelism": self.parallelism,
             "cpp": np.nan_to_num(self.cpp, nan=-1.0),
             "first": self.first_ts,
-        }[key]
+        }.get(key)
+        if col is None and key.startswith("res_") and key[4:] in attribution.RESOURCE_KEYS:
+            col = self.resource_column(attribution.RESOURCE_KEYS.index(key[4:]))
+        if col is None:
+            raise KeyError(key)
         order = np.argsort(col, kind="stable")
         return order[::-1] if descending else order
 
@@ -130,12 +170,13 @@ class Ranking:
 def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) -> Ranking:
     """Build a :class:`Ranking` of the executed ops (optionally only those in ``mask``)."""
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}")
+        raise ValueError(f"level must be one of {LEVELS} (structure: analysis.structure.rank)")
     idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
     dpc_all = np.maximum(trace.dpc, 0)
     graph_path = int(dpc_all.sum())
     known = known_mask(trace)
     units_all = op_units(trace)
+    res_all = attribution.op_resources(trace)
     if level == "instance":
         order = idx[np.lexsort((trace.ts[idx], -dpc_all[idx]))]
         cpp = trace.cpp[order].astype(np.float64)
@@ -155,6 +196,8 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
             member_start=np.arange(order.size + 1, dtype=np.int64),
             dpc_filtered_total=int(dpc_all[idx].sum()),
             dpc_exact=known[order],
+            res_of_row=res_all[order],
+            dpc_absent=(trace.dpc[order] < 0).astype(np.int64),
         )
     key_col = trace.qnn_op if level == "qnn_op" else trace.kernel
     keys = key_col[idx]
@@ -174,6 +217,8 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         np.bitwise_or.at(units, inverse, units_all[idx])
     unknown = np.bincount(inverse, weights=(~known[idx]).astype(np.int64), minlength=n)
     conc = grouped_max_concurrency(inverse, ts, end, n)
+    res = attribution.group_split(inverse, dpc_all[idx], res_all[idx], n)
+    absent = np.bincount(inverse, weights=(trace.dpc[idx] < 0), minlength=n).astype(np.int64)
     row_order = np.lexsort((first, -dpc))
     # members grouped by row, in time order inside a row
     rank_of_group = np.empty(n, dtype=np.int64)
@@ -198,6 +243,8 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         member_start=member_start,
         dpc_filtered_total=int(dpc_all[idx].sum()),
         dpc_exact=(unknown == 0)[row_order],
+        res_dpc=res[row_order],
+        dpc_absent=absent[row_order],
     )
 
 

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from htptui.analysis import ranking as ranking_mod
+from htptui.analysis import structure as structure_mod
 from htptui.analysis import summary
+from htptui.analysis.structure import NO_RULES, StructureRanking, StructureRules
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -84,6 +86,7 @@ class RunAnalysis:
         self.pattern: str | None = None
         self.spans: dict[int, tuple[int, int]] = {}
         self.op_map: np.ndarray | None = None
+        self.structure_rules: StructureRules = NO_RULES  # the structure level's grouping rules
 
     # ------------------------------------------------------------------ plumbing
 
@@ -207,12 +210,35 @@ class RunAnalysis:
         return self._memo(("mask", scope), compute)
 
     def ranking(self, level: str, scope: Scope = ALL) -> ranking_mod.Ranking:
-        """DPC ranking at ``level`` over the ops of ``scope``."""
+        """DPC ranking at ``level`` over the ops of ``scope`` (``structure``: the folded tree,
+        :mod:`htptui.analysis.structure`, under :attr:`structure_rules`)."""
         t = self.trace
         assert t is not None
+        if level == "structure":
+            return self._memo(
+                ("ranking", level, scope),
+                lambda: structure_mod.rank(t, self.mask(scope), self.structure_rules),
+            )
         return self._memo(
             ("ranking", level, scope), lambda: ranking_mod.rank(t, level, self.mask(scope))
         )
+
+    def structure(self, scope: Scope = ALL) -> StructureRanking:
+        """The structure level (the folded tree of QNN op names) over the ops of ``scope``."""
+        rk = self.ranking("structure", scope)
+        assert isinstance(rk, StructureRanking)
+        return rk
+
+    def set_structure_rules(self, rules: StructureRules) -> None:
+        """Use these grouping rules for the structure level (drops structure figures cached
+        under other rules; every other figure stays)."""
+        if rules.key == self.structure_rules.key:
+            return
+        self.structure_rules = rules
+        with self._lock:
+            stale = [k for k in self._cache if _uses_structure(k)]
+            for k in stale:
+                self._cache.pop(k, None)
 
     def coverage(self, pattern: str | None = None) -> CoverageIndex:
         """Per-lane, per-kind busy coverage of every op (or of the ops matching ``pattern``)."""
@@ -273,6 +299,7 @@ class RunAnalysis:
             sub, ops = clip_trace(t, lo, hi, mask, self.run.qhas)
             child = RunAnalysis(dataclasses.replace(self.run, trace=sub))
             child.parent, child.window, child.pattern, child.op_map = self, (lo, hi), pattern, ops
+            child.structure_rules = self.structure_rules
             for c in self.cores() or [0]:
                 cs = self.core_summary(c)
                 a = cs.start if lo is None else max(lo, cs.start)
@@ -451,7 +478,7 @@ class RunAnalysis:
         """Compute the rest ahead of use: other ranking levels and the findings (off the UI thread)."""
         if not self.has_ops:
             return
-        for level in ranking_mod.LEVELS:
+        for level in ranking_mod.ALL_LEVELS:
             self.ranking(level).op_rows  # noqa: B018 - computes and caches the row index
         self.findings()
 
@@ -459,6 +486,16 @@ class RunAnalysis:
         """Everything :meth:`warm_first` and :meth:`warm_rest` compute."""
         self.warm_first(progress)
         self.warm_rest()
+
+
+def _uses_structure(key: Hashable) -> bool:
+    """Whether a cache key is a structure ranking or a mask/ranking drilled through one."""
+    if not isinstance(key, tuple) or not key or key[0] not in ("ranking", "mask"):
+        return False
+    if key[0] == "ranking" and key[1] == "structure":
+        return True
+    scope = key[-1]
+    return isinstance(scope, Scope) and any(lv == "structure" for lv, _ in scope.drill)
 
 
 def _freeze(value: Any) -> Hashable:

@@ -14,6 +14,7 @@ from htptui.model._io import clean_json_bytes, clean_output, clean_text
 from htptui.model.paths import inside_trace_dir
 
 if TYPE_CHECKING:
+    from htptui.analysis.structure import StructureRules
     from htptui.model.discover import Artifacts, GraphChoiceError
     from htptui.model.run import Run
 
@@ -46,6 +47,30 @@ graph_option = click.option(
         "with the list."
     ),
 )
+
+
+#: ``--group REGEX`` (repeatable): the structure level's grouping rules, before the config file's
+group_option = click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="REGEX",
+    help=(
+        "Structure grouping rule: a regex with named groups, one tree level per group, e.g. "
+        "'layers[._](?P<layer>\\d+)[._](?P<block>[a-z]+)'. Repeatable; the first that matches a "
+        "QNN op name wins; tried before the [structure] rules of the user config file."
+    ),
+)
+
+
+def structure_rules_or_exit(groups: tuple[str, ...] | list[str]) -> StructureRules:
+    """``--group`` rules plus the config file's; a bad rule or config: one line, exit 2."""
+    from htptui.analysis.structure import load_rules
+
+    try:
+        return load_rules(groups)
+    except InputError as exc:
+        fail(str(exc), ExitCode.USAGE)
 
 
 def top_option(default: int, help: str) -> click.Option:  # noqa: A002 - click's own keyword

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from htptui.commands._common import fail
+from htptui.commands._common import fail, group_option, structure_rules_or_exit
 from htptui.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ def _start_decode(artifacts: Artifacts | None) -> None:
     envvar="HTPTUI_EXPORT_DIR",
     help="Where e/E write exports (default: the current directory; never the trace directory).",
 )
+@group_option
 def command(
     path: str,
     path_b: str | None,
@@ -99,6 +100,7 @@ def command(
     compare_graph: str | None,
     theme: str | None,
     export_dir: str | None,
+    groups: tuple[str, ...],
 ) -> None:
     """Open the explorer on PATH: an optrace directory, a chrometrace file (.gz too), or - (stdin).
 
@@ -112,6 +114,7 @@ def command(
     with `htptui DIR --graph A --compare B`; --graph also picks the graph of both PATH and PATH_B.
     Press ? inside for every key; q quits.
     """
+    rules = structure_rules_or_exit(groups)  # a bad rule or config file: one line, exit 2
     if path_b is not None or compare_graph is not None:
         if path_b is None:
             path_b = path
@@ -160,7 +163,14 @@ def command(
     if export_dir is not None and not Path(export_dir).is_dir():
         fail(f"{export_dir}: --export-dir is not a directory", ExitCode.USAGE)
     while True:
-        app = HtpApp(path, artifacts=artifacts, theme=theme, graphs=graphs, export_dir=export_dir)
+        app = HtpApp(
+            path,
+            artifacts=artifacts,
+            theme=theme,
+            graphs=graphs,
+            export_dir=export_dir,
+            structure_rules=rules,
+        )
         code = app.run(mouse=not no_mouse)
         if app.switch_graph is None or app.load_error is not None:
             break

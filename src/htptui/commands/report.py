@@ -10,8 +10,10 @@ from htptui.commands._common import (
     fail,
     format_option,
     graph_option,
+    group_option,
     load_or_exit,
     output_option,
+    structure_rules_or_exit,
     top_option,
     write_output,
 )
@@ -50,6 +52,14 @@ from htptui.commands._common import (
     metavar="REGEX",
     help="Only ops whose kernel, QNN op or unit matches REGEX (rescopes every section).",
 )
+@group_option
+@click.option(
+    "--structure-depth",
+    type=click.IntRange(0, 64),
+    default=3,
+    show_default=True,
+    help="Levels of the structure section (QNN ops folded into the model's tree; 0 leaves it out).",
+)
 @output_option
 @click.option(
     "--strict",
@@ -69,6 +79,8 @@ def command(
     from_: str | None,
     to: str | None,
     filter_: str | None,
+    groups: tuple[str, ...],
+    structure_depth: int,
     output: str | None,
     strict: bool,
 ) -> None:
@@ -82,8 +94,12 @@ def command(
     from htptui.output.json import to_json_bytes
     from htptui.output.report import render
 
+    rules = structure_rules_or_exit(groups)  # a bad rule exits 2 before anything is loaded
     opt = load_or_exit(path, strict=strict, graph=graph)
-    options = {"width": width, "expected": expected}
+    options = {"width": width, "expected": expected, "structure_depth": structure_depth}
+    from htptui.analysis.run import analysis_of
+
+    analysis_of(opt).set_structure_rules(rules)
     run: Any = opt
     if from_ is not None or to is not None or filter_ is not None:
         run = _scoped(opt, from_, to, filter_)

@@ -270,6 +270,7 @@ def build_report(
     an = _analysis(run)
     opt = an.run
     options = dict(options or {})
+    options.setdefault("top", top)
     doc: dict[str, Any] = {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,

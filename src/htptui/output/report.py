@@ -15,6 +15,7 @@ from htptui.present.columns import (
     RANKING_COLUMNS,
     RANKING_GROUP_VIEW,
     RANKING_INSTANCE_VIEW,
+    RANKING_RESOURCE_VIEW,
     select,
 )
 from htptui.present.format import fmt_int, fmt_value
@@ -91,6 +92,10 @@ def ranking_blocks(ranking: dict[str, list[dict[str, Any]]]) -> list[Block]:
         notes = dict.fromkeys(r["dpc_note"] for r in rows if r.get("dpc_note"))
         if notes:
             out.append(Lines([f"* {note}" for note in notes]))
+        if rows and "dpc_hmx" in rows[0]:
+            out.append(Heading(f"Top {len(rows)} {LEVEL_TITLES[lv]}: DPC by resource "
+                               "(cycles, from each instance's flags; the parts sum to DPC)", 3))
+            out.append(Table(select(RANKING_COLUMNS, RANKING_RESOURCE_VIEW), rows))
     return out
 
 
@@ -253,12 +258,15 @@ def report_blocks(doc: dict[str, Any]) -> list[Block]:
     for core in doc.get("cores", []):
         out += core_blocks(core, doc.get("timeline_ascii", {}).get(str(core["core"])))
     out += ranking_blocks(doc.get("ranking") or {})
+    for section in SECTIONS:
+        if section.after_ranking and section.name in doc:
+            out += section.blocks(doc[section.name])
     exact = all(c.get("dpc_exact", True) for c in doc.get("cores", []))
     out += timing_blocks(doc.get("timing") or {}, exact)
     out += lint_blocks(doc.get("profile"))
     out += checks_blocks(doc.get("checks") or [])
     for section in SECTIONS:
-        if not section.at_top and section.name in doc:
+        if not section.at_top and not section.after_ranking and section.name in doc:
             out += section.blocks(doc[section.name])
     if doc.get("warnings"):
         out.append(Heading("Warnings", 3))

@@ -103,15 +103,34 @@ RANKING_COLUMNS: tuple[Column, ...] = (
     Column("units", "unit", "", 7, 1, "left", str),
     Column("ts", "ts", "cycles", 10, 4, fmt=fmt_int, sort="first"),
     Column("op_id", "op ID", "", 18, 5, "left", str),
-)
+    # DPC split by resource (analysis/attribution.py): the parts sum to DPC; dropped first
+    Column("dpc_hmx", "HMX", "cycles", 8, 6, fmt=fmt_int, sort="res_hmx"),
+    Column("dpc_hvx", "HVX", "cycles", 8, 6, fmt=fmt_int, sort="res_hvx"),
+    Column("dpc_dma", "DMA", "cycles", 8, 6, fmt=fmt_int, sort="res_dma"),
+    Column("dpc_dma_wait", "DMA wait", "cycles", 8, 6, fmt=fmt_int, sort="res_dma_wait"),
+    Column("dpc_sync", "sync", "cycles", 8, 6, fmt=fmt_int, sort="res_sync"),
+    Column("dpc_other", "other", "cycles", 8, 6, fmt=fmt_int, sort="res_other"),
+    Column("dpc_unknown", "no DPC", "ops", 6, 7, fmt=fmt_int),
+    # the structure level's tree
+    Column("depth", "depth", "", 5, 7, fmt=fmt_int),
+    Column("label", "node", "", 24, 0, "left", str,
+           text_of=lambda r: "  " * min(int(r.get("depth") or 0), 12) + str(r.get("label", ""))),
+)  # fmt: skip
+RESOURCE_VIEW = ("dpc_hmx", "dpc_hvx", "dpc_dma", "dpc_dma_wait", "dpc_sync", "dpc_other")
 # what each view shows of it
 RANKING_GROUP_VIEW = ("name", "dpc", "dpc_pct", "busy", "instances", "span", "busy_over_span",
                       "max_concurrency", "cycles_per_packet", "units")  # fmt: skip
 RANKING_INSTANCE_VIEW = ("name", "qnn_op", "lane", "dpc", "dpc_pct", "busy", "cycles_per_packet",
                          "ts")  # fmt: skip
 RANKING_TUI_VIEW = ("name", "dpc", "dpc_pct", "busy", "instances", "busy_over_span",
-                    "max_concurrency", "cycles_per_packet", "units")  # fmt: skip
-RANKING_EXPORT = tuple(c.key for c in RANKING_COLUMNS)
+                    "max_concurrency", "cycles_per_packet", "units", *RESOURCE_VIEW)  # fmt: skip
+RANKING_RESOURCE_VIEW = ("name", "dpc", *RESOURCE_VIEW)
+STRUCTURE_REPORT_VIEW = ("label", "dpc", "dpc_pct", "busy", "instances", "units",
+                         *RESOURCE_VIEW)  # fmt: skip
+RANKING_EXPORT = tuple(c.key for c in RANKING_COLUMNS if c.key not in ("depth", "label"))
+STRUCTURE_EXPORT = ("name", "depth", "label", "dpc", "dpc_pct", "busy", "instances", "span",
+                    "busy_over_span", "max_concurrency", "cycles_per_packet", "units",
+                    *RESOURCE_VIEW, "dpc_unknown")  # fmt: skip
 
 # --- per-lane busy and utilisation (with QHAS memory traffic when known) ----------------------------
 

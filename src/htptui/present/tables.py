@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from htptui.analysis.attribution import RESOURCE_KEYS
 from htptui.analysis.ranking import Ranking, units_text
 from htptui.analysis.summary import KIND_NAMES
 from htptui.present.columns import Column, Record
@@ -55,6 +56,15 @@ def ranking_record(rk: Ranking, r: int, trace: OpTrace) -> dict[str, Any]:
         "cycles_per_packet": round_or_none(float(rk.cpp[r]), nd),
         "units": units_text(int(rk.units[r])),
     }
+    for key, part in zip(RESOURCE_KEYS, rk.resource_parts(r), strict=True):
+        rec[f"dpc_{key}"] = part
+    rec["dpc_unknown"] = rk.absent(r)
+    if rk.level == "structure":
+        from htptui.analysis.structure import StructureRanking
+
+        assert isinstance(rk, StructureRanking)
+        rec["depth"] = int(rk.depth[r])
+        rec["label"] = rk.labels[r]
     if not rec["dpc_exact"]:
         src = trace.dpc_source[rk.members(r)]
         tiled = bool(np.isin(src, (dpc_mod.DPC_OP_LEVEL, dpc_mod.DPC_SPLIT_UNKNOWN)).any())

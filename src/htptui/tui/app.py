@@ -49,6 +49,7 @@ from htptui.tui.screens import HelpScreen, LoadingScreen
 from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
+    from htptui.analysis.structure import StructureRules
     from htptui.model.discover import Artifacts, Graph
     from htptui.model.run import Run
 
@@ -262,8 +263,10 @@ class HtpApp(AskMixin, App[int]):
         extra_panes: list[PaneSpec] | None = None,
         graphs: list[Graph] | None = None,
         export_dir: str | Path | None = None,
+        structure_rules: StructureRules | None = None,
     ) -> None:
         super().__init__()
+        self.structure_rules = structure_rules  # the structure level's grouping rules (--group)
         self.path = str(path)
         self.export_dir_setting = export_dir
         self.artifacts = artifacts
@@ -405,6 +408,8 @@ class HtpApp(AskMixin, App[int]):
         try:
             opt = load_run(self.path, progress=progress, artifacts=self.artifacts, partial=partial)
             analysis = analysis_of(opt)
+            if self.structure_rules is not None:
+                analysis.set_structure_rules(self.structure_rules)
             analysis.warm_first(progress=progress)  # what the visible panes show, off the UI thread
         except _Cancelled:
             return

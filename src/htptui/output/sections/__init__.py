@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from htptui.output.sections import compare_basis, findings, graph_diff
+from htptui.output.sections import compare_basis, findings, graph_diff, structure
 
 if TYPE_CHECKING:
     from htptui.analysis.run import RunAnalysis
@@ -27,10 +27,12 @@ class Section:
     blocks: Callable[[dict[str, Any]], list[Block]]
     at_top: bool = False  # rendered right after the header, where an engineer looks first
     data_only: bool = False  # data for diff/check: built for JSON, never shown in text or md
+    after_ranking: bool = False  # rendered right after the ranking tables
 
 
 SECTIONS: tuple[Section, ...] = (
     Section(findings.SECTION, findings.build, findings.blocks, at_top=True),
+    Section(structure.SECTION, structure.build, structure.blocks, after_ranking=True),
     Section(graph_diff.SECTION, graph_diff.build, graph_diff.blocks),
     Section(compare_basis.SECTION, compare_basis.build, compare_basis.blocks, data_only=True),
 )
