@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from htptui.errors import InputError
