@@ -76,9 +76,7 @@ def op_resources(trace: OpTrace) -> np.ndarray:
     return resource_of_flags(trace.flags)
 
 
-def group_split(
-    inverse: np.ndarray, dpc: np.ndarray, resource: np.ndarray, n: int
-) -> np.ndarray:
+def group_split(inverse: np.ndarray, dpc: np.ndarray, resource: np.ndarray, n: int) -> np.ndarray:
     """(n, N_RESOURCES) int64: Σ DPC per (group, resource); ``dpc`` already clamped at 0.
 
     The same arithmetic as the ranking's own Σ DPC (bincount over integer cycle counts, exact below

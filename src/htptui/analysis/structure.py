@@ -472,7 +472,9 @@ def rank(
 
     def summed(weights: np.ndarray | None) -> np.ndarray:
         out = np.bincount(op_node, weights=weights, minlength=n)
-        out = out.astype(np.float64 if weights is not None and weights.dtype.kind == "f" else np.int64)
+        out = out.astype(
+            np.float64 if weights is not None and weights.dtype.kind == "f" else np.int64
+        )
         _up(out, parent, by_depth, "add")
         return out
 

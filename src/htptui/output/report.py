@@ -93,8 +93,13 @@ def ranking_blocks(ranking: dict[str, list[dict[str, Any]]]) -> list[Block]:
         if notes:
             out.append(Lines([f"* {note}" for note in notes]))
         if rows and "dpc_hmx" in rows[0]:
-            out.append(Heading(f"Top {len(rows)} {LEVEL_TITLES[lv]}: DPC by resource "
-                               "(cycles, from each instance's flags; the parts sum to DPC)", 3))
+            out.append(
+                Heading(
+                    f"Top {len(rows)} {LEVEL_TITLES[lv]}: DPC by resource "
+                    "(cycles, from each instance's flags; the parts sum to DPC)",
+                    3,
+                )
+            )
             out.append(Table(select(RANKING_COLUMNS, RANKING_RESOURCE_VIEW), rows))
     return out
 
