@@ -52,7 +52,7 @@ RESOURCE_LONG = {
     "dma": "DMA transfer",
     "dma_wait": "DMA wait",
     "sync": "sync",
-    "other": "other (no recognised flag)",
+    "other": "other (no flag)",
 }
 N_RESOURCES = len(RESOURCES)
 R_HMX, R_HVX, R_DMA, R_DMA_WAIT, R_SYNC, R_OTHER = range(N_RESOURCES)

@@ -79,6 +79,22 @@ def ranking_record(rk: Ranking, r: int, trace: OpTrace) -> dict[str, Any]:
     return rec
 
 
+def resource_rows(rec: Record) -> list[tuple[str, str]]:
+    """(key, value) lines of a ranking record's DPC split by resource, each with its share."""
+    from htptui.analysis.attribution import RESOURCE_LONG
+
+    dpc = int(rec.get("dpc") or 0)
+    out = []
+    for key in RESOURCE_KEYS:
+        v = int(rec.get(f"dpc_{key}") or 0)
+        share = f" ({fmt_pct(100.0 * v / dpc)})" if dpc else ""
+        out.append((RESOURCE_LONG[key], f"{fmt_int(v)}{share}"))
+    unknown = int(rec.get("dpc_unknown") or 0)
+    if unknown:
+        out.append(("DPC unknown", f"{fmt_int(unknown)} instance(s): no DPC, in no part"))
+    return out
+
+
 def ranking_records(
     rk: Ranking, trace: OpTrace, top: int | None = None, order: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:

@@ -129,6 +129,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
             ("op", "cycles/packet", fmt_float(t.cpp[i])),
             ("op", "selection", f"{self.count} op(s)"),
         ]
+        rows += self._group_rows()
         if args is None:
             try:
                 args = t.event_args(i)
@@ -168,6 +169,32 @@ class DetailsPane(VerticalScroll, can_focus=True):
             rows.append(("graph node", "", opt.missing_sentence("htp_graph")))
         else:
             rows.append(("graph node", "", "this op produces no tensor, so it has no graph node"))
+        return rows
+
+    def _group_rows(self) -> list[tuple[str, str, str]]:
+        """The selected ranking row's aggregate (a folded structure node: all its ops) and its DPC
+        split by resource, when the selection is that row."""
+        from htptui.present.tables import resource_rows
+
+        try:
+            pane = self.app.query_one("#ranking")
+            rec = pane.record_of_selection(self.count, self.primary)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - no ranking pane (another app): no aggregate
+            return []
+        if rec is None:
+            return []
+        sec = f"selected {rec['level']} row"
+        name = rec.get("name", "")
+        rows = [
+            (sec, "name", str(name)),
+            (sec, "Σ DPC", fmt_int(rec["dpc"]) + ("" if rec.get("dpc_exact", True) else "*")),
+            (sec, "% path", f"{fmt_float(rec.get('dpc_pct'))} %"),
+            (sec, "busy (cycles)", fmt_int(rec["busy"])),
+            (sec, "instances", fmt_int(rec["instances"])),
+        ]
+        if rec.get("dpc_note"):
+            rows.append((sec, "note", str(rec["dpc_note"])))
+        rows += [("DPC by resource (flags)", k, v) for k, v in resource_rows(rec)]
         return rows
 
     _shown_lines = -1

@@ -1,23 +1,38 @@
-"""The DPC ranking pane: one row per instance, QNN op or HTP kernel; sortable and drillable.
+"""The DPC ranking pane: one row per instance, QNN op, HTP kernel or structure node; sortable and
+drillable.
 
 Rows come from :meth:`RunAnalysis.ranking` for the current (level, scope), so switching level or
 filter computes only that ranking (and once); cells are formatted through the ranking column spec.
+At the structure level (analysis/structure.py) the rows are the visible nodes of the folded tree:
+Enter/space toggles a node, ``+``/``-`` expand and collapse (``-`` on a leaf or a collapsed node
+collapses its parent), Enter on a leaf drills into its instances; selecting a node selects all its
+ops in the linked panes, and a selection from another pane opens the tree down to its node.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from rich.text import Text
 from textual import on
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from htptui.analysis.ranking import LEVEL_LABELS, LEVELS, Ranking
+from htptui.analysis.ranking import ALL_LEVELS, LEVEL_LABELS, Ranking
 from htptui.analysis.run import ALL, Scope
-from htptui.present.columns import RANKING_COLUMNS, RANKING_EXPORT, RANKING_TUI_VIEW, fit, select
+from htptui.analysis.structure import StructureRanking
+from htptui.present.columns import (
+    RANKING_COLUMNS,
+    RANKING_EXPORT,
+    RANKING_TUI_VIEW,
+    RESOURCE_VIEW,
+    STRUCTURE_EXPORT,
+    fit,
+    select,
+)
 from htptui.present.format import fmt_int
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
 from htptui.tui.messages import SelectOps
@@ -37,9 +52,37 @@ SORT_LABELS = {
     "cpp": "cycles/packet",
     "name": "name",
     "first": "first start",
+    "res_hmx": "HMX DPC",
+    "res_hvx": "HVX DPC",
+    "res_dma": "DMA DPC",
+    "res_dma_wait": "DMA wait DPC",
+    "res_sync": "sync DPC",
+    "res_other": "other DPC",
 }
 VIEW = select(RANKING_COLUMNS, RANKING_TUI_VIEW)
 WIDEN = {"dpc": "dpc", "busy": "busy", "instances": "instances"}  # columns sized to their data
+MAX_INDENT = 12  # tree levels indented (deeper nodes stay at this indent)
+
+
+class RankingGrid(DataGrid):
+    """The ranking's grid: at the structure level, space/+/- open and close tree nodes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "tree('toggle')", "Toggle", show=False, id="ranking.toggle",
+                tooltip="Structure level: open/close the node (else one page down)"),
+        Binding("plus,equals_sign", "tree('expand')", "Expand", show=False, id="ranking.expand",
+                tooltip="Structure level: open the node"),
+        Binding("minus", "tree('collapse')", "Collapse", show=False, id="ranking.collapse",
+                tooltip="Structure level: close the node (or its parent)"),
+    ]  # fmt: skip
+
+    def action_tree(self, op: str) -> None:
+        """Open/close a node at the structure level; space pages down at the other levels."""
+        pane = self.parent
+        if isinstance(pane, RankingPane) and pane.tree_action(op):
+            return
+        if op == "toggle":
+            self.action_page_down()
 
 
 class RankingPane(Vertical, can_focus=False):
@@ -57,11 +100,15 @@ class RankingPane(Vertical, can_focus=False):
         self._suppress_row: int | None = None
         self._layout: tuple[int, tuple[int, ...]] | None = None
         self._record_cache: tuple[int, dict[str, Any]] | None = None
+        # structure level: the open nodes, by full path (kept across filters and re-sorts);
+        # None until first shown (then the roots are open)
+        self.expanded_names: set[str] | None = None
+        self._expanded: np.ndarray = np.zeros(0, dtype=bool)
 
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line above the grid."""
         yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
-        yield DataGrid(id="ranking-grid")
+        yield RankingGrid(id="ranking-grid")
 
     @property
     def grid(self) -> DataGrid:
@@ -98,6 +145,9 @@ class RankingPane(Vertical, can_focus=False):
         sized = [replace(c, width=max(c.width, len(c.label), need.get(c.key, 0))) for c in VIEW[1:]]
         # narrow panes drop the columns with the highest priority number first (name keeps ≥ 16)
         kept = fit(sized, width - 16 - 3)
+        if not all(any(c.key == k for c in kept) for k in RESOURCE_VIEW):
+            # the DPC split shows whole or not at all (Details always has it)
+            kept = tuple(c for c in kept if c.key not in RESOURCE_VIEW)
         numeric = [GridColumn(c.key, c.label, c.width, c.align, c.sort is not None) for c in kept]
         rest = sum(c.width + 1 for c in numeric) + 3  # separators, borders, scrollbar
         name_width = max(16, min(32, width - rest))
@@ -130,14 +180,35 @@ class RankingPane(Vertical, can_focus=False):
             return
         self.ranking = self.analysis.ranking(self.level, self.scope)
         self._record_cache = None
+        if isinstance(self.ranking, StructureRanking):
+            rk = self.ranking
+            if self.expanded_names is None:
+                self.expanded_names = {rk.names[int(r)] for r in rk.roots}
+            names = self.expanded_names
+            self._expanded = np.fromiter((n in names for n in rk.names), dtype=bool, count=len(rk))
         self._fit_columns()
         self.resort()
+
+    @property
+    def tree(self) -> StructureRanking | None:
+        """The structure ranking on show (None at the other levels)."""
+        rk = self.ranking
+        return rk if isinstance(rk, StructureRanking) else None
+
+    def _tree_rows(self) -> np.ndarray:
+        """Visible rows of the tree: pre-order, siblings by the sort key, closed subtrees skipped."""
+        rk = self.tree
+        assert rk is not None
+        return rk.visible(rk.tree_order(self.sort_key, self.descending), self._expanded)
 
     def resort(self) -> None:
         """Apply the sort key and push rows to the grid."""
         if self.ranking is None:
             return
-        self.order = self.ranking.sorted_by(self.sort_key, self.descending)
+        if self.tree is not None:
+            self.order = self._tree_rows()
+        else:
+            self.order = self.ranking.sorted_by(self.sort_key, self.descending)
         self._record_cache = None
         self.grid.set_data(len(self.order), self.cell)
         self.update_title()
@@ -145,8 +216,11 @@ class RankingPane(Vertical, can_focus=False):
     def update_title(self) -> None:
         """Level, sort key, filter and drill state in one line."""
         arrow = "↓" if self.descending else "↑"
+        count = f"{len(self.order)}"
+        if self.tree is not None:
+            count = f"{len(self.order)} of {len(self.tree)} nodes · Enter/space/+/- open, close"
         parts = [
-            f"DPC ranking · {LEVEL_LABELS[self.level]} ({len(self.order)})",
+            f"DPC ranking · {LEVEL_LABELS[self.level]} ({count})",
             f"sort {SORT_LABELS.get(self.sort_key, self.sort_key)} {arrow}",
         ]
         if self.scope.pattern is not None or self.scope.drill:
@@ -177,16 +251,86 @@ class RankingPane(Vertical, can_focus=False):
         if rec is None:
             return ""
         if key == "name":
+            if "depth" in rec:
+                return self._node_text(int(self.order[display_row]), rec)
             return ranking_display_name(rec)
         col = next((c for c in VIEW if c.key == key), None)
         return col.text(rec) if col is not None else ""
 
+    def _node_text(self, row: int, rec: dict[str, Any]) -> str:
+        """A tree node: indent, open/closed mark, label."""
+        rk = self.tree
+        assert rk is not None
+        mark = "· " if not rk.n_children[row] else "▾ " if self._expanded[row] else "▸ "
+        return "  " * min(int(rec["depth"]), MAX_INDENT) + mark + str(rec["label"])
+
     def cycle_level(self) -> None:
-        """`r`: instance → QNN op → HTP kernel → instance."""
-        self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
+        """`r`: instance → QNN op → HTP kernel → structure → instance."""
+        self.level = ALL_LEVELS[(ALL_LEVELS.index(self.level) + 1) % len(ALL_LEVELS)]
         self.scope = Scope(self.scope.pattern)
         self.recompute()
         self.grid.move_cursor(0)
+
+    # ------------------------------------------------------------ the structure tree
+
+    def cursor_node(self) -> int | None:
+        """The tree row under the cursor (None off the structure level)."""
+        if self.tree is None or not len(self.order):
+            return None
+        return int(self.order[min(self.grid.cursor_row, len(self.order) - 1)])
+
+    def tree_action(self, op: str) -> bool:
+        """``toggle`` / ``expand`` / ``collapse`` the node under the cursor (False: not a tree)."""
+        rk, row = self.tree, self.cursor_node()
+        if rk is None or row is None:
+            return False
+        has_kids = bool(rk.n_children[row])
+        if op == "toggle" and has_kids:
+            self.set_expanded(row, not self._expanded[row])
+        elif op == "expand" and has_kids and not self._expanded[row]:
+            self.set_expanded(row, True)
+        elif op == "collapse":
+            if has_kids and self._expanded[row]:
+                self.set_expanded(row, False)
+            elif rk.parent[row] >= 0:
+                self.set_expanded(int(rk.parent[row]), False, cursor=int(rk.parent[row]))
+        return True
+
+    def set_expanded(self, row: int, open_: bool, cursor: int | None = None) -> None:
+        """Open or close one node, keep the cursor on ``cursor`` (default: that node)."""
+        rk = self.tree
+        assert rk is not None and self.expanded_names is not None
+        self._expanded[row] = open_
+        name = rk.names[row]
+        if open_:
+            self.expanded_names.add(name)
+        else:
+            self.expanded_names.discard(name)
+        self._show_tree_at(row if cursor is None else cursor)
+
+    def reveal(self, row: int) -> None:
+        """Open every ancestor of a node so it is visible."""
+        rk = self.tree
+        assert rk is not None and self.expanded_names is not None
+        for a in rk.ancestors(row):
+            if not self._expanded[a]:
+                self._expanded[a] = True
+                self.expanded_names.add(rk.names[a])
+
+    def _show_tree_at(self, row: int, announce: bool = True) -> None:
+        """Rebuild the visible rows and put the cursor on tree row ``row``."""
+        old = self.cursor_node()
+        self.order = self._tree_rows()
+        self._record_cache = None
+        self.grid.set_data(len(self.order), self.cell)
+        self.update_title()
+        pos = np.flatnonzero(self.order == row)
+        target = int(pos[0]) if pos.size else 0
+        self.grid.cursor_row = -1  # the rows moved: always announce the row under the cursor
+        if row == old or not announce:
+            self.move_to_row(target, announce=False)
+        else:
+            self.move_to_row(target)
 
     def members_of_display_row(self, display_row: int) -> np.ndarray:
         """Trace op indices of a displayed row."""
@@ -216,6 +360,12 @@ class RankingPane(Vertical, can_focus=False):
     @on(DataGrid.RowSelected, "#ranking-grid")
     def _row_selected(self, event: DataGrid.RowSelected) -> None:
         event.stop()
+        rk = self.tree
+        if rk is not None and event.row < len(self.order):
+            row = int(self.order[event.row])
+            if rk.n_children[row]:  # a node opens and closes; a leaf drills into its instances
+                self.set_expanded(row, not self._expanded[row])
+                return
         self.drill_in(event.row)
 
     def drill_in(self, display_row: int) -> bool:
@@ -241,7 +391,10 @@ class RankingPane(Vertical, can_focus=False):
         self.recompute()
         if self.ranking is not None:
             r = self.ranking.row_of_name.get(name)
-            if r is not None:
+            if r is not None and self.tree is not None:
+                self.reveal(r)
+                self._show_tree_at(r, announce=False)
+            elif r is not None:
                 pos = np.flatnonzero(self.order == r)
                 if pos.size:
                     self.move_to_row(int(pos[0]), announce=False)
@@ -265,15 +418,50 @@ class RankingPane(Vertical, can_focus=False):
         row = self.ranking.row_of_op(primary)
         if row is None:
             return
+        if self.tree is not None:
+            cur = self.cursor_node()
+            rk = self.tree
+            # already on this node or on a node holding it that this selection is: stay there
+            inside = cur is not None and cur <= row < cur + int(rk.size[cur])
+            if inside and len(op_indices) == int(rk.member_end[cur] - rk.member_start[cur]):
+                return
+            self.reveal(row)
+            self._show_tree_at(row, announce=False)
+            return
         pos = np.flatnonzero(self.order == row)
         if pos.size and int(pos[0]) != self.grid.cursor_row:
             self.move_to_row(int(pos[0]), announce=False)
+
+    def record_of_selection(self, count: int, primary: int | None) -> dict[str, Any] | None:
+        """The record of the row under the cursor when the selection is that row's ops (for the
+        details pane's aggregate), else None."""
+        rk = self.ranking
+        if rk is None or primary is None or not len(self.order) or self.analysis is None:
+            return None
+        pos = min(self.grid.cursor_row, len(self.order) - 1)
+        row = int(self.order[pos])
+        if self.tree is not None:
+            held = rk.row_of_op(primary)
+            inside = held is not None and row <= held < row + int(self.tree.size[row])
+            n = int(self.tree.member_end[row] - self.tree.member_start[row])
+        else:
+            inside = rk.row_of_op(primary) == row
+            n = int(rk.member_start[row + 1] - rk.member_start[row])
+        if not inside or n != count:
+            return None
+        rec = self.record(pos)
+        if rec is None:
+            return None
+        return {**rec, "level": LEVEL_LABELS.get(rk.level, rk.level)}
 
     def export_table(self) -> ExportTable:
         """Every displayed row, raw numbers with units in the column names."""
         rk, an = self.ranking, self.analysis
         if rk is None or an is None or an.trace is None:
             return [], []
+        if self.tree is not None:
+            cols = select(RANKING_COLUMNS, STRUCTURE_EXPORT)
+            return export_rows(cols, (ranking_record(rk, int(r), an.trace) for r in self.order))
         cols = select(RANKING_COLUMNS, RANKING_EXPORT)
         if rk.level != "instance":
             cols = tuple(c for c in cols if c.key not in ("qnn_op", "lane", "ts", "op_id"))
