@@ -17,10 +17,11 @@ The rule (documented limits at the end):
    separates modules is decided by, in order: **numeric words are fold points** (``17``, ``3``:
    every index ends a component); **compound words** join (the built-in list of common module names
    — ``self_attn``, ``q_proj``, ``input_layernorm``, … — plus the learned ones plus the user's
-   ``words``), longest first; then two words ``a_b`` join when, over every sanitised name of the
-   trace, ``a`` is only ever followed by ``b``, ``b`` only ever preceded by ``a``, and ``b`` is never
-   followed by an index (``lm_head``, ``act_fn``, ``embed_tokens`` without the list; ``model`` /
-   ``layers`` stay apart because ``layers`` is indexed).
+   ``words``), longest first; then two lower-case words ``a_b`` (module names are snake_case, op
+   types such as ``MatMul`` are not) join when, over every sanitised name of the trace, ``a`` is
+   only ever followed by ``b``, ``b`` only ever preceded by ``a``, and ``b`` is never followed by
+   an index (``lm_head``, ``act_fn``, ``embed_tokens`` without the list; ``model`` / ``layers``
+   stay apart because ``layers`` is indexed).
 3. A numeric component folds into the one before it (``layers`` + ``17`` → ``layers.*``; several
    indices in a row fold once; a leading index is ``*``). A last component ``C`` beside a sibling
    ``C.*`` joins it (the converter names the first of a kind ``Add``, the next ``Add_1``).
@@ -170,6 +171,11 @@ def _is_index(word: str) -> bool:
     return word.isascii() and word.isdigit()
 
 
+def _is_word(tok: str) -> bool:
+    """A plain lower-case word (not an index, not a compound, not a CamelCase op type)."""
+    return bool(tok) and tok[0].islower() and "_" not in tok and not _is_index(tok)
+
+
 def _dotted_tokens(parts: list[str], learned: set[str]) -> list[str]:
     """Tokens of a dotted name: its components, ``_`` splitting only around numeric words."""
     out: list[str] = []
@@ -250,8 +256,8 @@ def _merge_by_statistics(seqs: list[list[str]]) -> list[list[str]]:
 
     def joins(a: str, b: str) -> bool:
         return (
-            not _is_index(a)
-            and not _is_index(b)
+            _is_word(a)
+            and _is_word(b)
             and succ.get(a) == {b}
             and pred.get(b) == {a}
             and b not in indexed
