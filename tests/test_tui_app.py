@@ -167,9 +167,11 @@ async def test_sort_and_level_and_drill() -> None:
         assert inst == sorted(inst)
         app.ranking.sort_key, app.ranking.descending = "dpc", True
         app.ranking.resort()
-        # r cycles instance / QNN op / kernel
+        # r cycles QNN op → kernel → structure → instance → QNN op
         await pilot.press("r")
         assert app.ranking.level == "kernel"
+        await pilot.press("r")
+        assert app.ranking.level == "structure"
         await pilot.press("r")
         assert app.ranking.level == "instance"
         assert app.ranking.grid.n_rows == len(app.opt.trace)  # type: ignore[arg-type, union-attr]

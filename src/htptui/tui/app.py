@@ -192,7 +192,11 @@ class HtpApp(AskMixin, App[int]):
             show=False,
         ),  # fmt: skip
         _bind(
-            "r", "cycle_level", "Level", "app.level", "Ranking level: QNN op / kernel / instance"
+            "r",
+            "cycle_level",
+            "Level",
+            "app.level",
+            "Ranking level: QNN op / kernel / structure / instance",
         ),
         _bind(
             "l", "dag_level", "DAG level", "app.dag_level", "DAG: HTP node / QNN op", show=False
