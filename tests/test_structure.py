@@ -423,3 +423,32 @@ def test_tiled_without_qhas_and_unknown_dpc(tmp_path: Path) -> None:
     assert rk.absent(r) == 1 and not rk.row_dpc_exact(r)
     rec = ranking_record(rk, r, t)
     assert rec["dpc_unknown"] == 1 and rec["dpc_note"]
+
+
+def _qhas_split(qhas) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Σ QHAS per-instance DPC by resource from QHAS's own flag booleans (the same order)."""
+    out = dict.fromkeys(RESOURCE_KEYS, 0)
+    for inst in qhas.instances:
+        f = set(inst.flags)
+        key = ("dma_wait" if "dma_wait" in f else "sync" if "sync" in f else "hmx" if "hmx" in f
+               else "hvx" if "hvx" in f else "dma" if f & {"dma", "dma_set"} else "other")  # fmt: skip
+        out[key] += max(int(inst.dpc), 0)
+    return out
+
+
+@pytest.mark.parametrize(("label", "path", "graph"), _every_run(), ids=lambda v: str(v))
+def test_resource_split_agrees_with_qhas(label: str, path: Path, graph: str | None) -> None:
+    """The whole graph's split from the trace's flags = the same split of QHAS htp_op_instances."""
+    if graph is not None:
+        art = next(g.artifacts for g in discover_graphs(path) if g.name == graph)
+        run = load_run(path, artifacts=art)
+    else:
+        run = load_run(path)
+    if run.qhas is None or not run.qhas.instances or run.trace is None:
+        pytest.skip("no QHAS instances")
+    rk = analysis_of(run).structure()
+    ours = dict.fromkeys(RESOURCE_KEYS, 0)
+    for r in rk.roots.tolist():
+        for k, v in zip(RESOURCE_KEYS, rk.resource_parts(r), strict=True):
+            ours[k] += v
+    assert ours == _qhas_split(run.qhas)
