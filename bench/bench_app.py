@@ -14,6 +14,14 @@ Usage::
     python bench/bench_app.py [--sizes 1000000,3000000] [--repeats 30]
 
 Every scenario runs in a fresh subprocess; "cold" uses an empty column cache, "cached" reuses it.
+
+The structure level (issue 11) on the LLM-shaped trace::
+
+    python bench/make_traces.py --shape llm --events 1000000 --out /work/bigtraces-14
+    python bench/bench_app.py --structure /work/bigtraces-14/llm-1000000 [--repeats 30]
+
+times the structure ranking's computation, the level switch onto it, expanding/collapsing a node
+and selecting folded nodes (every linked pane repainted).
 """
 
 from __future__ import annotations
@@ -219,8 +227,125 @@ def _run_report(path: str) -> dict[str, Any]:
     return {"report_load_ms": (t1 - t0) * 1000.0, "report_analysis_ms": (t2 - t1) * 1000.0}
 
 
+# ------------------------------------------------------------------------------ structure level
+
+
+async def _run_structure(path: str, repeats: int) -> dict[str, Any]:
+    """The structure level on a big LLM-shaped trace: compute, switch, expand/collapse, select."""
+    import numpy as np
+
+    from htptui.analysis import structure
+    from htptui.tui.app import HtpApp
+
+    clock = _Clock()
+
+    class TimedApp(HtpApp):
+        CSS_PATH = str(Path(sys.modules[HtpApp.__module__].__file__ or "").parent / "app.tcss")
+
+    app = TimedApp(path)
+    real_display = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        real_display(screen, renderable)
+        if renderable is not None:
+            clock.frames.append(time.perf_counter())
+
+    app._display = display  # type: ignore[method-assign]
+    out: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(12000):
+            await pilot.pause(0.01)
+            if app.ready or app.load_error:
+                break
+        assert app.ready, app.load_error
+        await _settle(app, pilot)
+        an = app.analysis
+        assert an is not None and an.trace is not None
+        out["ops"] = len(an.trace)
+        # the structure ranking from scratch (the load worker's warm_rest computes it off the UI
+        # thread; a filter computes it in the filter worker)
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rk = structure.rank(an.trace, None, an.structure_rules)
+            times.append((time.perf_counter() - t0) * 1000.0)
+        out["structure_compute"] = times
+        out["nodes"] = len(rk)
+        out["qnn_ops"] = int(np.unique(an.trace.qnn_op).size)
+        await pilot.press("2")
+        await _settle(app, pilot)
+        rp = app.ranking
+        # level switch onto the structure level (qnn_op → kernel → structure → instance → …)
+        out["switch_to_structure"] = []
+        out["switch_other"] = []
+        for _ in range(max(repeats // 4, 5)):
+            for _step in range(4):
+                ms = await _timed_key(app, pilot, clock, "r", ("details-args",))
+                key = "switch_to_structure" if rp.level == "structure" else "switch_other"
+                out[key].append(ms)
+                if rp.level == "structure":
+                    break
+        assert rp.level == "structure" and rp.tree is not None
+        tree = rp.tree
+        layers = next((r for r in range(len(tree)) if tree.labels[r] == "layers.*"), 0)
+        names = [rp.cell(r, "name") for r in range(rp.grid.n_rows)]
+        pos = next((i for i, n in enumerate(names) if n.strip().endswith("layers.*")), 0)
+        rp.grid.move_cursor(pos)
+        await _settle(app, pilot, ("details-args",))
+        out["layers_ops"] = int(tree.instances[layers])
+        # expand / collapse the layers.* node (every layer's subtree)
+        out["expand"], out["collapse"] = [], []
+        for _ in range(repeats):
+            out["expand"].append(await _timed_key(app, pilot, clock, "plus", ("details-args",)))
+            out["collapse"].append(await _timed_key(app, pilot, clock, "minus", ("details-args",)))
+        await pilot.press("plus")
+        await _settle(app, pilot, ("details-args",))
+        # linked selection of folded nodes: j/k over layers.* and its children, g to the root
+        out["select_folded"] = []
+        for i in range(repeats):
+            key = "j" if (i // 5) % 2 == 0 else "k"
+            out["select_folded"].append(await _timed_key(app, pilot, clock, key, ("details-args",)))
+        out["select_root"] = []
+        for _ in range(max(repeats // 2, 5)):
+            await _timed_key(app, pilot, clock, "j", ("details-args",))
+            out["select_root"].append(await _timed_key(app, pilot, clock, "g", ("details-args",)))
+        cur = rp.cursor_node()
+        out["root_ops"] = int(tree.instances[cur]) if cur is not None else 0
+    out["cpu"] = {k: [_q(v, 0.5), _q(v, 0.95)] for k, v in CPU_MS.items()}
+    return out
+
+
+def structure_bench(path: Path, repeats: int) -> int:
+    """Run the structure scenario in a fresh process (column cache warmed first) and print it."""
+    with tempfile.TemporaryDirectory(prefix="htptui-bench-cache-") as cache:
+        _spawn("app", path, cache, 0)  # decode once: the timed run reads the column cache
+        r = _spawn("structure", path, cache, repeats)
+    print(f"structure level on {path} ({r['ops']:,} executed ops, {r['qnn_ops']:,} QNN ops → "
+          f"{r['nodes']:,} nodes; layers.* holds {r['layers_ops']:,} ops, the root "
+          f"{r['root_ops']:,}), app at {SIZE[0]}x{SIZE[1]}, load avg {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"{'figure (ms)':52}{'p50':>8}{'p95':>8}   target")
+    for key, label, target in (
+        ("structure_compute", "structure ranking computed (off the UI thread)", ""),
+        ("switch_to_structure", "level switch onto structure (r → frame)", "fast"),
+        ("switch_other", "level switch to the other levels (r)", ""),
+        ("expand", "expand layers.* (+ → frame)", ""),
+        ("collapse", "collapse layers.* (- → frame)", ""),
+        ("select_folded", "select a folded node (j/k → linked panes)", "≤ 50"),
+        ("select_root", "select the root node (g → linked panes)", "≤ 50"),
+    ):
+        v = r[key]
+        print(f"{label:52}{_q(v, 0.5):>8.1f}{_q(v, 0.95):>8.1f}   {target}")
+    for key in ("r", "plus", "minus", "j", "g"):
+        if key in r["cpu"]:
+            p50, p95 = r["cpu"][key]
+            print(f"{'  CPU ms (all threads) ' + key:52}{p50:>8.1f}{p95:>8.1f}")
+    return 0
+
+
 def _child(ns: argparse.Namespace) -> int:
-    if ns.child == "report":
+    if ns.child == "structure":
+        result = asyncio.run(_run_structure(ns.path, ns.repeats))
+    elif ns.child == "report":
         result = _run_report(ns.path)
     else:
         result = asyncio.run(_run_app(ns.path, ns.repeats))
@@ -266,12 +391,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--sizes", default="1000000,3000000")
     ap.add_argument("--repeats", type=int, default=30)
-    ap.add_argument("--child", choices=("app", "report"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=("app", "report", "structure"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--structure",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="time the structure level on this LLM-shaped trace directory (make_traces --shape llm)",
+    )
     ap.add_argument("--path", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help="print the raw results as JSON too")
     ns = ap.parse_args(argv)
     if ns.child:
         return _child(ns)
+    if ns.structure is not None:
+        return structure_bench(ns.structure, ns.repeats)
     load0 = os.getloadavg()[0]
     rows = [bench(int(s), ns.repeats) for s in ns.sizes.split(",")]
     load1 = os.getloadavg()[0]
