@@ -356,8 +356,19 @@ class StructureRanking(Ranking):
     rules: StructureRules = NO_RULES
 
     def members(self, row: int) -> np.ndarray:
-        """Every op at or below the node."""
-        return self.member_order[self.member_start[row] : self.member_end[row]]
+        """Every op at or below the node, in trace (= time) order."""
+        lo, hi = int(self.member_start[row]), int(self.member_end[row])
+        if int(self.size[row]) == 1:  # a leaf: its ops are stored in time order already
+            return self.member_order[lo:hi]
+        cache = self.__dict__.setdefault("_sorted_members", {})
+        out = cache.get(row)
+        if out is None:
+            out = np.sort(self.member_order[lo:hi])
+            out.flags.writeable = False
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[row] = out
+        return out  # type: ignore[no-any-return]
 
     @cached_property
     def n_children(self) -> np.ndarray:

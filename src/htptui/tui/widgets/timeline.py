@@ -542,7 +542,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self, op_indices: Sequence[int], primary: int | None = None, scroll: bool = True
     ) -> None:
         """Highlight these ops (e.g. all instances of a QNN op) and bring ``primary`` into view."""
-        ops = np.unique(np.asarray(op_indices, dtype=np.int64))
+        ops = np.asarray(op_indices, dtype=np.int64)
+        if ops.size > 1 and not bool((ops[1:] > ops[:-1]).all()):  # sorted and unique: as is
+            ops = np.unique(ops)
         self.selected_ops = ops
         if primary is None and ops.size:
             primary = int(ops[0])
