@@ -44,7 +44,7 @@ class QhasPane(VerticalScroll, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.analysis: RunAnalysis | None = None
-        self.selected: set[int] = set()
+        self.selected: np.ndarray = np.zeros(0, dtype=np.int64)  # selected trace op indices
         self._head: list[RenderableType] = []
         self._instances: list[dict[str, Any]] = []
         self._shown_keys: set[tuple[int, int]] = set()
@@ -66,7 +66,7 @@ class QhasPane(VerticalScroll, can_focus=True):
 
     def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
         """Mark the selected instances in the instance table (repaint only when marks change)."""
-        self.selected = set(op_indices)
+        self.selected = np.fromiter(op_indices, dtype=np.int64, count=len(op_indices))
         keys = self._selected_keys()
         if self._instances and keys != self._shown_keys:
             self.render_body()
@@ -142,12 +142,36 @@ class QhasPane(VerticalScroll, can_focus=True):
         ]  # fmt: skip
 
     def _selected_keys(self) -> set[tuple[int, int]]:
+        """(op ID, start cycle) of the shown instance rows that are selected (the only marks drawn;
+        a 300k-op selection costs one isin over the shown rows' ops, not a 300k-key set)."""
         an = self.analysis
-        if an is None or an.trace is None or not self._instances or not self.selected:
+        if an is None or an.trace is None or not self._instances or not self.selected.size:
             return set()
+        shown, ops, row_of = self._shown_ops()
+        hit = np.isin(ops, self.selected)
+        return {shown[k] for k in np.unique(row_of[hit]).tolist()}
+
+    def _shown_ops(self) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
+        """The shown instance rows' keys, the trace ops with each key and the row of each op
+        (computed once per run)."""
+        cached = getattr(self, "_shown_ops_cache", None)
+        if cached is not None and cached[0] is self._instances:
+            return cached[1], cached[2], cached[3]
+        an = self.analysis
+        assert an is not None and an.trace is not None
         t = an.trace
-        idx = np.fromiter((i for i in self.selected if i < len(t)), dtype=np.int64)
-        return set(zip(t.op_id[idx].tolist(), t.start_cycle[idx].tolist(), strict=True))
+        keys = [(r["op_id"], r["start_cycle"]) for r in self._instances[:QHAS_INSTANCE_ROWS]]
+        ops: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        for k, (op_id, start) in enumerate(keys):
+            cand = an.ops_of_op_id(int(op_id)) if op_id is not None else np.zeros(0, np.int64)
+            same = cand[t.start_cycle[cand] == start] if cand.size else cand
+            ops.append(same)
+            rows.append(np.full(same.size, k, dtype=np.int64))
+        flat = np.concatenate(ops) if ops else np.zeros(0, np.int64)
+        row_of = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        self._shown_ops_cache = (self._instances, keys, flat, row_of)
+        return keys, flat, row_of
 
     def instance_rows(self) -> ExportTable:
         """Every QHAS instance, by DPC, raw numbers."""
