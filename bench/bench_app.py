@@ -275,6 +275,13 @@ async def _run_structure(path: str, repeats: int) -> dict[str, Any]:
         await pilot.press("2")
         await _settle(app, pilot)
         rp = app.ranking
+        # reference: one QNN op row selected (the flat level, the same frame to repaint)
+        out["select_qnn_op"] = []
+        for i in range(repeats):
+            key = "j" if (i // 5) % 2 == 0 else "k"
+            out["select_qnn_op"].append(await _timed_key(app, pilot, clock, key, ("details-args",)))
+        CPU_MS["j (QNN op)"] = CPU_MS.pop("j", [])
+        CPU_MS.pop("k", None)
         # level switch onto the structure level (qnn_op → kernel → structure → instance → …)
         out["switch_to_structure"] = []
         out["switch_other"] = []
@@ -332,10 +339,11 @@ def structure_bench(path: Path, repeats: int) -> int:
         ("collapse", "collapse layers.* (- → frame)", ""),
         ("select_folded", "select a folded node (j/k → linked panes)", "≤ 50"),
         ("select_root", "select the root node (g → linked panes)", "≤ 50"),
+        ("select_qnn_op", "reference: select a QNN-op row (j/k, flat level)", "≤ 50"),
     ):
         v = r[key]
         print(f"{label:52}{_q(v, 0.5):>8.1f}{_q(v, 0.95):>8.1f}   {target}")
-    for key in ("r", "plus", "minus", "j", "g"):
+    for key in ("r", "plus", "minus", "j", "g", "j (QNN op)"):
         if key in r["cpu"]:
             p50, p95 = r["cpu"][key]
             print(f"{'  CPU ms (all threads) ' + key:52}{p50:>8.1f}{p95:>8.1f}")

@@ -642,7 +642,7 @@ class HtpApp(AskMixin, App[int]):
         if rk is not None:
             row = rk.row_of_op(op_index)
             if row is not None:
-                return tuple(int(i) for i in rk.members(row))
+                return tuple(rk.members(row).tolist())
         return (op_index,)
 
     def select_op(self, op_index: int, origin: str = "") -> None:
