@@ -452,3 +452,16 @@ def test_resource_split_agrees_with_qhas(label: str, path: Path, graph: str | No
         for k, v in zip(RESOURCE_KEYS, rk.resource_parts(r), strict=True):
             ours[k] += v
     assert ours == _qhas_split(run.qhas)
+
+
+def test_report_section_top_and_more_rows() -> None:
+    an = _llm("qwen3-synth-s1")
+    full = build_report(an, top=None, options={"structure_depth": 1})["structure"]["rows"]
+    cut = build_report(an, top=2, options={"structure_depth": 1})["structure"]["rows"]
+    assert [r["label"] for r in cut[:2]] == [r["label"] for r in full[:2]]
+    more = cut[2]
+    assert more["label"] == f"({len(full) - 2} more)" and more["depth"] == 0
+    for key in ("dpc", "busy", "instances", *(f"dpc_{k}" for k in RESOURCE_KEYS)):
+        assert more[key] == sum(r[key] for r in full[2:]), key
+    assert sum(r["dpc"] for r in cut) == an.structure().dpc_total
+    assert "(3 more)" not in render(build_report(an, top=None), "text")

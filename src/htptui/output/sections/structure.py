@@ -39,7 +39,7 @@ def build(an: RunAnalysis, options: dict[str, Any]) -> dict[str, Any] | None:
     rk = an.structure()
     trace = an.trace
     assert trace is not None
-    top = int(options.get("top", 15))
+    top = options.get("top", 15)  # None: every child
     return {
         "rule": RULE_TEXT,
         "user_rules": rk.rules.describe(),
@@ -51,7 +51,9 @@ def build(an: RunAnalysis, options: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def tree_records(rk: StructureRanking, trace: Any, depth: int, top: int) -> list[dict[str, Any]]:
+def tree_records(
+    rk: StructureRanking, trace: Any, depth: int, top: int | None
+) -> list[dict[str, Any]]:
     """Records in tree order (siblings by DPC), ``depth`` levels, ``top`` children per node."""
     order = rk.tree_order("dpc", True)
     children: dict[int, list[int]] = {}
@@ -73,7 +75,7 @@ def tree_records(rk: StructureRanking, trace: Any, depth: int, top: int) -> list
             out.append(item)
             continue
         kids = children.get(int(item), [])
-        shown, rest = kids[:top], kids[top:]
+        shown, rest = (kids, []) if top is None else (kids[: int(top)], kids[int(top) :])
         if rest:
             stack.append(("more", _more_record(rk, rest)))
         stack.extend(("row", r) for r in reversed(shown))
