@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -53,7 +54,9 @@ class BookmarksScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         """A title, the list and a hint."""
         with Vertical():
-            yield Static(Text(f"Bookmarks of {self.store.trace_path}"), id="bookmarks-title")
+            path = Path(self.store.trace_path)
+            yield Static(Text(f"Bookmarks of {path.parent.name}/{path.name}"),
+                         id="bookmarks-title")  # fmt: skip
             yield OptionList(id="bookmarks-list")
             yield Static("Enter jumps · d deletes · Esc closes · B (in the explorer) adds",
                          id="bookmarks-hint")  # fmt: skip
