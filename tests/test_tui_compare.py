@@ -391,7 +391,10 @@ async def test_no_blank_area_and_every_row_reachable(
             ranking = app.query_one("#cmp-ranking")
             assert units.display and ranking.region.right <= units.region.x
             # A, B and Δ of the lanes and the figures tables line up
-            lanes, summary = app.query_one("#cmp-lanes", DataTable), app.query_one("#cmp-summary", DataTable)
+            lanes, summary = (
+                app.query_one("#cmp-lanes", DataTable),
+                app.query_one("#cmp-summary", DataTable),
+            )
             assert [c.width for c in lanes.columns.values()] == [
                 c.width for c in summary.columns.values()
             ]
