@@ -348,6 +348,9 @@ def _no_blank(app: CompareApp) -> None:
     shown = ranking if ranking.display else app.query_one("#cmp-summary", DataTable)
     assert shown.region.bottom == tables.bottom and shown.region.height >= 3
     assert shown.row_count >= shown.region.height - 2  # filled, not blank rows
+    for t in app.query(DataTable):  # every column fits: nothing cut off on the right
+        if t.display and t.size.width:
+            assert t.virtual_size.width <= t.scrollable_content_region.width, t.id
     tl = app.query_one(DualTimeline)
     lines = str(tl.render()).splitlines()
     assert len(lines) == tl.size.height and all(ln.strip() for ln in lines)
@@ -371,6 +374,10 @@ async def test_no_blank_area_and_every_row_reachable(
             assert tl.row_offset == len(rows) - fit
             await pilot.press("K")
             assert tl.row_offset == len(rows) - fit - 1
+        for keys in (["g"], ["g", "g", "g", "r", "r"], ["r"]):  # A view, instances, back
+            await pilot.press("2", *keys)
+            await pilot.pause()
+            _no_blank(app)
         # lanes are aligned: the same lane of A directly above B's
         labels = [r[0] for r in rows]
         for k in range(0, len(labels), 2):
@@ -432,3 +439,22 @@ async def test_help_shows_the_compare_section_with_every_key(llm_docs: Any) -> N
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen) and app.screen.section == "Compare mode"
+
+
+async def test_reports_without_instance_rows_skip_the_instance_level(docs: Any) -> None:
+    """A saved report from an older htptui (no compare_basis): `r` and Enter say there are no
+    per-instance rows instead of showing an empty level; the layout still has no blank rows."""
+    old = [{k: v for k, v in d.items() if k != "compare_basis"} for d in docs]
+    said: list[str] = []
+    app = CompareApp(*old)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.notify = lambda msg, **kw: said.append(str(msg))  # type: ignore[method-assign]
+        await pilot.press("r", "r")
+        await pilot.pause()
+        assert app.level == "qnn_op" and any("per-instance" in s for s in said)
+        said.clear()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.drill is None and any("per-instance" in s for s in said)
+        assert app.query_one("#cmp-ranking", DataTable).row_count > 0

@@ -591,7 +591,7 @@ class CompareApp(App[int]):
         metric = "dur" if inst else "DPC"
         last_col = self.mode == "diff" and (self.wide or inst)  # Δ busy / lane move
         numbers = (3 + last_col) if self.mode == "diff" else (2 if inst else 3)
-        extra = 10 if self.mode == "diff" else 0
+        extra = (NUM_W + 2) + 8 if self.mode == "diff" else 0  # Δ % and the mark column
         labels = [self._short_label(r) for r in rows]
         if inst and last_col:
             extra += 3  # the lane column is wider
@@ -744,6 +744,10 @@ class CompareApp(App[int]):
             self.level = "qnn_op"
         else:
             self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
+            if self.level == "instance" and self.cmp.instances is None:
+                self.notify("no instance level: a saved report without compare_basis has no "
+                            "per-instance rows", timeout=4)  # fmt: skip
+                self.level = LEVELS[0]
         self.selected = None
         self.refresh_all()
 
