@@ -202,20 +202,18 @@ def flow_edges(trace: OpTrace) -> tuple[np.ndarray, np.ndarray, int, int]:
     fl = trace.flows
     if fl.flow_id.size == 0 or len(trace) == 0:
         return _EMPTY, _EMPTY, 0, 0
-    # pair s and f ends by id (the first of each kind)
-    pairs: dict[int, list[int]] = {}
-    for k, (fid, is_s) in enumerate(zip(fl.flow_id.tolist(), fl.is_start.tolist(), strict=True)):
-        if fid < 0:
-            continue
-        slot = pairs.setdefault(fid, [-1, -1])
-        j = 0 if is_s else 1
-        if slot[j] < 0:
-            slot[j] = k
-    both = [(s, f) for s, f in pairs.values() if s >= 0 and f >= 0]
-    if not both:
+    # pair s and f ends by id (the first of each kind), vectorised
+    fid = np.asarray(fl.flow_id, dtype=np.int64)
+    is_s = np.asarray(fl.is_start, dtype=bool)
+    s_rows = np.flatnonzero((fid >= 0) & is_s)
+    f_rows = np.flatnonzero((fid >= 0) & ~is_s)
+    us, s_first = np.unique(fid[s_rows], return_index=True)
+    uf, f_first = np.unique(fid[f_rows], return_index=True)
+    _common, ia, ib = np.intersect1d(us, uf, assume_unique=True, return_indices=True)
+    if not ia.size:
         return _EMPTY, _EMPTY, 0, 0
-    s_idx = np.array([p[0] for p in both], dtype=np.int64)
-    f_idx = np.array([p[1] for p in both], dtype=np.int64)
+    s_idx = s_rows[s_first[ia]].astype(np.int64)
+    f_idx = f_rows[f_first[ib]].astype(np.int64)
     # flows live on pid 0: match them on the first core's lanes, by thread id
     first_core = min((ln.core for ln in trace.lanes), default=0)
     lane_tid = np.array([ln.tid if ln.core == first_core else -1 for ln in trace.lanes] or [-1])
@@ -241,8 +239,8 @@ def flow_edges(trace: OpTrace) -> tuple[np.ndarray, np.ndarray, int, int]:
     src = find(trace.ts + trace.dur, fl.tid[s_idx], fl.ts[s_idx])
     dst = find(trace.ts, fl.tid[f_idx], fl.ts[f_idx])
     ok = (src >= 0) & (dst >= 0) & (src != dst)
-    lane_tids = {int(x) for x in lane_tid.tolist() if x >= 0}
-    from_tensor = int(sum(1 for x in fl.tid[s_idx].tolist() if int(x) not in lane_tids))
+    lane_tids = np.unique(lane_tid[lane_tid >= 0])
+    from_tensor = int((~np.isin(np.asarray(fl.tid)[s_idx], lane_tids)).sum())
     return src[ok], dst[ok], int(s_idx.size), from_tensor
 
 

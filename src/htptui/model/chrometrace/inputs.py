@@ -29,8 +29,18 @@ class _InputsEvent(msgspec.Struct, gc=False):
     args: _InputsArgs | None = None
 
 
+class _RawInputsArgs(msgspec.Struct, gc=False):
+    inputs: msgspec.Raw = msgspec.field(name="Inputs Ops", default=msgspec.Raw(b""))
+
+
+class _RawInputsEvent(msgspec.Struct, gc=False):
+    args: _RawInputsArgs | None = None
+
+
 INPUTS_DECODER = msgspec.json.Decoder(_InputsEvent)
-INPUTS_LIST_DECODER = msgspec.json.Decoder(list[_InputsEvent])
+# a chunk's events with each `Inputs Ops` kept as its raw JSON bytes (parsed below, vectorised)
+INPUTS_LIST_DECODER = msgspec.json.Decoder(list[_RawInputsEvent])
+_ENTRY = 21  # `"0x` + 16 hex digits + `"` and the `,` (or the closing `]`) after it
 
 _EMPTY_IDS = np.zeros(0, dtype=np.uint64)
 _ID_CHARS = 18  # "0x" + 16 hex digits: how chrometrace writes IDs
@@ -43,6 +53,15 @@ _HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
 
 def _entries(ev: Any) -> list[Any]:
     """The raw ``Inputs Ops`` list of one decoded (or raw) event; [] when it has none."""
+    if isinstance(ev, _RawInputsEvent):
+        raw = ev.args.inputs if ev.args is not None else None
+        if not raw:
+            return []
+        try:
+            value = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            return []
+        return value if isinstance(value, list) and value else []
     if isinstance(ev, msgspec.Raw):
         try:
             ev = INPUTS_DECODER.decode(ev)
@@ -93,6 +112,57 @@ def parse_ids(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return out, ok
 
 
+def _raw_lists(raws: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(event position per ID, ID, readable) of raw ``Inputs Ops`` JSON values, vectorised for
+    the form chrometrace writes (``["0x…","0x…"]``, no spaces); any other value through
+    :func:`_entries`' decode and :func:`parse_ids` (the same result)."""
+    n = len(raws)
+    lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
+    blob = np.frombuffer(b"".join(raws), dtype=np.uint8)
+    starts = np.cumsum(lens) - lens
+    k, rem = np.divmod(lens - 1, _ENTRY)
+    cand = (rem == 0) & (k >= 1)
+    cand[cand] &= blob[starts[cand]] == ord("[")
+    ce = np.flatnonzero(cand)
+    kk = k[ce]
+    pos = np.repeat(ce, kk)
+    first = np.repeat(starts[ce] + 1, kk)
+    j = np.arange(pos.size, dtype=np.int64) - np.repeat(np.cumsum(kk) - kk, kk)
+    ent = blob[(first + _ENTRY * j)[:, None] + np.arange(_ENTRY)]
+    last = j == np.repeat(kk - 1, kk)
+    good = (
+        (ent[:, 0] == ord('"'))
+        & (ent[:, 1] == ord("0"))
+        & (ent[:, 2] == ord("x"))
+        & (ent[:, 19] == ord('"'))
+        & (ent[:, 20] == np.where(last, ord("]"), ord(",")))
+    )
+    digit = _HEX[np.minimum(ent[:, 3:19], 127).astype(np.int64)]
+    good &= (digit >= 0).all(axis=1)
+    vals = np.bitwise_or.reduce(np.maximum(digit, 0).astype(np.uint64) << _SHIFTS, axis=1)
+    bad_ev = np.zeros(n, dtype=bool)
+    bad_ev[pos[~good]] = True
+    keep = ~bad_ev[pos]
+    out_pos, out_ids, out_ok = [pos[keep]], [vals[keep]], [vals[keep] != 0]
+    empty = (lens == 0) | (
+        (lens == 2) & (blob[np.minimum(starts, max(blob.size - 1, 0))] == ord("["))
+    )
+    slow = np.flatnonzero((~cand | bad_ev) & ~empty)
+    for e in slow.tolist():
+        try:
+            value = msgspec.json.decode(raws[e])
+        except msgspec.DecodeError:
+            continue
+        if isinstance(value, list) and value:
+            ids, ok = parse_ids(value)
+            out_pos.append(np.full(ids.size, e, dtype=np.int64))
+            out_ids.append(ids)
+            out_ok.append(ok)
+    p, i, o = np.concatenate(out_pos), np.concatenate(out_ids), np.concatenate(out_ok)
+    order = np.argsort(p, kind="stable")  # per event, in list order
+    return p[order], i[order], o[order]
+
+
 def inputs_csr(
     ordinal: np.ndarray, chunks: Iterable[tuple[int, list[Any]]]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +187,12 @@ def inputs_csr(
         fresh = ~assigned[ops]
         ops, sel = ops[fresh], (ords[lo:hi][fresh] - first).tolist()
         assigned[ops] = True
+        if sel and isinstance(events[sel[0]], _RawInputsEvent):
+            raws = [b"" if (a := events[j].args) is None else a.inputs for j in sel]
+            at, ids, ok = _raw_lists(raws)
+            owners.append(ops[at[ok]])
+            parts.append(ids[ok])
+            continue
         lists = [_entries(events[j]) for j in sel]
         lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         if not lens.any():
