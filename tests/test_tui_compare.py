@@ -7,6 +7,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.widgets import DataTable, Static
 
@@ -280,8 +281,8 @@ async def test_keys_without_meaning_say_so(llm_docs: Any) -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         app.notify = lambda msg, **kw: said.append(str(msg))  # type: ignore[method-assign]
-        for key in ["4", "left_square_bracket", "p", "P", "B", "apostrophe", "m", "W", "M", "v",
-                    "full_stop", "comma", "o"]:  # fmt: skip
+        for key in ["4", "left_square_bracket", "p", "P", "m", "W", "M", "v", "full_stop",
+                    "comma", "o"]:  # fmt: skip
             said.clear()
             await pilot.press(key)
             await pilot.pause()
@@ -458,3 +459,55 @@ async def test_reports_without_instance_rows_skip_the_instance_level(docs: Any) 
         await pilot.pause()
         assert app.drill is None and any("per-instance" in s for s in said)
         assert app.query_one("#cmp-ranking", DataTable).row_count > 0
+
+
+async def test_bookmarks_in_compare_mode_are_the_runs_own(
+    llm_docs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`B` on the timeline bookmarks the view in both runs, on an instance row that op in each;
+    `'` lists both runs' bookmarks, Enter jumps; the single-run explorer sees the same stores."""
+    from htptui.model.bookmarks import BookmarkStore, data_dir
+    from htptui.tui.bookmarks import BookmarksScreen
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = sorted(p.name for p in LLM.iterdir())
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("1", "w", "w", "B")
+        await pilot.pause()
+        tl = app.query_one(DualTimeline)
+        lo, hi = int(tl.view_lo), int(np.ceil(tl.view_hi))
+        await pilot.press("2", "enter")  # instances of the top QNN op
+        await pilot.pause()
+        inst = app.selected
+        assert inst is not None and app.view_level == "instance"
+        await pilot.press("B")
+        await pilot.pause()
+        traces = [d["artifacts"]["found"]["op_trace"] for d in llm_docs]
+        a_items, b_items = (BookmarkStore(t).items for t in traces)
+        assert [(x.kind, x.lo, x.hi) for x in a_items if x.kind == "window"] == [("window", lo, hi)]
+        assert [(x.kind, x.lo, x.hi) for x in b_items if x.kind == "window"] == [("window", lo, hi)]
+        ops = [x for x in [*a_items, *b_items] if x.kind == "op"]
+        assert len(ops) == 2
+        await pilot.press("escape", "apostrophe")
+        await pilot.pause()
+        assert isinstance(app.screen, BookmarksScreen)
+        assert len(app.screen.store.items) == 4
+        assert str(app.screen.query_one("#bookmarks-title").render()).startswith("Bookmarks of A ")
+        await pilot.press("down", "enter")  # A's op bookmark: its QNN op row is selected
+        await pilot.pause()
+        assert not isinstance(app.screen, BookmarksScreen)
+        q = inst.split("\x00")[0]
+        assert app.level == "qnn_op" and app.selected == q
+    # the explorer on graph A lists the same op and window
+    t = BookmarkStore(traces[0])
+    assert {x.kind for x in t.items} == {"op", "window"}
+    trace = load_run(traces[0]).trace  # what the explorer's jump checks: the op's ID and start
+    assert trace is not None
+    for x in t.items:
+        if x.kind == "op":
+            assert x.op is not None and int(trace.op_id[x.op]) == x.op_id
+            assert int(trace.ts[x.op]) == x.ts
+    assert sorted(p.name for p in LLM.iterdir()) == before  # nothing in the trace directory
+    assert len(list((data_dir() / "bookmarks").iterdir())) == 2

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from htptui.analysis.compare import Change, Comparison, InstanceChange, Noise, compare
+from htptui.model._io import parse_id
 from htptui.present.format import fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 
@@ -63,8 +64,12 @@ class RunLanes:
         self.end = self.ts + np.array([int(r["dur"]) for r in rows], dtype=np.int64)
         self.lane = np.array([index[str(r["lane"])] for r in rows], dtype=np.int64)
         self.qnn_op = [alias.get(str(r["qnn_op"]), str(r["qnn_op"])) for r in rows]
+        self.qnn_op_own = [str(r["qnn_op"]) for r in rows]  # this run's own spelling
         self.kernel = [str(r["kernel"]) for r in rows]
         self.n = np.array([int(r.get("n", 0)) for r in rows], dtype=np.int64)
+        # instance rows are the run's ops in trace order: row k is op k (bookmarks are by op)
+        self.op_id = np.array([parse_id(r.get("op_id")) or 0 for r in rows], dtype=np.uint64)
+        self.lane_label = [str(r["lane"]) for r in rows]
 
     @property
     def span(self) -> tuple[int, int]:
@@ -309,7 +314,7 @@ NOT_HERE = {
     "tabs": "[ / ]: compare mode has no pane tabs",
     "wait": "p / P (why is this op waiting) follow one run's op dependencies: open that run "
     "alone (htptui PATH [--graph G])",
-    "bookmark": "B / ': bookmarks belong to one trace: open that run alone to add or list them",
+    "bookmark": "B / ': no bookmarks: the runs' op traces are not at hand (a saved report?)",
     "window": "m / W / M (window statistics) need one run: open it alone, or htptui report "
     "PATH --from/--to",
     "vtcm": "v: the VTCM row needs one run's trace: open it alone",
@@ -317,6 +322,38 @@ NOT_HERE = {
     "graph": "o: compare mode shows the two graphs named on the command line (--graph A "
     "--compare B); quit and reopen to compare others",
 }
+
+
+class PairStore:
+    """A's and B's bookmark stores as one list for the bookmarks screen (labels tagged A / B)."""
+
+    def __init__(self, stores: list[tuple[str, Any]]) -> None:
+        self.stores = stores
+        self.trace_path = stores[0][1].trace_path if stores else ""
+        names = [f"{tag} {Path(s.trace_path).parent.name}/{Path(s.trace_path).name}"
+                 for tag, s in stores]  # fmt: skip
+        self.title = "Bookmarks of " + " · ".join(names)
+
+    @property
+    def items(self) -> list[Any]:
+        """Every bookmark of A, then of B, its label tagged with its run."""
+        from dataclasses import replace
+
+        return [replace(b, label=f"{tag} · {b.label}") for tag, s in self.stores for b in s.items]
+
+    def where(self, k: int) -> tuple[str, Any, int] | None:
+        """(A/B, store, index in it) of list entry ``k``."""
+        for tag, s in self.stores:
+            if k < len(s.items):
+                return tag, s, k
+            k -= len(s.items)
+        return None
+
+    def remove(self, k: int) -> None:
+        """Delete list entry ``k`` from its run's store."""
+        found = self.where(k)
+        if found is not None:
+            found[1].remove(found[2])
 
 
 def lane_move(a: str | None, b: str | None) -> str:
@@ -399,7 +436,8 @@ class CompareApp(App[int]):
             "left_square_bracket,right_square_bracket", "not_here('tabs')", "Tabs", show=False
         ),  # fmt: skip
         Binding("p,P", "not_here('wait')", "Waited for", show=False),
-        Binding("B,apostrophe", "not_here('bookmark')", "Bookmarks", show=False),
+        Binding("B", "bookmark", "Bookmark", show=False),
+        Binding("apostrophe", "bookmarks", "Bookmarks", show=False),
         Binding("m,W,M", "not_here('window')", "Window", show=False),
         Binding("v", "not_here('vtcm')", "VTCM", show=False),
         Binding("full_stop,comma", "not_here('cursor')", "Op cursor", show=False),
@@ -420,6 +458,7 @@ class CompareApp(App[int]):
         self.sort_reverse = False
         self.drill: tuple[str, str] | None = None  # (level, row name) the instance rows come from
         self._timeline_bias = 0  # rows `>` / `<` moved from the tables to the timeline
+        self._stores: list[tuple[str, Any, RunLanes]] | None = None  # bookmark stores of A, B
         self._row_names: list[str] = []
 
     @classmethod
@@ -813,6 +852,109 @@ class CompareApp(App[int]):
             return
         self._timeline_bias += delta
         self._split()
+
+    # --- bookmarks: the same per-trace stores as the single-run explorer ----------------------
+
+    def bookmark_stores(self) -> list[tuple[str, Any, RunLanes]]:
+        """(A/B, BookmarkStore, lanes) of each run whose op trace is at hand (opened once)."""
+        if self._stores is None:
+            from htptui.model.bookmarks import BookmarkStore
+
+            tl = self.query_one(DualTimeline)
+            stores = []
+            for tag, doc, run in (("A", self.doc_a, tl.a), ("B", self.doc_b, tl.b)):
+                trace = ((doc.get("artifacts") or {}).get("found") or {}).get("op_trace")
+                if not trace or not Path(str(trace)).is_file():
+                    continue
+                try:
+                    stores.append((tag, BookmarkStore(str(trace)), run))
+                except OSError:
+                    continue
+            self._stores = stores
+        return self._stores
+
+    def action_bookmark(self) -> None:
+        """`B`: the visible range (timeline focused) as a window of both runs, or the selected
+        instance (instance level) as an op of each run that has it; the explorer sees them too."""
+        from htptui.model.bookmarks import Bookmark
+
+        stores = self.bookmark_stores()
+        if not stores:
+            self.action_not_here("bookmark")
+            return
+        tl = self.query_one(DualTimeline)
+        done = []
+        if self.focused is tl:
+            lo, hi = int(tl.view_lo), int(np.ceil(tl.view_hi))
+            for tag, store, _run in stores:
+                store.add(Bookmark("window", f"{fmt_int(hi - lo)} cycles (compare view)",
+                                   lo=lo, hi=hi))  # fmt: skip
+                done.append(tag)
+            what = f"window [{fmt_int(lo)}, {fmt_int(hi)})"
+        elif self.view_level == "instance" and self.selected is not None:
+            for tag, store, run in stores:
+                m = run.mask_of("instance", self.selected)
+                hits = np.flatnonzero(m) if m is not None else np.zeros(0, dtype=np.int64)
+                if not hits.size:
+                    continue
+                op = int(hits[0])
+                label = f"{run.kernel[op]} · {run.qnn_op_own[op]} · {run.lane_label[op]}"
+                store.add(Bookmark("op", label, op=op, op_id=int(run.op_id[op]),
+                                   ts=int(run.ts[op])))  # fmt: skip
+                done.append(tag)
+            what = self._label(self._selected_row()) if self._selected_row() else "instance"
+        else:
+            self.notify("B: focus the timeline (1) to bookmark the visible range, or select an "
+                        "instance row (r or Enter) to bookmark that op", timeout=4)  # fmt: skip
+            return
+        runs = " and ".join(done) or "neither run"
+        self.notify(f"bookmarked {what} in {runs}", timeout=3, markup=False)
+
+    def action_bookmarks(self) -> None:
+        """`'`: A's and B's bookmarks in one list; Enter zooms to a window or selects an op."""
+        stores = self.bookmark_stores()
+        if not stores:
+            self.action_not_here("bookmark")
+            return
+        from htptui.tui.bookmarks import BookmarksScreen
+
+        pair = PairStore([(tag, store) for tag, store, _run in stores])
+        self.push_screen(BookmarksScreen(pair, title=pair.title), self.jump_to_bookmark)  # type: ignore[arg-type]
+
+    def jump_to_bookmark(self, index: int | None) -> None:
+        """Zoom both timelines to a bookmarked window, or select a bookmarked op's QNN op row."""
+        stores = self.bookmark_stores()
+        if index is None or not stores:
+            return
+        pair = PairStore([(tag, store) for tag, store, _run in stores])
+        found = pair.where(index)
+        if found is None:
+            return
+        tag, store, i = found
+        run = next(r for t, _s, r in stores if t == tag)
+        bm = store.items[i]
+        tl = self.query_one(DualTimeline)
+        if bm.kind == "window":
+            assert bm.lo is not None and bm.hi is not None
+            margin = max((bm.hi - bm.lo) * 0.05, 1.0)
+            tl._set_view(bm.lo - margin, bm.hi + margin)
+            self.action_focus_timeline()
+            return
+        op = bm.op
+        if (op is None or not 0 <= op < run.ts.size or int(run.ts[op]) != bm.ts
+                or int(run.op_id[op]) != bm.op_id):  # fmt: skip
+            self.notify(f"that op is not in run {tag} any more", severity="warning")
+            return
+        self.drill, self.level, self.pattern = None, "qnn_op", None
+        self.selected = None
+        self.refresh_all()
+        name = run.qnn_op[op]
+        if name in self._row_names:
+            self.query_one("#cmp-ranking", DataTable).move_cursor(row=self._row_names.index(name))
+            self.select(name)
+        span = max((int(run.end[op]) - int(run.ts[op])) * 20, 64)
+        tl._set_view(int(run.ts[op]) - span / 2, int(run.ts[op]) + span / 2)
+        self.action_focus_ranking()
 
     def action_not_here(self, what: str) -> None:
         """A key of the single-run explorer that needs one run's trace: say so (never nothing)."""
