@@ -4,6 +4,7 @@ reading the pid layout from the file's tail (a hint, verified after the decode) 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -103,8 +104,18 @@ def _iter_chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]
         pos = cut + 1
 
 
+def _chunk_bytes(size: int) -> int:
+    """Chunk size for a file of ``size`` bytes: CHUNK_BYTES, smaller for a smaller file so that each
+    worker gets about CHUNKS_PER_WORKER chunks (a worker's memory is a few chunks' objects, and the
+    last chunks balance better), never below MIN_CHUNK_BYTES (each chunk has a fixed cost)."""
+    workers = max(1, min(_pkg.MAX_WORKERS, os.cpu_count() or 1))
+    want = size // (workers * _pkg.CHUNKS_PER_WORKER)
+    return min(_pkg.CHUNK_BYTES, max(_pkg.MIN_CHUNK_BYTES, want))
+
+
 def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
     """Chunk byte ranges of a big plain file, found by reading small windows (never the whole file)."""
+    chunk_bytes = _chunk_bytes(size)
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
         tail_offset = max(0, size - (1 << 16))
@@ -117,7 +128,7 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
         ranges = []
         pos = start
         while pos < end:
-            target = pos + _pkg.CHUNK_BYTES
+            target = pos + chunk_bytes
             if target >= end:
                 ranges.append((pos, end))
                 break
