@@ -341,10 +341,8 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     )
 
     ex = np.flatnonzero(executed)
-    if _is_sorted_ts_dur(ts[ex], dur[ex]):  # the SDK writes each core's ops in time order
-        order = ex
-    else:
-        order = ex[np.lexsort((-dur[ex], ts[ex]))]
+    # the SDK writes each core's ops in time order: then the stable (ts, -dur) sort is the identity
+    order = ex if _is_sorted_ts_dur(ts[ex], dur[ex]) else ex[np.lexsort((-dur[ex], ts[ex]))]
     negative = int((dur[order] < 0).sum()) if order.size else 0
     if negative:
         warnings.append(f"{negative} ops have a negative dur; treated as 0")
