@@ -220,6 +220,49 @@ def _scan_overview_pids(path: str) -> frozenset[int] | None:
     return frozenset(pids) or None
 
 
+def _tail_events(tail: bytes, partial_first: bool) -> list[_Event]:
+    """The events of the whole lines of ``tail`` (the first line dropped when ``partial_first``).
+
+    One decode of all the lines as one array when they hold whole events (the SDK writes one per
+    line); else line by line, skipping what does not decode on its own.
+    """
+    start = tail.find(b"\n") + 1 if partial_first else 0
+    if partial_first and start == 0:
+        return []
+    body = tail[start:].strip()
+    if body.endswith(b"]}"):  # the last event, closing the array and the object
+        body = body[:-2].rstrip()
+    elif body.endswith(b"]"):  # the last event of a bare list
+        body = body[:-1].rstrip()
+    if body.endswith(b","):
+        body = body[:-1]
+    if body[:1] == b"{":
+        try:
+            return _TAIL_LIST_DECODER.decode(b"[" + body + b"]")
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            pass
+    events = []
+    decode = _TAIL_DECODER.decode
+    for line in tail[start:].split(b"\n"):
+        line = line.strip()
+        if line[:1] != b"{":
+            continue
+        if line.endswith(b","):
+            line = line[:-1]
+        elif line.endswith(b"]}"):  # the last event, closing the array and the object
+            line = line[:-2].rstrip()
+        elif line.endswith(b"]"):  # the last event of a bare list
+            line = line[:-1].rstrip()
+        try:
+            events.append(decode(line))
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            continue
+    return events
+
+
+_TAIL_LIST_DECODER = msgspec.json.Decoder(list[_Event])
+
+
 @dataclass
 class TailLayout:
     """What the file's last bytes say: Core Overview pids, metadata, and the last event's time."""
@@ -246,29 +289,13 @@ def read_tail(path: str, size: int, nbytes: int | None = None) -> TailLayout | N
             tail = fh.read(nbytes)
     except OSError:
         return None
-    lines = tail.split(b"\n")
-    if offset:
-        lines = lines[1:]  # a partial line
+    events = _tail_events(tail, bool(offset))
     pids: set[int] = set()
     process_names: dict[int, str] = {}
     process_opids: dict[int, int] = {}
     thread_names: dict[tuple[int, int], str] = {}
     ts_max: int | None = None
-    decode = _TAIL_DECODER.decode
-    for line in lines:
-        line = line.strip()
-        if line[:1] != b"{":
-            continue
-        if line.endswith(b","):
-            line = line[:-1]
-        elif line.endswith(b"]}"):  # the last event, closing the array and the object
-            line = line[:-2].rstrip()
-        elif line.endswith(b"]"):  # the last event of a bare list
-            line = line[:-1].rstrip()
-        try:
-            ev = decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            continue
+    for ev in events:
         try:
             end = int(ev.ts) + int(ev.dur)
         except (TypeError, ValueError, OverflowError):
