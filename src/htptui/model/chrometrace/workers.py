@@ -420,6 +420,7 @@ class _BigLoad:
             self.decode.close()
             _pkg.LAST_LOAD["worker_peak_kb"] = list(self.decode.peaks_kb)
             _pkg.LAST_LOAD["workers"] = self.decode.n
+            _pkg.LAST_LOAD["worker_start"] = "fork" if self.decode.forked else "spawn"
             self.decode = None
 
 
