@@ -335,12 +335,17 @@ class _ParallelDecode:
                 result = pickle.load(proc.stdout)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - a dead worker: the caller decodes the rest itself
                 result = None
+            if result is None:
+                with self.cond:  # this chunk and every later one of the worker: None, never a wait
+                    for j in range(k, len(self.ranges), self.n):
+                        self.results[j] = None
+                        self.ready[j] = True
+                    self.cond.notify_all()
+                return
             with self.cond:
                 self.results[k] = result
                 self.ready[k] = True
                 self.cond.notify_all()
-            if result is None:
-                return
         try:
             stats = pickle.load(proc.stdout)  # type: ignore[arg-type]
             with self.cond:
