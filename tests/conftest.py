@@ -23,9 +23,20 @@ def real_dirs() -> list[Path]:
     return dirs
 
 
+def _graph_count(d: Path) -> int:
+    from htptui.model.discover import discover_graphs
+
+    return len(discover_graphs(d))
+
+
 def sample_dirs() -> list[Path]:
-    """Every bundled sample directory (real and synthetic)."""
-    return sorted(p for p in SAMPLES.iterdir() if p.is_dir())
+    """Every bundled single-graph sample directory (real and synthetic)."""
+    return sorted(p for p in SAMPLES.iterdir() if p.is_dir() and _graph_count(p) == 1)
+
+
+def multi_graph_dirs() -> list[Path]:
+    """Bundled sample directories holding several graphs (prefixed stems)."""
+    return sorted(p for p in SAMPLES.iterdir() if p.is_dir() and _graph_count(p) > 1)
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,21 @@ CYC = "cycles"
 US = "µs"
 B = "bytes"
 
+#: the QHAS traffic columns every per-op / per-type / per-path table carries
+_TRAFFIC = (
+    ("dram_read", BIGINT, B, "DRAM bytes read"),
+    ("dram_write", BIGINT, B, "DRAM bytes written"),
+    ("vtcm_read", BIGINT, B, "VTCM bytes read"),
+    ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+)
+#: the QHAS per-type share and dominant-path columns (qnn_op_nodes, qnn_op_types, htp_op_types)
+_TYPE_DPC = (
+    ("percent_active", DOUBLE, "%", "percent_active_cycles"),
+    ("dpc", BIGINT, CYC, "num_dominant_path_cycles_htp_<core>"),
+    ("percent_dpc", DOUBLE, "%", "percent_dominant_path_cycles_htp_<core>"),
+)
+
+
 SCHEMA: dict[str, TableSpec] = {
     s.name: s
     for s in (
@@ -170,10 +185,7 @@ SCHEMA: dict[str, TableSpec] = {
             ("percent_dpc", DOUBLE, "%", "percent_dominant_path_cycles"),
             ("cycles_per_packet", DOUBLE, "cycles/packet", "packet efficiency"),
             ("flags", VARCHAR, "", "comma-separated true flags (hmx, hvx, dma, ...)"),
-            ("dram_read", BIGINT, B, "DRAM bytes read"),
-            ("dram_write", BIGINT, B, "DRAM bytes written"),
-            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
-            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+            *_TRAFFIC,
         ),
         _t(
             "qhas_path",
@@ -200,14 +212,9 @@ SCHEMA: dict[str, TableSpec] = {
             ("qnn_op_type", VARCHAR, "", "QNN op type"),
             ("core", INTEGER, "", "core of the DPC figures (_htp_<core> keys)"),
             ("cycles", BIGINT, CYC, "Σ busy of the op's instances (work volume)"),
-            ("percent_active", DOUBLE, "%", "percent_active_cycles"),
-            ("dpc", BIGINT, CYC, "num_dominant_path_cycles_htp_<core>"),
-            ("percent_dpc", DOUBLE, "%", "percent_dominant_path_cycles_htp_<core>"),
+            *_TYPE_DPC,
             ("num_htp_ops", BIGINT, "", "HTP instances"),
-            ("dram_read", BIGINT, B, "DRAM bytes read"),
-            ("dram_write", BIGINT, B, "DRAM bytes written"),
-            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
-            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+            *_TRAFFIC,
         ),
         _t(
             "qhas_qnn_op_types",
@@ -215,14 +222,9 @@ SCHEMA: dict[str, TableSpec] = {
             ("op", VARCHAR, "", "QNN op type"),
             ("core", INTEGER, "", "core of the DPC figures"),
             ("cycles", BIGINT, CYC, "Σ busy (work volume)"),
-            ("percent_active", DOUBLE, "%", "percent_active_cycles"),
-            ("dpc", BIGINT, CYC, "num_dominant_path_cycles_htp_<core>"),
-            ("percent_dpc", DOUBLE, "%", "percent_dominant_path_cycles_htp_<core>"),
+            *_TYPE_DPC,
             ("num_htp_ops", BIGINT, "", "HTP instances"),
-            ("dram_read", BIGINT, B, "DRAM bytes read"),
-            ("dram_write", BIGINT, B, "DRAM bytes written"),
-            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
-            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+            *_TRAFFIC,
         ),
         _t(
             "qhas_kernels",
@@ -230,14 +232,9 @@ SCHEMA: dict[str, TableSpec] = {
             ("kernel", VARCHAR, "", "HTP kernel"),
             ("core", INTEGER, "", "core of the DPC figures"),
             ("cycles", BIGINT, CYC, "Σ busy (work volume)"),
-            ("percent_active", DOUBLE, "%", "percent_active_cycles"),
-            ("dpc", BIGINT, CYC, "num_dominant_path_cycles_htp_<core>"),
-            ("percent_dpc", DOUBLE, "%", "percent_dominant_path_cycles_htp_<core>"),
+            *_TYPE_DPC,
             ("instances", BIGINT, "", "executed instances (dma_wait ones included)"),
-            ("dram_read", BIGINT, B, "DRAM bytes read"),
-            ("dram_write", BIGINT, B, "DRAM bytes written"),
-            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
-            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+            *_TRAFFIC,
         ),
         _t(
             "qhas_overall",
@@ -267,10 +264,7 @@ SCHEMA: dict[str, TableSpec] = {
             ("timeline_cycles", BIGINT, CYC, "end_cycle - start_cycle"),
             ("cycles_used", BIGINT, CYC, "Σ dur on the thread (= lanes.busy)"),
             ("utilization_pct", DOUBLE, "%", "cycles_used / overall timeline_cycles × 100"),
-            ("dram_read", BIGINT, B, "DRAM bytes read"),
-            ("dram_write", BIGINT, B, "DRAM bytes written"),
-            ("vtcm_read", BIGINT, B, "VTCM bytes read"),
-            ("vtcm_write", BIGINT, B, "VTCM bytes written"),
+            *_TRAFFIC,
         ),
         _t(
             "graph_nodes",

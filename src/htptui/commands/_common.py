@@ -14,6 +14,7 @@ from htptui.model._io import clean_json_bytes, clean_output, clean_text
 from htptui.model.paths import inside_trace_dir
 
 if TYPE_CHECKING:
+    from htptui.model.discover import Artifacts, GraphChoiceError
     from htptui.model.run import Run
 
 OUTPUT_FORMATS = ("text", "md", "json")
@@ -30,6 +31,20 @@ format_option = click.option(
 #: ``-o/--output FILE`` (stdout when absent; never inside a trace directory)
 output_option = click.option(
     "-o", "--output", default=None, help="Write to this file instead of stdout."
+)
+
+
+#: ``--graph NAME``: which graph of a directory holding several (see model.discover.resolve_graph)
+graph_option = click.option(
+    "--graph",
+    "graph",
+    default=None,
+    metavar="NAME",
+    help=(
+        "Graph to use when the directory holds several (<model>-s1-chrometrace.json, "
+        "<model>-s32-…): its name, stem or op-trace file. Without it, several graphs exit 2 "
+        "with the list."
+    ),
 )
 
 
@@ -77,12 +92,38 @@ class _StderrProgress:
         sys.stderr.flush()
 
 
-def load_or_exit(path: str, *, strict: bool = False, quiet: bool = False) -> Run:
-    """Load an optrace (directory, file or -), printing a one-line error and exiting 1 on bad input."""
-    from htptui.model.run import load_run
+def fail_graph_choice(exc: GraphChoiceError) -> NoReturn:
+    """Several graphs and none (or an unknown one) named: list them, one line each, and exit 2."""
+    click.echo(f"htptui: error: {exc}:", err=True)
+    for g in exc.graphs:
+        click.echo(f"  {g.describe()}", err=True)
+    sys.exit(int(ExitCode.USAGE))
+
+
+def resolve_or_exit(path: str, graph: str | None) -> Artifacts:
+    """The artifacts of the chosen graph of ``path`` (exit 2 listing graphs, 1 on bad input)."""
+    from htptui.model.discover import GraphChoiceError, resolve_graph
 
     try:
-        opt = load_run(path, progress=_StderrProgress())
+        return resolve_graph(path, graph)
+    except GraphChoiceError as exc:
+        fail_graph_choice(exc)
+    except InputError as exc:
+        fail(str(exc))
+
+
+def load_or_exit(
+    path: str, *, strict: bool = False, quiet: bool = False, graph: str | None = None
+) -> Run:
+    """Load an optrace (directory, file or -), printing a one-line error and exiting 1 on bad input.
+
+    A directory with several graphs needs ``graph``; without it the graphs are listed (exit 2).
+    """
+    from htptui.model.run import load_run
+
+    artifacts = resolve_or_exit(path, graph)
+    try:
+        opt = load_run(path, progress=_StderrProgress(), artifacts=artifacts)
     except InputError as exc:
         fail(str(exc))
     except MemoryError:

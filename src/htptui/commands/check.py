@@ -74,6 +74,19 @@ OPT_PERCENT = _OptionalPercent()
     show_default=True,
     help="Fail when accumulated idle (% of wall) rises by more than this many points.",
 )
+@click.option(
+    "--graph",
+    "graph",
+    default=None,
+    metavar="NAME",
+    help="Graph of CURRENT when it holds several (name, stem or op-trace file).",
+)
+@click.option(
+    "--baseline-graph",
+    default=None,
+    metavar="NAME",
+    help="Graph of the baseline (default: the --graph name).",
+)
 @format_option
 @click.option(
     "--all", "show_all", is_flag=True, help="List every evaluated gate, not only failures."
@@ -94,6 +107,8 @@ def command(
     op_min_cycles: float,
     max_domain_regress: float | None,
     max_idle_regress: float | None,
+    graph: str | None,
+    baseline_graph: str | None,
     fmt: str,
     show_all: bool,
     fail_on_false_dependency: bool,
@@ -113,8 +128,9 @@ def command(
          unknown schema, schema_version newer than supported)
     """
     from htptui.analysis.compare import Limits, check, compare
-    from htptui.commands._common import fail, one_line
+    from htptui.commands._common import fail, fail_graph_choice, one_line
     from htptui.errors import InputError
+    from htptui.model.discover import GraphChoiceError
     from htptui.output.baseline import load_document
     from htptui.output.diff import render_gates
 
@@ -123,8 +139,10 @@ def command(
 
     # exit 2 (never 1, which means "regression") for anything that cannot be read or trusted
     try:
-        base_doc = load_document(baseline, on_warning=warn)
-        cur_doc = load_document(current, on_warning=warn)
+        base_doc = load_document(baseline, on_warning=warn, graph=baseline_graph or graph)
+        cur_doc = load_document(current, on_warning=warn, graph=graph)
+    except GraphChoiceError as exc:
+        fail_graph_choice(exc)
     except InputError as exc:
         fail(str(exc), CHECK_INPUT_ERROR)
     except MemoryError:

@@ -7,6 +7,7 @@ import click
 from htptui.commands._common import (
     fail,
     format_option,
+    graph_option,
     load_or_exit,
     output_option,
     write_output,
@@ -15,6 +16,7 @@ from htptui.commands._common import (
 
 @click.command("dag")
 @click.argument("path")
+@graph_option
 @click.option(
     "--expected",
     type=click.Path(dir_okay=False),
@@ -40,6 +42,7 @@ from htptui.commands._common import (
 )
 def command(
     path: str,
+    graph: str | None,
     expected: str | None,
     level: str,
     fmt: str,
@@ -60,7 +63,7 @@ def command(
     from htptui.output.sections import graph_diff as gd_section
     from htptui.present import ascii_dag
 
-    opt = load_or_exit(path, quiet=True)
+    opt = load_or_exit(path, quiet=True, graph=graph)
     if opt.graph is None:
         fail(opt.missing_sentence("htp_graph"))
     an = analysis_of(opt)

@@ -40,7 +40,22 @@ PERCENT = PercentType()
 
 @click.command("diff")
 @click.argument("a")
-@click.argument("b")
+@click.argument("b", required=False, default=None)
+@click.option(
+    "--graph",
+    "graph_a",
+    default=None,
+    metavar="NAME",
+    help="Graph of A when A holds several (name, stem or op-trace file).",
+)
+@click.option(
+    "--graph-b",
+    "graph_b",
+    default=None,
+    metavar="NAME",
+    help="Graph of B (default: the --graph name). Without B, B is A: compare two graphs of one "
+    "directory, e.g. `htptui diff DIR --graph m-s1 --graph-b m-s32`.",
+)
 @format_option
 @top_option(20, "Rows per table (lanes, QNN ops, kernels, instances).")
 @click.option(
@@ -59,7 +74,15 @@ PERCENT = PercentType()
 )
 @output_option
 def command(
-    a: str, b: str, fmt: str, top: int, min_delta: float, min_cycles: float, output: str | None
+    a: str,
+    b: str | None,
+    graph_a: str | None,
+    graph_b: str | None,
+    fmt: str,
+    top: int,
+    min_delta: float,
+    min_cycles: float,
+    output: str | None,
 ) -> None:
     """Compare run A (before) with run B (after).
 
@@ -68,16 +91,31 @@ def command(
     Σ DPC and runtrace phases, then QNN ops, HTP kernels and instances sorted by |Δ|, ops added or
     removed, and compiled-graph changes (nodes per kernel, QNN-op edges). Deltas below both
     --min-delta and --min-cycles are hidden. Exit 0, or 1 when an input cannot be read.
+
+    \b
+    Several graphs in one directory (<model>-s1-chrometrace.json, <model>-s32-…):
+      htptui diff DIR --graph m-s1 --graph-b m-s32    two graphs of DIR
+      htptui diff DIR_A DIR_B --graph m-s1            the same graph of two runs
+    A directory with several graphs and none named exits 2 with the list of graphs.
     """
     from htptui.analysis.compare import Noise, compare
-    from htptui.commands._common import _StderrProgress
-    from htptui.errors import InputError
+    from htptui.commands._common import _StderrProgress, fail_graph_choice
+    from htptui.errors import ExitCode, InputError
+    from htptui.model.discover import GraphChoiceError
     from htptui.output.baseline import load_document
     from htptui.output.diff import render_diff
 
+    if b is None:
+        if graph_b is None:
+            fail("diff needs B, or --graph-b NAME to compare two graphs of A", ExitCode.USAGE)
+        b = a
+    if graph_b is None:
+        graph_b = graph_a
     try:
-        doc_a = load_document(a, progress=_StderrProgress(), on_warning=warn)
-        doc_b = load_document(b, progress=_StderrProgress(), on_warning=warn)
+        doc_a = load_document(a, progress=_StderrProgress(), on_warning=warn, graph=graph_a)
+        doc_b = load_document(b, progress=_StderrProgress(), on_warning=warn, graph=graph_b)
+    except GraphChoiceError as exc:
+        fail_graph_choice(exc)
     except InputError as exc:
         fail(str(exc))
     except MemoryError:

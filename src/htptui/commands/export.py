@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from htptui.commands._common import fail, refuse_trace_dir, warn
+from htptui.commands._common import fail, graph_option, refuse_trace_dir, warn
 from htptui.errors import ExitCode
 
 EXPORT_FORMATS = ("parquet", "csv", "perfetto")
@@ -20,6 +20,7 @@ PERFETTO_FILE = "perfetto_trace.json"
 
 @click.command("export")
 @click.argument("path")
+@graph_option
 @click.option(
     "--format",
     "fmt",
@@ -36,7 +37,7 @@ PERFETTO_FILE = "perfetto_trace.json"
     metavar="OUTDIR",
     help="Directory to write into (created; never inside the trace directory).",
 )
-def command(path: str, fmt: str, outdir: str) -> None:
+def command(path: str, graph: str | None, fmt: str, outdir: str) -> None:
     """Export PATH's tables (the ones htptui sql queries) or a Perfetto trace into OUTDIR.
 
     \b
@@ -64,9 +65,9 @@ def command(path: str, fmt: str, outdir: str) -> None:
     if fmt == "perfetto":
         from htptui.perfetto_trace import TABLES
 
-        ts = tables_of(path, only=set(TABLES))
+        ts = tables_of(path, only=set(TABLES), graph=graph)
     else:
-        ts = tables_of(path)
+        ts = tables_of(path, graph=graph)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -6,6 +6,7 @@ import click
 
 from htptui.commands._common import (
     format_option,
+    graph_option,
     load_or_exit,
     output_option,
     write_output,
@@ -16,6 +17,7 @@ SEVERITY_CHOICES = ("high", "medium", "low", "info")
 
 @click.command("findings")
 @click.argument("path")
+@graph_option
 @format_option
 @click.option(
     "--min-severity",
@@ -32,7 +34,12 @@ SEVERITY_CHOICES = ("high", "medium", "low", "info")
 )
 @output_option
 def command(
-    path: str, fmt: str, min_severity: str, expected: str | None, output: str | None
+    path: str,
+    graph: str | None,
+    fmt: str,
+    min_severity: str,
+    expected: str | None,
+    output: str | None,
 ) -> None:
     """List the problems found in PATH (serialisation, boundary tax, HVX-bound ops, ...).
 
@@ -44,7 +51,7 @@ def command(
     from htptui.output.json import to_json_bytes
     from htptui.output.sections.findings import findings_blocks, findings_document
 
-    opt = load_or_exit(path)
+    opt = load_or_exit(path, graph=graph)
     doc = findings_document(analysis_of(opt), min_severity, expected_path=expected)
     if fmt == "json":
         write_output(to_json_bytes(doc), output, [path])

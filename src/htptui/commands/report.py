@@ -9,6 +9,7 @@ import click
 from htptui.commands._common import (
     fail,
     format_option,
+    graph_option,
     load_or_exit,
     output_option,
     top_option,
@@ -18,6 +19,7 @@ from htptui.commands._common import (
 
 @click.command("report")
 @click.argument("path")
+@graph_option
 @format_option
 @top_option(15, "Rows per ranking table.")
 @click.option(
@@ -59,6 +61,7 @@ from htptui.commands._common import (
 )
 def command(
     path: str,
+    graph: str | None,
     fmt: str,
     top: int,
     width: int,
@@ -79,7 +82,7 @@ def command(
     from htptui.output.json import to_json_bytes
     from htptui.output.report import render
 
-    opt = load_or_exit(path, strict=strict)
+    opt = load_or_exit(path, strict=strict, graph=graph)
     options = {"width": width, "expected": expected}
     run: Any = opt
     if from_ is not None or to is not None or filter_ is not None:

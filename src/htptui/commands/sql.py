@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from htptui.commands._common import fail, load_or_exit
+from htptui.commands._common import fail, graph_option, load_or_exit
 from htptui.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -41,11 +41,17 @@ def _label(path: Path, root: Path | None) -> str:
 
 
 def tables_of(
-    path: str, run: str | None = None, *, quiet: bool = False, only: set[str] | None = None
+    path: str,
+    run: str | None = None,
+    *,
+    quiet: bool = False,
+    only: set[str] | None = None,
+    graph: str | None = None,
 ) -> Tables:
     """The tables of one input: an export dir, a saved report, or any optrace (exit 1 when bad).
 
     ``only``: for an optrace, build just these tables (the others are then not queryable).
+    ``graph``: the graph of a directory holding several (none named: exit 2 with the list).
     """
     from htptui import sqlengine
     from htptui.analysis import tables
@@ -62,7 +68,7 @@ def tables_of(
         fail(str(exc))
     except sqlengine.QueryError as exc:
         fail(str(exc))
-    opt = load_or_exit(path, quiet=quiet)
+    opt = load_or_exit(path, quiet=quiet, graph=graph)
     ts = tables.build_tables(opt, only=only)
     if run is not None:
         ts.run = run
@@ -170,7 +176,10 @@ def _interactive(con, fmt: str) -> None:
     "'run' column; repeatable. The arguments are then just the query.",
 )
 @click.option("--schema", is_flag=True, help="Print the tables, columns, types and units.")
-def command(args: tuple[str, ...], fmt: str, runs: tuple[str, ...], schema: bool) -> None:
+@graph_option
+def command(
+    args: tuple[str, ...], fmt: str, runs: tuple[str, ...], schema: bool, graph: str | None
+) -> None:
     """Run a read-only SQL query (DuckDB) on the tables of PATH.
 
     \b
@@ -218,7 +227,7 @@ def command(args: tuple[str, ...], fmt: str, runs: tuple[str, ...], schema: bool
         from htptui.analysis.tables import tables_named_in
 
         only = None if query is None else tables_named_in(query)
-        sets = [tables_of(args[0], only=only)]
+        sets = [tables_of(args[0], only=only, graph=graph)]
     con = sqlengine.connect(sets)
     if query is None:
         _interactive(con, fmt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -72,6 +73,12 @@ class Artifacts:
     notes: list[str] = field(default_factory=list)
     #: kind -> why the file found for it cannot be used (it is still named in ``kind``'s path)
     problems: dict[str, str] = field(default_factory=dict)
+    #: the graph's name (its op trace's stem without ``-chrometrace``), when known
+    graph: str | None = None
+    #: every (kind, path) recognised while scanning, duplicates included (for grouping by graph)
+    entries: list[tuple[str, Path]] = field(default_factory=list, repr=False)
+    #: path -> why that file cannot be used (per file, so grouping by graph keeps each one's)
+    path_problems: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def get(self, kind: str) -> Path | None:
         """Path of one kind of artifact."""
@@ -130,7 +137,20 @@ def _sniff_text(path: Path) -> str | None:
 
 
 def discover(target: str | Path) -> Artifacts:
-    """Locate artifacts for a directory, a single trace file, or ``-`` (stdin, read here)."""
+    """Locate artifacts for a directory, a single trace file, or ``-`` (stdin, read here).
+
+    A directory holding several graphs (several op traces, ``<model>-s1-chrometrace.json`` and
+    ``<model>-s32-chrometrace.json``, …) raises GraphChoiceError: one is never picked silently
+    (see ``resolve_graph`` to name one).
+    """
+    graphs = discover_graphs(target)
+    if len(graphs) > 1:
+        raise GraphChoiceError(str(target), graphs)
+    return graphs[0].artifacts
+
+
+def discover_graphs(target: str | Path) -> list[Graph]:
+    """Every graph of an optrace input: one for a file or stdin, one or more for a directory."""
     if str(target) == "-":
         import sys
 
@@ -155,8 +175,8 @@ def discover(target: str | Path) -> Artifacts:
             raise InputError(
                 "<stdin>", f"more than {limit:,} bytes (raise HTPTUI_MAX_OP_TRACE_BYTES)"
             )
-        arts = Artifacts(root="<stdin>", stdin_bytes=data)
-        return arts
+        arts = Artifacts(root="<stdin>", stdin_bytes=data, graph="<stdin>")
+        return [Graph("<stdin>", "<stdin>", arts)]
     root = Path(target)
     label = clean_text(str(root))
     try:
@@ -165,9 +185,34 @@ def discover(target: str | Path) -> Artifacts:
         check_regular(root, label)  # raises the precise reason (no such file, loop, dangling)
         raise InputError(label, "no such file or directory") from None
     if stat.S_ISREG(st.st_mode):
-        return _discover_file(root)
+        arts = _discover_file(root)
+        stem = _stem_of(root)
+        arts.graph = graph_name_of(stem)
+        if arts.op_trace is not None and arts.profile is None:
+            # the graph's own profile text, when named after it (`<graph>-profile.txt`)
+            for prefix in dict.fromkeys((arts.graph, stem)):
+                for sep in ("-", "_"):
+                    cand = root.parent / f"{prefix}{sep}profile.txt"
+                    if cand.is_file() and _sniff_text(cand) == "profile":
+                        arts.profile = cand
+                        break
+                if arts.profile is not None:
+                    break
+        return [Graph(arts.graph, stem, arts)]
     if not stat.S_ISDIR(st.st_mode):
         check_regular(root, label)  # FIFO, device, socket: one clear line
+    arts, trace_candidates = _scan_dir(root, label)
+    if len(trace_candidates) >= 2:
+        return _group_by_graph(root, arts, trace_candidates)
+    if trace_candidates:
+        arts.op_trace = trace_candidates[0]
+    stem = _stem_of(arts.op_trace) if arts.op_trace is not None else root.name
+    arts.graph = graph_name_of(stem)
+    return [Graph(arts.graph, stem, arts)]
+
+
+def _scan_dir(root: Path, label: str) -> tuple[Artifacts, list[Path]]:
+    """Classify every file of a directory: artifacts by kind (first of each kind), op-trace candidates."""
     arts = Artifacts(root=str(root))
     try:
         entries = sorted(root.iterdir())
@@ -186,19 +231,22 @@ def discover(target: str | Path) -> Artifacts:
                 continue
             if kind == "text":  # profile*.txt that cannot be read: the profile's error, named
                 _assign(arts, "profile", p)
-                arts.problems.setdefault("profile", exc.problem)
+                _problem(arts, "profile", p, exc.problem)
             elif kind == "json":
                 rejected.append((p, exc.problem))
             else:
                 _assign(arts, kind, p)
-                arts.problems.setdefault(kind, exc.problem)
+                _problem(arts, kind, p, exc.problem)
             continue
         if kind == "text" and _PROFILE_NAME_RE.match(p.name):
             bad = describe_content(head_bytes(p, 4096))
             if bad is not None or _sniff_text(p) is None:
                 _assign(arts, "profile", p)
-                arts.problems.setdefault(
-                    "profile", bad or "not a qnn-profile-viewer text output (no known header)"
+                _problem(
+                    arts,
+                    "profile",
+                    p,
+                    bad or "not a qnn-profile-viewer text output (no known header)",
                 )
                 continue
         if kind == "text":
@@ -253,18 +301,17 @@ def discover(target: str | Path) -> Artifacts:
     for p, why in rejected:
         if p != arts.op_trace:
             arts.notes.append(f"{clean_text(str(p))}: skipped: {why}")
-    if trace_candidates:
-        arts.op_trace = _pick_trace(trace_candidates, arts)
-        for other in trace_candidates:
-            if other != arts.op_trace:
-                arts.notes.append(
-                    f"{clean_text(other.name)}: another op trace, not used "
-                    "(pass it explicitly to open it)"
-                )
-    return arts
+    return arts, trace_candidates
+
+
+def _problem(arts: Artifacts, kind: str, path: Path, problem: str) -> None:
+    """Record why ``path`` (found as ``kind``) cannot be used."""
+    arts.problems.setdefault(kind, problem)
+    arts.path_problems.setdefault(path, problem)
 
 
 def _assign(arts: Artifacts, kind: str, path: Path) -> None:
+    arts.entries.append((kind, path))
     current = getattr(arts, kind)
     if current is None:
         setattr(arts, kind, path)
@@ -280,21 +327,180 @@ def _stem_of(path: Path) -> str:
     return name[:-5] if name.endswith(".json") else name
 
 
-def _pick_trace(candidates: list[Path], arts: Artifacts) -> Path:
-    """Prefer the op trace whose stem the other artifacts share (`<stem>_htp.json`, ...)."""
-    stems = {
-        _strip_gz(p.name).split(suffix)[0]
-        for p, suffix in (
-            (arts.htp_graph, "_htp"),
-            (arts.qhas, "_qnn_htp_analysis_summary"),
-            (arts.runtrace, "_runtrace"),
+# --------------------------------------------------------------------------------------------
+# Several graphs in one directory
+# --------------------------------------------------------------------------------------------
+
+# what follows the graph's stem in each SDK-named artifact (spec §0.1: built from --output's stem)
+_STEM_SUFFIX_RE = {
+    "htp_graph": _GRAPH_RE,
+    "graph_before": _GRAPH_BEFORE_RE,
+    "qhas": _QHAS_RE,
+    "runtrace": _RUNTRACE_RE,
+}
+# the op-trace part of a stem: `<graph>-chrometrace`, `<model>_chromeTrace_opTrace`, `x.optrace`
+_TRACE_WORD_RE = re.compile(
+    r"[-_.]?(?:chrome[-_]?trace(?:[-_.]?op[-_]?trace)?|op[-_]?trace)$", re.IGNORECASE
+)
+_UNPREFIXED_STEMS = {"chrometrace", "chrometrace_optrace", "optrace", "trace"}
+
+
+@dataclass
+class Graph:
+    """One graph of an optrace directory: its name, its op trace's stem and its artifacts."""
+
+    name: str
+    stem: str
+    artifacts: Artifacts
+
+    def size_bytes(self) -> int:
+        """Total size of the graph's files on disk (0 for stdin)."""
+        total = 0
+        for kind in KINDS:
+            p = self.artifacts.get(kind)
+            if p is not None:
+                with contextlib.suppress(OSError):
+                    total += p.stat().st_size
+        return total
+
+    def trace_bytes(self) -> int:
+        """Size of the op-trace file (0 when absent)."""
+        p = self.artifacts.op_trace
+        try:
+            return p.stat().st_size if p is not None else 0
+        except OSError:
+            return 0
+
+    def describe(self) -> str:
+        """One line: name, op-trace file, size, and the other artifacts found."""
+        trace = self.artifacts.op_trace.name if self.artifacts.op_trace is not None else "-"
+        others = [k for k in KINDS if k != "op_trace" and self.artifacts.get(k) is not None]
+        return clean_text(
+            f"{self.name}  {trace}  {human_bytes(self.trace_bytes())}"
+            f"  (+ {', '.join(others) if others else 'no other artifacts'})"
         )
-        if p is not None
-    }
-    for c in candidates:
-        if _stem_of(c) in stems:
-            return c
-    return max(candidates, key=lambda p: p.stat().st_size)  # regular files: stat cannot fail
+
+
+class GraphChoiceError(InputError):
+    """Several graphs and none (or an unknown one) named: the caller lists them (exit 2)."""
+
+    def __init__(self, path: str, graphs: list[Graph], asked: str | None = None) -> None:
+        self.graphs = graphs
+        self.asked = asked
+        names = clean_text(", ".join(g.name for g in graphs))
+        if asked is None:
+            problem = (
+                f"{len(graphs)} graphs in this directory ({names}); choose one with --graph NAME"
+            )
+        else:
+            problem = f"no graph named {clean_text(repr(asked))} here (graphs: {names})"
+        super().__init__(path, problem)
+
+
+def human_bytes(n: int) -> str:
+    """A file size as 12.3 MB / 456.7 KB / 89 B."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1e3:.1f} KB"
+    return f"{n} B"
+
+
+def graph_name_of(stem: str) -> str:
+    """A graph's name from its op trace's stem: ``qwen3-s1-chrometrace`` → ``qwen3-s1``."""
+    name = _TRACE_WORD_RE.sub("", stem)
+    return name or stem
+
+
+def _artifact_stem(kind: str, path: Path) -> str | None:
+    """The stem an SDK-named artifact was built from (None for other names)."""
+    rx = _STEM_SUFFIX_RE.get(kind)
+    if rx is None:
+        return None
+    base = _strip_gz(path.name)
+    m = rx.search(base)
+    return base[: m.start()] if m else None
+
+
+def _group_by_graph(root: Path, scanned: Artifacts, traces: list[Path]) -> list[Graph]:
+    """Split a directory with several op traces into one Artifacts per graph (by shared stem)."""
+    stems = [_stem_of(t) for t in traces]
+    names = [graph_name_of(s) for s in stems]
+    if len(set(names)) != len(names):
+        names = list(stems)
+    if len(set(names)) != len(names):  # x.json and x.json.gz: tell them apart by file name
+        names = [t.name for t in traces]
+    graphs = [
+        Graph(n, st, Artifacts(root=str(root), op_trace=t, graph=n))
+        for n, st, t in zip(names, stems, traces, strict=True)
+    ]
+    by_stem: dict[str, Graph] = {}
+    for g in graphs:
+        by_stem.setdefault(g.stem, g)
+    loose: list[str] = []
+    for kind, path in scanned.entries:
+        owner: Graph | None = None
+        stem = _artifact_stem(kind, path)
+        if stem is not None:
+            owner = by_stem.get(stem)
+        else:
+            # profile text / heap: `<graph>-profile.txt`, `<stem>_profile.txt` (longest prefix wins)
+            base = _strip_gz(path.name)
+            best = -1
+            for g in graphs:
+                for prefix in (g.stem, g.name):
+                    if (
+                        len(prefix) > best
+                        and base.startswith(prefix)
+                        and base[len(prefix) : len(prefix) + 1] in ("-", "_", ".")
+                    ):
+                        owner, best = g, len(prefix)
+            if owner is None and base.split(".")[0].lower() in ("profile", "heap"):
+                # an unprefixed profile.txt goes with the unprefixed op trace, if there is one
+                plain = [g for g in graphs if g.stem.lower() in _UNPREFIXED_STEMS]
+                owner = plain[0] if len(plain) == 1 else None
+        if owner is None:
+            loose.append(clean_text(str(path)))
+            continue
+        _assign(owner.artifacts, kind, path)
+        problem = scanned.path_problems.get(path)
+        if problem is not None and owner.artifacts.get(kind) == path:
+            _problem(owner.artifacts, kind, path, problem)
+    notes = [n for n in scanned.notes if "a second" not in n]
+    notes += [
+        f"{name}: not tied to one of the {len(graphs)} graphs (name it after a graph's stem), not used"
+        for name in loose
+    ]
+    for g in graphs:
+        g.artifacts.notes.extend(notes)
+        g.artifacts.entries = []
+    return graphs
+
+
+def resolve_graph(target: str | Path, graph: str | None = None) -> Artifacts:
+    """The artifacts of one graph of ``target``: the only one, or the one named ``graph``.
+
+    ``graph`` matches a graph's name (``qwen3-s1``), its stem (``qwen3-s1-chrometrace``) or its op
+    trace's file name.  Raises GraphChoiceError (listing the graphs) when several exist and none is
+    named, or when the name matches none; InputError for unreadable input.  This is the one place
+    that decides which graph an htptui command opens.
+    """
+    if graph is None:
+        return discover(target)
+    graphs = discover_graphs(target)
+    found = find_graph(graphs, graph)
+    if found is None:
+        raise GraphChoiceError(str(target), graphs, asked=graph)
+    return found.artifacts
+
+
+def find_graph(graphs: list[Graph], graph: str) -> Graph | None:
+    """The graph matching ``graph`` by name, stem or op-trace file name (None when none does)."""
+    for g in graphs:
+        trace = g.artifacts.op_trace
+        if graph in (g.name, g.stem) or (trace is not None and graph == trace.name):
+            return g
+    return None
 
 
 def _discover_file(path: Path) -> Artifacts:

@@ -217,10 +217,13 @@ def load_document(
     progress: Callable[[float, str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     top: int = 15,
+    graph: str | None = None,
 ) -> dict[str, Any]:
     """Load a run as a report document: a saved ``htptui report --format json`` or any optrace input.
 
-    Raises InputError with a one-line message for anything unreadable or of an unknown schema.
+    ``graph`` names one graph of a directory holding several (model.discover.resolve_graph).
+    Raises InputError with a one-line message for anything unreadable or of an unknown schema
+    (GraphChoiceError, listing the graphs, when several exist and none or an unknown one is named).
     """
     from htptui.model._io import check_regular, clean_text, decode_json, read_bytes
 
@@ -240,9 +243,10 @@ def load_document(
                 "schema" in obj or "schema_version" in obj or BASIS_KEY in obj
             ):
                 return validate_document(obj, str(path))
+    from htptui.model.discover import resolve_graph
     from htptui.model.run import load_run
 
-    opt = load_run(target, progress=progress)
+    opt = load_run(target, progress=progress, artifacts=resolve_graph(target, graph))
     if opt.trace is None:
         raise InputError(target, "no op trace (chrometrace) found: nothing to compare")
     if on_warning is not None:

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 from htptui.synth.api import build_optrace, write_optrace
 from htptui.synth.big import write_big_trace
-from htptui.synth.samples import SAMPLE_SPECS, main, write_samples
+from htptui.synth.samples import (
+    MULTI_GRAPH_SAMPLES,
+    SAMPLE_SPECS,
+    llm_graph_spec,
+    main,
+    write_samples,
+)
 from htptui.synth.spec import SynthSpec
 
 __all__ = [
+    "MULTI_GRAPH_SAMPLES",
     "SAMPLE_SPECS",
     "SynthSpec",
     "build_optrace",
+    "llm_graph_spec",
     "main",
     "write_big_trace",
     "write_optrace",

@@ -40,7 +40,7 @@ def build_optrace(spec: SynthSpec) -> dict[str, bytes]:
     if spec.write_runtrace:
         files[f"{spec.stem}_runtrace.json"] = _runtrace_text(model).encode()
     if spec.write_profile_txt:
-        files["profile.txt"] = _profile_text(model).encode()
+        files[spec.profile_name] = _profile_text(model).encode()
     return files
 
 

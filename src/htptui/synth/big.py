@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from htptui.synth.build import _llm_plan
 from htptui.synth.emit_trace import _counter_line, _flow_lines, _proc_lines, _thread_line
 from htptui.synth.model import _js
 from htptui.synth.spec import (
@@ -18,6 +19,7 @@ from htptui.synth.spec import (
     _FIRST_TS,
     _PCYCLE_BASE,
     _TRACE_HEADER,
+    SynthSpec,
 )
 
 _ACT8 = ("QUInt8", "0.00787402", 128)
@@ -61,24 +63,55 @@ _BIG_QNN = [
 ]
 
 
+_BIG_LLM_DMA_KERNELS = _BIG_HMX_KERNELS[:4]
+_BIG_LLM_DMA_P = [0.45, 0.2, 0.15, 0.2]
+_BIG_LLM_HMX_KERNELS = _BIG_HMX_KERNELS[4:]
+_BIG_LLM_HMX_P = [0.3, 0.7]
+
+
+def _big_llm_qnn(layers: int = 28, heads: int = 16) -> list[tuple[str, str]]:
+    """(QNN type, QNN op name) of a 28-layer, 16-head decoder in underscore form, program order."""
+    spec = SynthSpec(llm_layers=layers, llm_heads=heads, llm_names="underscore")
+    return [(qtype, name) for _u, qtype, name, _k, _s, _n in _llm_plan(spec)]
+
+
 def write_big_trace(
-    path: Path, n_events: int, seed: int = 0, hvx_lanes: int = 4, counter_share: float | None = None
+    path: Path,
+    n_events: int,
+    seed: int = 0,
+    hvx_lanes: int = 4,
+    counter_share: float | None = None,
+    shape: str = "generic",
 ) -> dict[str, Any]:
-    """Stream a large, realistic v2.45-style op trace with exactly ``n_events`` trace events.
+    """Stream a large, realistic op trace with exactly ``n_events`` trace events.
 
     Mix: about 2/3 duplicated executed X events (pid 0 + per-QNN-op pid, full args), flows,
     non-executed tensors, metadata, and counters (counters absorb the remainder so the count is
     exact).  Ops never overlap on a lane.  No QHAS is written.  ``counter_share`` (e.g. 0.85, the
     share of counter events in real SDK traces) scales the other events down to leave that share.
+
+    ``shape="generic"``: v2.45 layout (tid 256 = HMX carrying the DMA ops), four QNN op types.
+    ``shape="llm"``: the v2.47 layout (tid 256 = DMA, HVX 512…, tid 768 = HMX) and the QNN ops of a
+    28-layer, 16-head Qwen3/Llama-like decoder (``_model_layers_17_self_attn_q_proj_3`` …), each
+    QNN op spread over many HTP ops; the HVX ops of every ``RoPE`` op are in the real tiled form
+    (§1.4b): one ID per group of concurrent tiles, the group's ``Duration (cycles)`` and ``Dominant
+    Path Cycles`` copied onto every tile.
     """
     if n_events < 1000:
         raise ValueError("n_events must be at least 1000")
+    if shape not in ("generic", "llm"):
+        raise ValueError(f"shape must be 'generic' or 'llm', not {shape!r}")
+    llm = shape == "llm"
     t_start = time.perf_counter()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    n_lanes = hvx_lanes + 1
-    tids = np.array([256] + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
+    # lanes: generic = [HMX(+DMA) 256, HVX...]; llm = [DMA 256, HMX 768, HVX...]
+    n_fixed = 2 if llm else 1
+    n_lanes = hvx_lanes + n_fixed
+    fixed_tids = [256, 768] if llm else [256]
+    tids = np.array(fixed_tids + [512 + j for j in range(hvx_lanes)], dtype=np.int64)
+    units = (["DMA", "HMX"] if llm else ["HMX"]) + ["HVX"] * hvx_lanes
 
     scale = 1.0
     if counter_share is not None:
@@ -87,7 +120,8 @@ def write_big_trace(
         # the default mix leaves ~15 % counters; metadata adds ~3 % of the ops' share
         scale = (1.0 - counter_share) / 0.85
     n_ops = int(n_events * 0.32 * scale)
-    per_q = 24
+    qnn_list = _big_llm_qnn() if llm else None
+    per_q = max(24, -(-n_ops // len(qnn_list))) if qnn_list is not None else 24
     n_q = -(-n_ops // per_q)
     n_tens = int(n_events * 0.02 * scale)
     n_io = int(n_events * 0.045 * scale)
@@ -95,15 +129,32 @@ def write_big_trace(
 
     # ---- ops: QNN op, lane, kernel, duration; placed with a barrier per QNN op -----------------
     q = np.repeat(np.arange(n_q, dtype=np.int64), per_q)[:n_ops]
-    lane = np.where(rng.random(n_ops) < 0.4, 0, rng.integers(1, n_lanes, n_ops))
+    if llm:
+        u = rng.random(n_ops)
+        lane = np.where(u < 0.25, 0, np.where(u < 0.45, 1, rng.integers(n_fixed, n_lanes, n_ops)))
+    else:
+        lane = np.where(rng.random(n_ops) < 0.4, 0, rng.integers(1, n_lanes, n_ops))
     order = np.lexsort((lane, q))
     q, lane = q[order], lane[order]
-    kernels = _BIG_HMX_KERNELS + _BIG_HVX_KERNELS
-    kind = np.where(
-        lane == 0,
-        rng.choice(len(_BIG_HMX_KERNELS), n_ops, p=_BIG_HMX_P),
-        len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
-    )
+    if llm:
+        # kernel rows: DMA kinds, HMX kinds, then the HVX kinds; _BIG_DUR is indexed the same way
+        kernels = _BIG_LLM_DMA_KERNELS + _BIG_LLM_HMX_KERNELS + _BIG_HVX_KERNELS
+        kind = np.where(
+            lane == 0,
+            rng.choice(4, n_ops, p=_BIG_LLM_DMA_P),
+            np.where(
+                lane == 1,
+                4 + rng.choice(2, n_ops, p=_BIG_LLM_HMX_P),
+                len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
+            ),
+        )
+    else:
+        kernels = _BIG_HMX_KERNELS + _BIG_HVX_KERNELS
+        kind = np.where(
+            lane == 0,
+            rng.choice(len(_BIG_HMX_KERNELS), n_ops, p=_BIG_HMX_P),
+            len(_BIG_HMX_KERNELS) + rng.integers(0, len(_BIG_HVX_KERNELS), n_ops),
+        )
     lo = np.array([d[0] for d in _BIG_DUR], dtype=np.int64)[kind]
     hi = np.array([d[1] for d in _BIG_DUR], dtype=np.int64)[kind]
     dur = lo + (rng.random(n_ops) * (hi - lo)).astype(np.int64)
@@ -125,6 +176,17 @@ def write_big_trace(
     cpp = dur / rng.integers(1, 120, n_ops)
     his = 0x1100 + np.arange(n_ops, dtype=np.int64)
     opid = 0x12 + 4 * q
+    ev_dur = dur.copy()
+    if qnn_list is not None:
+        # tiled RoPE ops: the k-th op of every HVX lane in one QNN op is one tile of one HTP op
+        rope = np.array([t == "RoPE" for t, _n in qnn_list], dtype=bool)[q % len(qnn_list)]
+        tiled = rope & (lane >= n_fixed)
+        k_in_lane = np.arange(n_ops) - grp_start_idx
+        gkey = np.where(tiled, q * per_q + k_in_lane, -1 - np.arange(n_ops))
+        _u, first_of, inv = np.unique(gkey, return_index=True, return_inverse=True)
+        his = 0x1100 + inv.astype(np.int64)
+        ev_dur = np.where(tiled, dur[first_of[inv]], dur)
+        dpc = np.where(tiled, dpc[first_of[inv]], dpc)
     uids = (his << 32) | opid
     pid_of_q = q + 2
 
@@ -139,6 +201,15 @@ def write_big_trace(
         head += f'"Data Type": "{dtype}","Rank": {rank},"Step Size": {step},"Zero Offset": {zero},'
         heads.append((kname, flag, head))
     qtypes = [(t, b) for t, b in _BIG_QNN]
+
+    def qnn_of(qi: int) -> tuple[str, str]:
+        """(QNN type, QNN op name) of QNN op ``qi``."""
+        if qnn_list is not None:
+            t, nm = qnn_list[qi % len(qnn_list)]
+            rep = qi // len(qnn_list)
+            return t, nm if rep == 0 else f"{nm}_{rep}"
+        t, b = qtypes[qi % len(qtypes)]
+        return t, f"{b}_{qi}"
 
     # ---- event budget --------------------------------------------------------------------------
     pid_lane_first = np.ones(n_ops, dtype=bool)
@@ -156,8 +227,10 @@ def write_big_trace(
     written = 0
     t_list = ts.tolist()
     d_list = dur.tolist()
+    ed_list = ev_dur.tolist()
     e_list = end.tolist()
     tid_list = tids[lane].tolist()
+    lane_list = lane.tolist()
     pid_list = pid_of_q.tolist()
     hex_ids = [f"0x{u:016x}" for u in uids.tolist()]
     dpc_list = dpc.tolist()
@@ -190,7 +263,7 @@ def write_big_trace(
         for i in range(n_ops):
             kname, flag, head = heads[kind_list[i]]
             qi = q_list[i]
-            qt, qb = qtypes[qi % len(qtypes)]
+            qt, qname = qnn_of(qi)
             ni = n_inputs[i] if flag not in ("dma_set", "dma_wait") else 0
             inputs = ""
             if ni and i >= ni:
@@ -199,19 +272,19 @@ def write_big_trace(
                 )
             args = (
                 f'{{ "ID": "{hex_ids[i]}",{head}{inputs}"Flags": ["{flag}"],'
-                f'"Cycles per Packet": {cpp_list[i]},"QNN Op Type": "{qt}","QNN Op Name": "{qb}_{qi}",'
-                f'"Start Cycle": {base + t_list[i]},"Duration (cycles)": {d_list[i]},'
+                f'"Cycles per Packet": {cpp_list[i]},"QNN Op Type": "{qt}","QNN Op Name": "{qname}",'
+                f'"Start Cycle": {base + t_list[i]},"Duration (cycles)": {ed_list[i]},'
                 f'"Dominant Path Cycles": {dpc_list[i]}}}'
             )
             tid = tid_list[i]
             buf.append(x_tpl % (kname, tid, 0, t_list[i], d_list[i], args))
             if lf[i]:
-                unit = "HMX" if tid == 256 else "HVX"
+                unit = units[lane_list[i]]
                 buf.append(_thread_line(0, tid, f"Type: {unit}"))
             pid = pid_list[i]
             buf.append(x_tpl % (kname, tid, pid, t_list[i], d_list[i], args))
             if plf[i]:
-                unit = "HMX" if tid == 256 else "HVX"
+                unit = units[lane_list[i]]
                 buf.append(_thread_line(pid, tid, f"Core:0 Type: {unit} Tid: {tid}"))
             if len(buf) >= 20000:
                 flush(buf)
@@ -245,8 +318,8 @@ def write_big_trace(
         if n_tens:
             buf.append(_thread_line(0, 1, "Non Executed Tensors"))
         for qi in range(n_q):
-            qt, qb = qtypes[qi % len(qtypes)]
-            buf += _proc_lines(qi + 2, f"QNN::{qb}_{qi}", 0x12 + 4 * qi, 0x12 + 4 * qi)
+            _qt, qname = qnn_of(qi)
+            buf += _proc_lines(qi + 2, f"QNN::{qname}", 0x12 + 4 * qi, 0x12 + 4 * qi)
             if len(buf) >= 20000:
                 flush(buf)
         flush(buf)

@@ -148,6 +148,82 @@ class _Builder:
         return t
 
 
+_LLM_CONV = "q::ConvLayer_s1.opt"
+
+
+def _llm_plan(spec: SynthSpec) -> list[tuple[str, str, str, str, float, int]]:
+    """The QNN ops of an LLM-shaped decoder, in program order.
+
+    Each row is (unit, QNN type, QNN op name, HTP kernel, duration scale, HVX tiles).  The names
+    follow what a QNN converter emits for a Qwen3/Llama-like Hugging Face model: projections as
+    Conv2d with per-head q_proj ops (``model.layers.17.self_attn.q_proj.3``), per-head attention
+    MatMuls, RmsNorm layer norms, a gated SiLU MLP (Sigmoid and two ElementWiseMultiply), and the
+    two residual ElementWiseAdd per layer; ``underscore`` spells them as sanitised identifiers
+    (``_model_layers_17_self_attn_q_proj_3``).  ``llm_seq`` scales the work (prefill > decode);
+    the per-layer ``rotary_emb`` is a custom op package kernel in the real tiled form (§1.4b).
+    Kernel names other than ``q::ConvLayer_s1.opt`` are plausible inventions.
+    """
+    lanes = spec.hvx_lanes
+    nt = spec.llm_hvx_tiles or lanes
+    seq = spec.llm_seq
+    mm = 1.0 + 0.6 * float(np.log2(seq))  # projections: weight-bound, grow slowly with seq
+    att = 1.0 + 1.2 * float(np.log2(seq))  # attention: grows with the sequence
+    ew = 1.0 + 0.5 * float(np.log2(seq))  # elementwise
+    rows: list[tuple[str, str, str, str, float, int]] = []
+
+    def name(dotted: str) -> str:
+        """Spell one name in the spec's form."""
+        if spec.llm_names == "underscore":
+            return "_" + dotted.replace(".", "_")
+        return dotted
+
+    def hvx(qtype: str, n: str, kernel: str, sc: float = 1.0, tiles: int = nt) -> None:
+        rows.append(("hvx", qtype, name(n), kernel, round(sc * ew, 3), tiles))
+
+    def hmx(qtype: str, n: str, kernel: str = _LLM_CONV, sc: float = 1.0, grow: float = mm) -> None:
+        rows.append(("hmx", qtype, name(n), kernel, round(sc * grow, 3), lanes))
+
+    hvx("Gather", "model.embed_tokens", "q::Gather_8", 0.6)
+    for layer in range(spec.llm_layers):
+        p = f"model.layers.{layer}"
+        hvx("RmsNorm", f"{p}.input_layernorm", "q::RmsNorm_8", 0.8)
+        for h in range(spec.llm_heads):
+            hmx("Conv2d", f"{p}.self_attn.q_proj.{h}")
+        hmx("Conv2d", f"{p}.self_attn.k_proj")
+        hmx("Conv2d", f"{p}.self_attn.v_proj")
+        rows.append(
+            (
+                "tiled",
+                "RoPE",
+                name(f"{p}.self_attn.rotary_emb"),
+                "RoPEOpPackage::RoPE",
+                round(0.5 * ew, 3),
+                lanes,
+            )
+        )
+        hvx("Transpose", f"{p}.self_attn.Transpose", "q::Transpose_8", 0.5)
+        for h in range(spec.llm_heads):
+            hmx("MatMul", f"{p}.self_attn.MatMul.{h}", "q::MatMul_s1.opt", 0.7, att)
+        hvx("Softmax", f"{p}.self_attn.Softmax", "q::QuantizedSoftmax_8", 0.9)
+        hmx("MatMul", f"{p}.self_attn.attn_output.MatMul", "q::MatMul_s1.opt", 0.7, att)
+        hvx("Reshape", f"{p}.self_attn.Reshape", "q::Reshape_8", 0.3)
+        hmx("Conv2d", f"{p}.self_attn.o_proj")
+        hvx("ElementWiseAdd", f"{p}.Add", "q::QuantizedAdd_8x8to8", 0.6)
+        hvx("RmsNorm", f"{p}.post_attention_layernorm", "q::RmsNorm_8", 0.8)
+        hmx("Conv2d", f"{p}.mlp.gate_proj", sc=3.0)
+        hmx("Conv2d", f"{p}.mlp.up_proj", sc=3.0)
+        hvx("Sigmoid", f"{p}.mlp.act_fn", "q::QuantizedSigmoid_8", 0.7)
+        hvx("ElementWiseMultiply", f"{p}.mlp.act_fn.Mul", "q::QuantizedMul_8x8to8", 0.6)
+        hvx("ElementWiseMultiply", f"{p}.mlp.Mul", "q::QuantizedMul_8x8to8", 0.6)
+        hmx("Conv2d", f"{p}.mlp.down_proj", sc=3.0)
+        hvx("ElementWiseAdd", f"{p}.Add_1", "q::QuantizedAdd_8x8to8", 0.6)
+    hvx("RmsNorm", "model.norm", "q::RmsNorm_8", 0.8)
+    hmx("FullyConnected", "lm_head", sc=6.0)
+    if len({r[2] for r in rows}) != len(rows):  # a plan bug (names must stay unique)
+        raise ValueError("LLM plan has two QNN ops of one name")
+    return rows
+
+
 def _build(spec: SynthSpec) -> _Model:
     """Build the whole synthetic graph (ops in program order, tensors, QNN ops)."""
     b = _Builder(spec)
@@ -178,9 +254,19 @@ def _build(spec: SynthSpec) -> _Model:
         kinds[pos] = ("hvx", "Concat", "Concat", "q::Concat")
     if spec.tiled_op:
         kinds[3] = ("tiled", "GdnSolve", "GdnSolve", "GdnSolvePackage::GdnSolve")
+    names = [f"{base}_{i}" for i, (_, _t, base, _k) in enumerate(kinds)]
+    scale = [1.0] * n
+    ntiles = [lanes] * n
+    if spec.llm_layers:
+        plan = _llm_plan(spec)
+        kinds = [(u, t, nm, k) for u, t, nm, k, _s, _n in plan]
+        names = [nm for _u, _t, nm, _k, _s, _n in plan]
+        scale = [sc for *_x, sc, _n in plan]
+        ntiles = [nt for *_x, nt in plan]
+        n = len(kinds)
     chain = [
-        _Qnn(f"{base}_{i}", t, 0x12 + 4 * i, (i // 2) % spec.cores)
-        for i, (_, t, base, _) in enumerate(kinds)
+        _Qnn(names[i], t, 0x12 + 4 * i, (i // 2) % spec.cores)
+        for i, (_, t, _base, _) in enumerate(kinds)
     ]
 
     # ---- shared tensors ----------------------------------------------------------------------
@@ -345,6 +431,8 @@ def _build(spec: SynthSpec) -> _Model:
                 )
                 dur = b.r(3800, 4300) if first_hmx[0] else b.r(1150, 1210)
                 first_hmx[0] = False
+                if scale[i] != 1.0:
+                    dur = int(dur * scale[i])
                 op = b.add(
                     kernel,
                     "uses_hmx",
@@ -393,6 +481,8 @@ def _build(spec: SynthSpec) -> _Model:
             for _g in range(spec.tile_groups):
                 gid = b.new_uid(q.opid)
                 base_dur = b.r(700, 1500)
+                if scale[i] != 1.0:
+                    base_dur = int(base_dur * scale[i])
                 group = []
                 for j in range(lanes):
                     src = [group_prev[j]] if len(group_prev) == lanes else list(group_prev)
@@ -417,20 +507,25 @@ def _build(spec: SynthSpec) -> _Model:
                 group_prev = group
             outs.append(group_prev)
         else:
-            h = act[1] // lanes
+            nt = ntiles[i]
+            # fewer tiles than threads (decode-sized tensors): rotate them over the threads
+            off = 0 if nt == lanes else (i * nt) % lanes
+            h = act[1] // nt
             tile_dims = [1, h, act[2], act[3]]
-            tb = ab // lanes
+            tb = ab // nt
             step = _STEP_SOFTMAX if qtype == "Softmax" else _STEP_ACT
             zero = 0 if qtype == "Softmax" else 128
             base_dur = b.r(1500, 4000)
+            if scale[i] != 1.0:
+                base_dur = int(base_dur * scale[i])
             skip = outs[same[-2]] if len(same) >= 2 else None
             if qtype == "ElementWiseMultiply" and scale_c is None:
                 scale_c = b.tensor("$Const", [1, 1, 1, 256], "QUInt8", _STEP_ACT, 0, q.opid)
             tiles = []
-            for j in range(lanes):
-                src = [prev[j]] if len(prev) == lanes else list(prev)
+            for j in range(nt):
+                src = [prev[j]] if len(prev) == nt else list(prev)
                 if qtype in ("ElementWiseAdd", "Concat") and skip is not None:
-                    src += [skip[j]] if len(skip) == lanes else list(skip)
+                    src += [skip[j]] if len(skip) == nt else list(skip)
                 if fill is not None and i == 2:
                     src.append(fill)
                 ins = [p.uid for p in src]
@@ -441,7 +536,7 @@ def _build(spec: SynthSpec) -> _Model:
                         kernel,
                         "uses_hvx",
                         q,
-                        f"hvx{j}",
+                        f"hvx{(j + off) % lanes}",
                         int(base_dur * b.u(0.88, 1.12)),
                         deps=src,
                         inputs=ins,

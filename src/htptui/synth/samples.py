@@ -44,17 +44,63 @@ SAMPLE_SPECS: dict[str, SynthSpec] = {
 }
 
 
+def llm_graph_spec(
+    model: str, seq: int, *, layers: int, heads: int, seed: int, names: str, hvx_tiles: int
+) -> SynthSpec:
+    """One graph of an LLM-shaped decoder, with the prefixed stems of a results directory.
+
+    Files: ``<model>-s<seq>-chrometrace.json`` (and ``…_htp.json``, ``…_qnn_htp_analysis_summary.json``,
+    ``…_runtrace.json``) and ``<model>-s<seq>-profile.txt``; v2.47 lanes (DMA 256, HVX 512–517,
+    HMX 768).
+    """
+    graph = f"{model}-s{seq}"
+    return SynthSpec(
+        name=graph,
+        seed=seed,
+        hvx_lanes=6,
+        layout="v247",
+        stem=f"{graph}-chrometrace",
+        graph_name=graph.replace("-", "_").replace(".", "_"),
+        profile_name=f"{graph}-profile.txt",
+        sdk_version="v2.47.0.260601000000",
+        tile_groups=2,
+        llm_layers=layers,
+        llm_heads=heads,
+        llm_seq=seq,
+        llm_names=names,
+        llm_hvx_tiles=hvx_tiles,
+    )
+
+
+#: directories holding several graphs (one spec per graph, prefixed stems)
+MULTI_GRAPH_SAMPLES: dict[str, tuple[SynthSpec, ...]] = {
+    # decode (s1, underscore names, 1 HVX tile per elementwise op) and prefill (s32, dotted names,
+    # 2 tiles): the two spellings of QNN op names seen in real traces, one per graph
+    "synthetic_llm_decoder": (
+        llm_graph_spec(
+            "qwen3-synth", 1, layers=2, heads=2, seed=111, names="underscore", hvx_tiles=1
+        ),
+        llm_graph_spec("qwen3-synth", 32, layers=2, heads=2, seed=112, names="dotted", hvx_tiles=2),
+    ),
+}
+
+
 def write_samples(out_dir: Path) -> list[Path]:
     """Regenerate every bundled synthetic sample directory under ``out_dir``."""
     out_dir = Path(out_dir)
     written = []
-    for dirname, spec in SAMPLE_SPECS.items():
+    groups: list[tuple[str, tuple[SynthSpec, ...]]] = [
+        (name, (spec,)) for name, spec in SAMPLE_SPECS.items()
+    ]
+    groups += list(MULTI_GRAPH_SAMPLES.items())
+    for dirname, specs in groups:
         d = out_dir / dirname
         d.mkdir(parents=True, exist_ok=True)
         for old in d.iterdir():
             if old.is_file():
                 old.unlink()
-        write_optrace(d, spec)
+        for spec in specs:
+            write_optrace(d, spec)
         written.append(d)
     return written
 

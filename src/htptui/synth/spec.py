@@ -116,6 +116,18 @@ class SynthSpec:
     write_runtrace: bool = True
     write_profile_txt: bool = True
     sdk_version: str = "v2.45.0.260326154327"
+    # profile text file name (prefixed per graph when several graphs share one directory)
+    profile_name: str = "profile.txt"
+    # LLM-shaped decoder (``_llm_plan``): 0 = the generic chain above; N = embedding, N decoder
+    # layers (per-head q_proj and attention, k/v/o, a tiled custom RoPE, RmsNorms, gated MLP),
+    # model.norm and lm_head, named as a QNN converter names a Qwen3/Llama-like model
+    llm_layers: int = 0
+    llm_heads: int = 2
+    llm_seq: int = 1
+    # "dotted" (model.layers.0.self_attn.q_proj.1) or "underscore" (_model_layers_0_..._q_proj_1)
+    llm_names: str = "dotted"
+    # HVX tiles per elementwise op (0: one per HVX thread); decode-sized tensors use fewer
+    llm_hvx_tiles: int = 0
 
     def validate(self) -> None:
         """Raise ValueError when a knob is outside the supported range."""
@@ -133,3 +145,13 @@ class SynthSpec:
             raise ValueError("n_executes must be at least 1")
         if self.tiled_op and (self.n_qnn_ops < 4 or self.tile_groups < 2):
             raise ValueError("tiled_op needs n_qnn_ops >= 4 and tile_groups >= 2")
+        if self.llm_layers < 0 or self.llm_heads < 1 or self.llm_seq < 1:
+            raise ValueError("llm_layers must be >= 0, llm_heads and llm_seq >= 1")
+        if self.llm_layers and (self.custom_op or self.boundary_ops or self.tiled_op):
+            raise ValueError("llm_layers builds its own op list: no custom/boundary/tiled knobs")
+        if self.llm_layers and self.tile_groups < 2:
+            raise ValueError("llm_layers needs tile_groups >= 2 (its RoPE op is tiled)")
+        if self.llm_names not in ("dotted", "underscore"):
+            raise ValueError(f"llm_names must be 'dotted' or 'underscore', not {self.llm_names!r}")
+        if not 0 <= self.llm_hvx_tiles <= self.hvx_lanes:
+            raise ValueError("llm_hvx_tiles must be between 0 and hvx_lanes")

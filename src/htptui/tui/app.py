@@ -49,7 +49,7 @@ from htptui.tui.screens import HelpScreen, LoadingScreen
 from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
-    from htptui.model.discover import Artifacts
+    from htptui.model.discover import Artifacts, Graph
     from htptui.model.run import Run
 
 EXPORT_DIR_ENV = "HTPTUI_EXPORT_DIR"
@@ -130,6 +130,14 @@ class HtpApp(AskMixin, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         _bind("q", "quit", "Quit", "app.quit", "Quit htptui"),
         _bind("question_mark,f1", "help", "Help", "app.help", "Every key, explained"),
+        _bind(
+            "o",
+            "switch_graph",
+            "Graph",
+            "app.switch_graph",
+            "Switch to another graph of this directory",
+            show=False,
+        ),
         _bind(
             "tab",
             "next_pane",
@@ -252,12 +260,19 @@ class HtpApp(AskMixin, App[int]):
         artifacts: Artifacts | None = None,
         theme: str | None = None,
         extra_panes: list[PaneSpec] | None = None,
+        graphs: list[Graph] | None = None,
         export_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.path = str(path)
         self.export_dir_setting = export_dir
         self.artifacts = artifacts
+        # several graphs in one directory: the picker (tui/graph_picker.py) chooses; o switches
+        self.graphs: list[Graph] = list(graphs or [])
+        self.current_graph: str | None = artifacts.graph if artifacts is not None else None
+        self.switch_graph: str | None = None  # set when the user asks for another graph
+        if self.current_graph and len(self.graphs) > 1:
+            self.sub_title = self.current_graph
         if theme:
             self.theme = theme
         self.extra_specs = discover_panes() if extra_panes is None else extra_panes
@@ -349,10 +364,23 @@ class HtpApp(AskMixin, App[int]):
     # ------------------------------------------------------------ loading
 
     def on_mount(self) -> None:
+        """Show the loading screen and start the load worker (or first the graph picker)."""
+        from htptui.tui.graph_picker import pick_at_start
+
+        self.update_panebar()
+        if not pick_at_start(self):
+            self.start_loading()
+
+    def start_loading(self) -> None:
         """Show the loading screen and start the load worker."""
         self.push_screen(LoadingScreen(self.path))
-        self.update_panebar()
         self.load_worker()
+
+    def action_switch_graph(self) -> None:
+        """Pick another graph of the directory (opened afresh; the others' files stay unread)."""
+        from htptui.tui.graph_picker import open_switcher
+
+        open_switcher(self)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load_worker(self) -> None:

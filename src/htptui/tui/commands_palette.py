@@ -34,6 +34,9 @@ class HtpCommands(Provider):
         out.append(("theme: dark", partial(setattr, app, "theme", "textual-dark"), "dark theme"))
         out.append(("theme: light", partial(setattr, app, "theme", "textual-light"), "light theme"))
         out.append(("theme: choose…", app.action_change_theme, "pick any built-in theme"))
+        if len(app.graphs) > 1:
+            out.append(("switch graph…", app.action_switch_graph,
+                        "open another graph of this directory (o)"))  # fmt: skip
         for kind, name in app.op_names():
             out.append((f"go to op {name}", partial(app.go_to_op, kind, name), f"{kind}"))
         return out

@@ -260,11 +260,16 @@ class CompareApp(App[int]):
         self._row_names: list[str] = []
 
     @classmethod
-    def from_paths(cls, a: str, b: str) -> CompareApp:
-        """Load two runs (optrace inputs or saved JSON reports); raises InputError on bad input."""
+    def from_paths(
+        cls, a: str, b: str, graph_a: str | None = None, graph_b: str | None = None
+    ) -> CompareApp:
+        """Load two runs (optrace inputs or saved JSON reports); raises InputError on bad input.
+
+        ``graph_a`` / ``graph_b`` name the graph of a directory holding several.
+        """
         from htptui.output.baseline import load_document
 
-        return cls(load_document(a), load_document(b))
+        return cls(load_document(a, graph=graph_a), load_document(b, graph=graph_b))
 
     def compose(self) -> ComposeResult:
         yield Static(id="cmp-header", markup=False)
@@ -569,7 +574,9 @@ class CompareApp(App[int]):
             self.notify("copied", timeout=2)
 
 
-def run_compare(a: str, b: str, mouse: bool = True) -> int:
+def run_compare(
+    a: str, b: str, mouse: bool = True, graph_a: str | None = None, graph_b: str | None = None
+) -> int:
     """Open the compare mode on two runs; return the exit code (1 with a one-line error on bad input)."""
     import sys
 
@@ -577,7 +584,7 @@ def run_compare(a: str, b: str, mouse: bool = True) -> int:
     from htptui.model._io import clean_text
 
     try:
-        app = CompareApp.from_paths(a, b)
+        app = CompareApp.from_paths(a, b, graph_a, graph_b)
     except InputError as exc:
         print(f"htptui: error: {clean_text(str(exc), 8192)}", file=sys.stderr)
         return int(ExitCode.INPUT)
