@@ -217,44 +217,8 @@ def entry_dir(path: str | Path) -> Path | None:
     return None if key is None else cache_root() / key
 
 
-_PRELOADS: dict[str, tuple[Any, list[Any]]] = {}  # resolved path -> (thread, [result])
-
-
-def preload(path: str | Path) -> bool:
-    """Start reading the cache entry of ``path`` in a background thread, for a later :func:`load`.
-
-    The CLI calls this (through chrometrace.prefetch) before importing Textual, so the columns are
-    read while the UI's modules load. Returns whether a read was started.
-    """
-    import threading
-
-    if not exists(path):
-        return False
-    key = os.path.realpath(path)
-    if key in _PRELOADS:
-        return True
-    box: list[Any] = []
-    t = threading.Thread(
-        target=lambda: box.append(_load(path)), name="htptui-cache-preload", daemon=True
-    )
-    _PRELOADS[key] = (t, box)
-    t.start()
-    return True
-
-
 def load(path: str | Path) -> Any | None:
     """Return the cached OpTrace of ``path`` or None (missing, stale, unreadable, disabled)."""
-    job = _PRELOADS.pop(os.path.realpath(path), None)
-    if job is not None:
-        job[0].join()
-        if job[1] and job[1][0] is not None:
-            trace = job[1][0]
-            if _key(Path(path)) == getattr(trace, "_cache_key", None):  # the file is unchanged
-                return trace
-    return _load(path)
-
-
-def _load(path: str | Path) -> Any | None:
     from htptui.model.chrometrace.columns import (
         Counters,
         Flows,
@@ -326,7 +290,6 @@ def _load(path: str | Path) -> Any | None:
             **cols,
         )
         trace._chunks = [tuple(c) for c in meta["chunks"]]
-        trace._cache_key = d.name
         os.utime(d, None)  # mark as recently used
         return trace
     except (_Invalid, OSError, ValueError, KeyError, TypeError, IndexError, EOFError,

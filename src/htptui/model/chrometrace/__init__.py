@@ -86,8 +86,7 @@ def load(
 
 
 def prefetch(path: str | Path) -> bool:
-    """Start decoding a big plain trace now, for a later :func:`load` (if it is cached, start
-    reading its cached columns instead; the return value says whether a decode was started).
+    """Start decoding a big plain trace now, for a later :func:`load` (nothing if it is cached).
 
     The CLI calls this before importing Textual, so the decode runs while the UI starts.
     """
@@ -95,7 +94,6 @@ def prefetch(path: str | Path) -> bool:
     from htptui.model.chrometrace import workers
 
     if cache.exists(path):
-        cache.preload(path)  # read the cached columns meanwhile instead
         return False
     return workers.prefetch(path)
 
