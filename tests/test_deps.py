@@ -143,3 +143,165 @@ def test_inputs_ops_without_kept_bytes_reads_the_file(tmp_path: Path) -> None:
     t._chunks = []
     got = t.inputs_ops()
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+def test_parse_ids_equals_parse_id_on_every_form() -> None:
+    """The vectorised ID parse gives what `parse_id` of each entry gives (bad entries dropped)."""
+    from htptui.model._io import parse_id
+    from htptui.model.chrometrace.inputs import parse_ids
+
+    values = [
+        _hex(A), _hex(B).upper().replace("0X", "0x"), "0X" + _hex(C)[2:], "0x" + "f" * 16,
+        "0x" + "0" * 16, "0x12", "0x00001111000000zz", " 0x0000111100000002", "0x0000_11100000002",
+        "0x" + "é" * 16, "0x\ud800" + "0" * 15, 12, 0, -3, 1 << 64, True, None, 1.5, ["x"], {},
+        "123", "", "0x" + "1" * 40,
+    ]  # fmt: skip
+    ids, ok = parse_ids(values)
+
+    def want(v: object) -> int | None:
+        i = parse_id(v) if isinstance(v, str | int) and not isinstance(v, bool) else None
+        return i if i is not None and 0 < i < 1 << 64 else None
+
+    assert [int(x) if k else None for x, k in zip(ids.tolist(), ok.tolist(), strict=True)] == [
+        want(v) for v in values
+    ]
+
+
+def _reference_inputs(t: chrometrace.OpTrace) -> list[list[int]]:
+    """Every op's readable `Inputs Ops`, one event at a time (the definition)."""
+    from htptui.model.chrometrace.inputs import parse_ids
+
+    out = []
+    for i in range(len(t)):
+        raw = t.event_args(i).get("Inputs Ops")
+        ids, ok = parse_ids(raw if isinstance(raw, list) else [])
+        out.append(ids[ok].tolist())
+    return out
+
+
+def test_inputs_csr_and_one_op_producers_equal_the_full_build() -> None:
+    """On real and synthetic samples: the CSR equals reading each op alone, and the producers of
+    one op from its own args (the answer before the full build) equal the full build's."""
+    from htptui.analysis.deps import producers_of
+
+    samples = Path(__file__).resolve().parents[1] / "sample_data"
+    for path in [
+        REAL_SAMPLE,
+        samples / "chain8_matmul",
+        samples / "synthetic_tiled_custom_op",
+        samples / "synthetic_llm_decoder" / "qwen3-synth-s32-chrometrace.json",
+    ]:
+        an = analysis_of(load_run(path))
+        t = an.trace
+        assert t is not None
+        ptr, ids = t.inputs_ops()
+        ref = _reference_inputs(t)
+        assert [ids[ptr[i] : ptr[i + 1]].tolist() for i in range(len(t))] == ref, path
+        assert sum(map(len, ref)) > 0, path
+        lazy = [an.producers(i) for i in range(len(t))]  # before the full build
+        assert not an.cached("deps")
+        d = an.deps()
+        for i in range(len(t)):
+            full = d.producers(i)
+            assert lazy[i][0].tolist() == full[0].tolist(), (path, i)
+            assert lazy[i][1].tolist() == full[1].tolist(), (path, i)
+            alone = producers_of(t, an.run.graph, i, t.event_args(i).get("Inputs Ops"),
+                                 an.flow_edges())  # fmt: skip
+            assert alone[0].tolist() == full[0].tolist()
+        assert len(d) > 0, path
+
+
+def test_inputs_csr_reads_every_odd_form_like_one_op_at_a_time(tmp_path: Path) -> None:
+    """Whitespace, escapes, upper-case hex, ints, nulls, non-lists: the vectorised raw path gives
+    what decoding each op's args alone gives (the slow path takes whatever is not canonical)."""
+    import json
+
+    forms = [
+        [_hex(A), _hex(B)], [], None, [_hex(A).upper().replace("0X", "0x")], "0x1", {"a": 1},
+        [7, _hex(C), None, True, 1.5, [_hex(D)]], [_hex(A)] * 5, ["0x" + "0" * 16],
+    ]  # fmt: skip
+    ev = [meta_process(0, "Core 0 Overview"), meta_thread(0, 512, "Core:0 Type: HVX thread 0")]
+    for k, form in enumerate(forms):
+        ev.append(x_event(f"q::K{k}", 512, 10 * k, 5, op_id=0x2000_0000_0000 + k, qnn=f"K{k}",
+                          **{"Inputs Ops": form}))  # fmt: skip
+    path = write_trace(tmp_path / "chrometrace.json", ev)
+    text = path.read_text()
+    # hand-written spellings the writer would not produce: spaces, an escaped digit
+    text = text.replace(json.dumps([_hex(A), _hex(B)]), f'[ "{_hex(A)}" ,  "{_hex(B)}" ]', 1)
+    text = text.replace(
+        json.dumps([_hex(A)] * 5), json.dumps([_hex(A)] * 5).replace("0x", "\\u0030x", 1), 1
+    )
+    path.write_text(text)
+    t = chrometrace.load(path)
+    ptr, ids = t.inputs_ops()
+    got = [ids[ptr[i] : ptr[i + 1]].tolist() for i in range(len(t))]
+    assert got == _reference_inputs(t)
+    assert sum(map(len, got)) >= 9
+
+
+def test_raw_lists_fast_and_slow_forms_agree_with_decoding_each() -> None:
+    import json
+
+    import msgspec
+
+    from htptui.model.chrometrace.inputs import _raw_lists, parse_ids
+
+    canon = json.dumps([_hex(A), _hex(B)], separators=(",", ":")).encode()
+    raws = [
+        canon, b"[]", b"", b"null", b"[ ]", canon.replace(b",", b", "), canon.upper(),
+        canon.replace(b"0x", b"\\u0030x", 1), b'["0x00001000000000zz"]', b'"0x1"', b"{}",
+        b'[7,"' + _hex(C).encode() + b'",null]', json.dumps([_hex(D)] * 4, separators=(",", ":")).encode(),
+        b'["0x0000000000000000"]', b"[" + b",".join([b'"' + _hex(A).encode() + b'"'] * 3) + b"]",
+        b'["' + _hex(A).encode() + b'"}', b"[1e400]",
+    ]  # fmt: skip
+    pos, ids, ok = _raw_lists([msgspec.Raw(r) if r else b"" for r in raws])
+    got = [[int(x) for p, x, k in zip(pos.tolist(), ids.tolist(), ok.tolist(), strict=True)
+            if p == e and k] for e in range(len(raws))]  # fmt: skip
+    want = []
+    for r in raws:
+        try:
+            v = msgspec.json.decode(r) if r else None
+        except msgspec.DecodeError:
+            v = None
+        i, k = parse_ids(v if isinstance(v, list) else [])
+        want.append(i[k].tolist())
+    assert got == want
+    assert got[0] == [A, B] and got[-3] == [A, A, A] and got[-4] == []
+
+
+def test_flow_pairs_first_of_each_kind_by_id(tmp_path: Path) -> None:
+    """Repeated, unpaired, negative and f-before-s flow ids pair as "the first s and the first f
+    of an id" (the vectorised pairing checked against that definition)."""
+    from htptui.analysis.deps import flow_edges
+
+    ev = [
+        meta_process(0, "Core 0 Overview"),
+        meta_thread(0, 256, "Core:0 Type: HMX"),
+        meta_thread(0, 512, "Core:0 Type: HVX thread 0"),
+        x_event("q::P", 256, 0, 10, op_id=A, qnn="P"),
+        x_event("q::Q", 512, 20, 10, op_id=B, qnn="Q"),
+        x_event("q::R", 256, 40, 10, op_id=C, qnn="R"),
+    ]
+
+    def fl(ph: str, tid: int, ts: int, fid: int) -> dict[str, object]:
+        return {"cat": "input_output", "name": "F", "ph": ph, "pid": 0, "tid": tid, "ts": ts,
+                "id": fid, **({"pb": "e"} if ph == "f" else {})}  # fmt: skip
+
+    ev += [
+        fl("f", 512, 20, 1),
+        fl("s", 256, 10, 1),  # f first in the file: still a pair P -> Q
+        fl("s", 512, 30, 2),
+        fl("f", 256, 40, 2),
+        fl("s", 256, 10, 2),  # second s ignored
+        fl("f", 256, 40, 2),  # second f ignored
+        fl("s", 256, 10, 3),  # no f
+        fl("s", 256, 10, -4),
+        fl("f", 512, 20, -4),  # negative id: ignored
+        fl("s", 1, 5, 5),
+        fl("f", 512, 20, 5),  # from a tensor thread: counted, no edge
+    ]
+    t = chrometrace.load(write_trace(tmp_path / "chrometrace.json", ev))
+    src, dst, total, from_tensor = flow_edges(t)
+    p, q, r = _op(t, "q::P"), _op(t, "q::Q"), _op(t, "q::R")
+    assert sorted(zip(src.tolist(), dst.tolist(), strict=True)) == sorted([(p, q), (q, r)])
+    assert (total, from_tensor) == (3, 1)

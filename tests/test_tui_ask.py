@@ -164,3 +164,37 @@ async def test_hostile_names_stay_literal_in_the_new_views(tmp_path) -> None:  #
         await pilot.press("escape")
         await pilot.pause()
         assert app.return_code is None  # still running, nothing raised
+
+
+async def test_p_answers_before_every_op_inputs_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first why-waiting answer needs only the selected op's own args: with the full build
+    held back, `p` jumps to the same producer and Details lists producers, consumers pending."""
+    from htptui.analysis.deps import build_deps, wait_chain
+    from htptui.model.run import load_run
+    from htptui.tui.ask import AskMixin
+
+    monkeypatch.setattr(AskMixin, "ask_loaded", lambda self: None)  # no deps worker
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        an = app.analysis
+        assert an is not None and an.trace is not None and not an.cached("deps")
+        t = an.trace
+        ref = load_run(SAMPLE).trace
+        assert ref is not None
+        full = build_deps(ref, an.run.graph, ref.inputs_ops())
+        start = max(range(len(t)), key=lambda i: len(wait_chain(full, t.ts, t.dur, i)))
+        chain = wait_chain(full, t.ts, t.dur, start)
+        app.select_op(start)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        body = text_of(app, "#details-body")
+        assert "waited for (p)" in body and t.kernel_name(chain[1]) in body
+        assert "consumers" in body and "reading every op's Inputs Ops" in body
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.selection[1] == chain[1]
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.selection[1] == chain[2]
+        assert not an.cached("deps")

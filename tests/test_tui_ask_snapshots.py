@@ -41,3 +41,33 @@ async def _ready(pilot: Any) -> None:
 def test_new_pane_snapshot(snap_compare: Any, size: tuple[int, int], press: list[str]) -> None:
     app = HtpApp(str(SAMPLE), extra_panes=[WINDOW_PANE])
     assert snap_compare(app, terminal_size=size, press=press, run_before=_ready)
+
+
+async def _with_bookmarks(pilot: Any) -> None:
+    """Three bookmarks (two ops, one window) in this test's own user data dir, then `'`."""
+    from htptui.model.bookmarks import Bookmark
+
+    await _ready(pilot)
+    app = pilot.app
+    t = app.analysis.trace
+    store = app.bookmark_store()
+    for op in (int(t.dur.argmax()), int(t.ts.argmax())):
+        label = f"{t.kernel_name(op)} · {t.qnn_op_name(op)} · {t.lane_of(op).label}"
+        store.add(Bookmark("op", label, op=op, op_id=int(t.op_id[op]), ts=int(t.ts[op])))
+    store.add(Bookmark("window", "20,000 cycles", lo=10_000, hi=30_000))
+    await pilot.press("apostrophe")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_bookmarks_list_snapshot(
+    snap_compare: Any, size: tuple[int, int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from htptui.model.bookmarks import data_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the real user dir
+    before = sorted(p.name for p in SAMPLE.iterdir())
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    assert snap_compare(app, terminal_size=size, run_before=_with_bookmarks)
+    assert sorted(p.name for p in SAMPLE.iterdir()) == before  # nothing written into the trace dir
+    assert len(list((data_dir() / "bookmarks").iterdir())) == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.widgets import DataTable, Static
 
@@ -39,7 +40,10 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict
 
 
 def _names(table: DataTable) -> list[str]:
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    """The rows' names: the ranking's row keys (names are elided on screen), else the first cell."""
+    if table.id == "cmp-ranking":
+        return [str(k.value) for k in table.rows]
+    return [str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)]
 
 
 async def test_diff_view_ranks_by_delta_and_links_selection(docs: Any) -> None:
@@ -48,7 +52,7 @@ async def test_diff_view_ranks_by_delta_and_links_selection(docs: Any) -> None:
         await pilot.pause()
         ranking = app.query_one("#cmp-ranking", DataTable)
         assert _names(ranking)[:2] == ["MatMul_3", "MatMul_5"]
-        assert [str(c.label) for c in ranking.columns.values()][:5] == [
+        assert [str(c.label).strip() for c in ranking.columns.values()][:5] == [
             "name", "A DPC", "B DPC", "Δ DPC", "Δ %",
         ]  # fmt: skip
         assert app.selected == "MatMul_3"
@@ -188,3 +192,322 @@ async def test_explorer_keys_work_in_compare_mode(
         units = app.query_one("#cmp-units")
         assert units.region.bottom == app.query_one("#cmp-tables").region.bottom
         assert summary.region.bottom == units.region.bottom
+
+
+# --- two graphs of one directory, the key audit, no blank area ---------------------------------
+
+LLM = Path(__file__).resolve().parents[1] / "sample_data" / "synthetic_llm_decoder"
+S1, S32 = "qwen3-synth-s1", "qwen3-synth-s32"
+
+
+@pytest.fixture(scope="module")
+def llm_docs() -> tuple[dict[str, Any], dict[str, Any]]:
+    return load_document(str(LLM), graph=S1), load_document(str(LLM), graph=S32)
+
+
+def test_spelling_aliases_match_only_unambiguous_pairs() -> None:
+    from htptui.analysis.compare import spelling_aliases, spelling_key
+
+    assert spelling_key("model.layers.0.mlp.up_proj") == spelling_key("_model_layers_0_mlp_up_proj")
+    a = ["_model_norm", "lm_head", "x.y", "x_y", "_p_q", "same"]
+    b = ["model.norm", "lm.head", "x-y", "p.q", "p/q", "same"]
+    # lm_head exists as-is nowhere in B but lm.head does: paired; x.y and x_y both want x-y: not
+    # paired (ambiguous); _p_q has two B spellings: not paired; `same` is an exact match
+    assert spelling_aliases(a, b) == {"_model_norm": "model.norm", "lm_head": "lm.head"}
+    assert spelling_aliases(["a.b", "a_b"], ["a_b"]) == {}  # the exact match wins, a.b stays
+
+
+def test_two_graphs_match_ops_across_spellings(llm_docs: Any) -> None:
+    from htptui.analysis.compare import compare
+
+    c = compare(*llm_docs)
+    names = {r.name for r in c.qnn_ops}
+    assert "model.embed_tokens" in names and "_model_embed_tokens" not in names
+    row = c.qnn_op("model.embed_tokens")
+    assert row is not None and row.name_a == "_model_embed_tokens" and row.status == "changed"
+    assert row.dpc.a is not None and row.dpc.b is not None
+    # only the differently numbered system ops stay unmatched
+    assert all(n.startswith("SystemService") for n in [*c.ops_added, *c.ops_removed])
+    assert any("spellings" in n for n in c.notes)
+    assert c.graph is not None and not c.graph.qnn_ops_added and not c.graph.edges_added
+    inst = [r for r in c.instances or [] if r.qnn_op == "model.embed_tokens"]
+    assert inst and sum(r.status not in ("added", "removed") for r in inst) >= len(inst) - 1
+
+
+def test_diff_cli_reports_the_matched_spelling() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from htptui.commands.diff import command
+
+    r = CliRunner().invoke(command, [str(LLM), "--graph", S1, "--graph-b", S32, "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    doc = json.loads(r.output)
+    row = next(x for x in doc["qnn_ops"] if x["name"] == "lm_head")
+    assert row["name_a"] == "_lm_head" and row["status"] == "changed"
+
+
+def _bound_keys(*classes: Any) -> set[str]:
+    keys: set[str] = set()
+    for cls in classes:
+        for b in cls.BINDINGS:
+            keys |= {k.strip() for k in b.key.split(",")}
+    return keys
+
+
+def test_every_single_run_key_is_bound_in_compare_mode() -> None:
+    """The audit: every key of the explorer, its timeline, grid and DAG means something here too
+    (it works on A and B, or says why it cannot); exceptions are Textual's own focus and palette."""
+    from textual.widgets import DataTable as _DT
+
+    from htptui.tui.app import HtpApp
+    from htptui.tui.compare import CmpTable
+    from htptui.tui.panes.dag import DagPane
+    from htptui.tui.widgets.grid import DataGrid
+    from htptui.tui.widgets.timeline import Timeline
+
+    single = _bound_keys(HtpApp, Timeline, DataGrid, DagPane)
+    here = _bound_keys(CompareApp, DualTimeline, CmpTable, _DT)
+    textual_own = {"tab", "shift+tab"}  # focus chain: Textual's default in compare mode
+    assert single - here - textual_own == set()
+
+
+async def test_keys_without_meaning_say_so(llm_docs: Any) -> None:
+    from htptui.tui.compare import NOT_HERE
+
+    said: list[str] = []
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        app.notify = lambda msg, **kw: said.append(str(msg))  # type: ignore[method-assign]
+        for key in ["4", "left_square_bracket", "p", "P", "m", "W", "M", "v", "full_stop",
+                    "comma", "o"]:  # fmt: skip
+            said.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert said and said[0] in NOT_HERE.values(), key
+        assert not any(isinstance(s, type(app.screen)) for s in app.screen_stack[1:])
+
+
+async def test_level_drill_down_and_export_on_two_graphs(
+    llm_docs: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`r` cycles QNN op → kernel → instance like the explorer; Enter drills into a row's instances
+    (A beside B), Esc backs out to that row; the instance level exports instance columns."""
+    monkeypatch.setenv("HTPTUI_EXPORT_DIR", str(tmp_path))
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        ranking = app.query_one("#cmp-ranking", DataTable)
+        first = app.selected
+        assert first is not None and not first.startswith("_")  # B's (dotted) spelling
+        tl = app.query_one(DualTimeline)
+        for run in (tl.a, tl.b):  # the matched op lights in both runs
+            m = run.mask_of("qnn_op", first)
+            assert m is not None and m.any()
+        assert "(A: _" in str(app.query_one("#cmp-status", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.view_level == "instance" and app.drill == ("qnn_op", first)
+        rows = app._rows()
+        assert rows and all(r.qnn_op == first for r in rows)
+        assert len(_names(ranking)) == len(rows)
+        sel = app.selected
+        assert sel is not None
+        for run in (tl.a, tl.b):
+            m = run.mask_of("instance", sel)
+            assert m is not None and int(m.sum()) <= 1
+        await pilot.press("E")
+        await pilot.pause()
+        out = list(tmp_path.glob("htptui-export-compare-*.json"))
+        assert len(out) == 1 and '"qnn_op"' in out[0].read_text()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.drill is None and app.level == "qnn_op" and app.selected == first
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.level == "kernel" and _names(ranking)[0].startswith(("q::", "RoPE"))
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.level == "instance" and len(_names(ranking)) == len(app.cmp.instances or [])
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.level == "qnn_op"
+
+
+def _no_blank(app: CompareApp) -> None:
+    h = int(app.size.height)
+    parts = ["#cmp-header", "#cmp-timeline", "#cmp-tables", "#cmp-status", "Footer"]
+    regions = [app.query_one(p).region for p in parts]
+    assert regions[0].y == 0 and sum(r.height for r in regions) == h
+    for above, below in zip(regions, regions[1:], strict=False):
+        assert above.bottom == below.y
+    tables = app.query_one("#cmp-tables").region
+    assert tables.height >= 5
+    ranking = app.query_one("#cmp-ranking", DataTable)
+    shown = ranking if ranking.display else app.query_one("#cmp-summary", DataTable)
+    assert shown.region.bottom == tables.bottom and shown.region.height >= 3
+    assert shown.row_count >= shown.region.height - 2  # filled, not blank rows
+    for t in app.query(DataTable):  # every column fits: nothing cut off on the right
+        if t.display and t.size.width:
+            assert t.virtual_size.width <= t.scrollable_content_region.width, t.id
+    tl = app.query_one(DualTimeline)
+    lines = str(tl.render()).splitlines()
+    assert len(lines) == tl.size.height and all(ln.strip() for ln in lines)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+@pytest.mark.parametrize("pair", ["two-dirs", "two-graphs"])
+async def test_no_blank_area_and_every_row_reachable(
+    docs: Any, llm_docs: Any, size: tuple[int, int], pair: str
+) -> None:
+    app = CompareApp(*(docs if pair == "two-dirs" else llm_docs))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        _no_blank(app)
+        tl = app.query_one(DualTimeline)
+        rows = tl.rows()
+        fit = tl.visible_rows()
+        if len(rows) > fit:  # J/K scroll every lane row into view
+            for _ in range(len(rows)):
+                await pilot.press("1", "J")
+            assert tl.row_offset == len(rows) - fit
+            await pilot.press("K")
+            assert tl.row_offset == len(rows) - fit - 1
+        for keys in (["g"], ["g", "g", "g", "r", "r"], ["r"]):  # A view, instances, back
+            await pilot.press("2", *keys)
+            await pilot.pause()
+            _no_blank(app)
+        # lanes are aligned: the same lane of A directly above B's
+        labels = [r[0] for r in rows]
+        for k in range(0, len(labels), 2):
+            assert labels[k].startswith("A ") and labels[k + 1] == "B " + labels[k][2:]
+        await pilot.press("2")
+        if size[0] < 120:  # one table at a time: 3 / 5 show the figures, 2 the ranking
+            assert not app.query_one("#cmp-units").display
+            await pilot.press("5")
+            await pilot.pause()
+            assert app.query_one("#cmp-units").display
+            assert not app.query_one("#cmp-ranking").display
+            _no_blank(app)
+            await pilot.press("2")
+            await pilot.pause()
+            assert app.query_one("#cmp-ranking").display
+        else:
+            units = app.query_one("#cmp-units")
+            ranking = app.query_one("#cmp-ranking")
+            assert units.display and ranking.region.right <= units.region.x
+            # A, B and Δ of the lanes and the figures tables line up
+            lanes, summary = (
+                app.query_one("#cmp-lanes", DataTable),
+                app.query_one("#cmp-summary", DataTable),
+            )
+            assert [c.width for c in lanes.columns.values()] == [
+                c.width for c in summary.columns.values()
+            ]
+        before = tl.outer_size.height
+        await pilot.press(">")
+        await pilot.pause()
+        assert tl.outer_size.height == before + 2
+        await pilot.press("<", "<")
+        await pilot.pause()
+        assert tl.outer_size.height == before - 2
+        await pilot.press(">")  # back to the fitted split
+        await pilot.pause()
+        assert tl.outer_size.height == before
+        _no_blank(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_two_graphs_compare_snapshot(snap_compare: Any, llm_docs: Any, size: Any) -> None:
+    a, b = ({**d, "source": "synthetic_llm_decoder"} for d in llm_docs)
+    assert snap_compare(CompareApp(a, b), terminal_size=size)
+
+
+async def test_help_shows_the_compare_section_with_every_key(llm_docs: Any) -> None:
+    from htptui.tui.screens import HelpScreen, help_text
+
+    text = help_text("Compare mode")
+    assert text.startswith("# htptui keys") and "## Timeline" not in text and "## Notes" in text
+    for key in ("`g`", "`r`", "`Enter`", "`Esc`", "`/`", "`s`", "`S`", "`n`", "`1`", "`3`", "`5`",
+                "`w`", "`0`", "`f`", "`Home`", "`J`", "`>`", "`e`", "`E`", "`y`", "`p`", "`m`",
+                "`B`", "`'`", "`v`", "`.`", "`4`", "`l`", "`[`", "`o`", "`Space`", "`h`"):  # fmt: skip
+        assert key in text, key
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.section == "Compare mode"
+
+
+async def test_reports_without_instance_rows_skip_the_instance_level(docs: Any) -> None:
+    """A saved report from an older htptui (no compare_basis): `r` and Enter say there are no
+    per-instance rows instead of showing an empty level; the layout still has no blank rows."""
+    old = [{k: v for k, v in d.items() if k != "compare_basis"} for d in docs]
+    said: list[str] = []
+    app = CompareApp(*old)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.notify = lambda msg, **kw: said.append(str(msg))  # type: ignore[method-assign]
+        await pilot.press("r", "r")
+        await pilot.pause()
+        assert app.level == "qnn_op" and any("per-instance" in s for s in said)
+        said.clear()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.drill is None and any("per-instance" in s for s in said)
+        assert app.query_one("#cmp-ranking", DataTable).row_count > 0
+
+
+async def test_bookmarks_in_compare_mode_are_the_runs_own(
+    llm_docs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`B` on the timeline bookmarks the view in both runs, on an instance row that op in each;
+    `'` lists both runs' bookmarks, Enter jumps; the single-run explorer sees the same stores."""
+    from htptui.model.bookmarks import BookmarkStore, data_dir
+    from htptui.tui.bookmarks import BookmarksScreen
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = sorted(p.name for p in LLM.iterdir())
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("1", "w", "w", "B")
+        await pilot.pause()
+        tl = app.query_one(DualTimeline)
+        lo, hi = int(tl.view_lo), int(np.ceil(tl.view_hi))
+        await pilot.press("2", "enter")  # instances of the top QNN op
+        await pilot.pause()
+        inst = app.selected
+        assert inst is not None and app.view_level == "instance"
+        await pilot.press("B")
+        await pilot.pause()
+        traces = [d["artifacts"]["found"]["op_trace"] for d in llm_docs]
+        a_items, b_items = (BookmarkStore(t).items for t in traces)
+        assert [(x.kind, x.lo, x.hi) for x in a_items if x.kind == "window"] == [("window", lo, hi)]
+        assert [(x.kind, x.lo, x.hi) for x in b_items if x.kind == "window"] == [("window", lo, hi)]
+        ops = [x for x in [*a_items, *b_items] if x.kind == "op"]
+        assert len(ops) == 2
+        await pilot.press("escape", "apostrophe")
+        await pilot.pause()
+        assert isinstance(app.screen, BookmarksScreen)
+        assert len(app.screen.store.items) == 4
+        assert str(app.screen.query_one("#bookmarks-title").render()).startswith("Bookmarks of A ")
+        await pilot.press("down", "enter")  # A's op bookmark: its QNN op row is selected
+        await pilot.pause()
+        assert not isinstance(app.screen, BookmarksScreen)
+        q = inst.split("\x00")[0]
+        assert app.level == "qnn_op" and app.selected == q
+    # the explorer on graph A lists the same op and window
+    t = BookmarkStore(traces[0])
+    assert {x.kind for x in t.items} == {"op", "window"}
+    trace = load_run(traces[0]).trace  # what the explorer's jump checks: the op's ID and start
+    assert trace is not None
+    for x in t.items:
+        if x.kind == "op":
+            assert x.op is not None and int(trace.op_id[x.op]) == x.op_id
+            assert int(trace.ts[x.op]) == x.ts
+    assert sorted(p.name for p in LLM.iterdir()) == before  # nothing in the trace directory
+    assert len(list((data_dir() / "bookmarks").iterdir())) == 2

@@ -8,9 +8,10 @@ volume, never wall time, and the domain is the busiest unit (a max, not a sum).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,6 +122,7 @@ class RowChange:
     dpc: Change
     busy: Change
     instances: Change
+    name_a: str | None = None  # A's spelling when it differs (see :func:`spelling_aliases`)
 
     @property
     def status(self) -> str:
@@ -150,6 +152,7 @@ class RowChange:
         """Plain JSON-able form."""
         return {
             "name": self.name,
+            **({"name_a": self.name_a} if self.name_a else {}),
             "status": self.status,
             "dpc": self.dpc.to_dict(),
             "busy": self.busy.to_dict(),
@@ -413,6 +416,7 @@ class Comparison:
     instances: list[InstanceChange] | None
     graph: GraphChange | None
     notes: list[str]
+    alias_a: dict[str, str] = field(default_factory=dict)  # A's QNN op name -> B's spelling
 
     @property
     def ops_added(self) -> list[str]:
@@ -572,10 +576,75 @@ def _graph_change(a: dict[str, Any], b: dict[str, Any]) -> GraphChange:
     )
 
 
+def spelling_key(name: str) -> str:
+    """A QNN op name without its separators' spelling: ``model.layers.0.mlp`` and
+    ``_model_layers_0_mlp`` (the converter's sanitised form) give the same key."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_")
+
+
+def spelling_aliases(a: Iterable[str], b: Iterable[str]) -> dict[str, str]:
+    """A's names that exist in B only under another spelling (A name -> B name).
+
+    A name found as-is in the other run is never re-paired; among the rest, a pair is made only
+    when exactly one A name and exactly one B name share a :func:`spelling_key` (never a guess)."""
+    sa, sb = list(dict.fromkeys(a)), list(dict.fromkeys(b))
+    only_a = [n for n in sa if n not in set(sb)]
+    only_b = [n for n in sb if n not in set(sa)]
+    by_a: dict[str, list[str]] = {}
+    by_b: dict[str, list[str]] = {}
+    for n in only_a:
+        by_a.setdefault(spelling_key(n), []).append(n)
+    for n in only_b:
+        by_b.setdefault(spelling_key(n), []).append(n)
+    return {
+        na[0]: by_b[k][0]
+        for k, na in by_a.items()
+        if k and len(na) == 1 and len(by_b.get(k, ())) == 1
+    }
+
+
+def _respelled(fa: RunFigures, alias: dict[str, str]) -> RunFigures:
+    """A's figures with its QNN op names in B's spelling (rows, instances, graph ops and edges)."""
+    if not alias:
+        return fa
+    graph = fa.graph
+    if graph is not None:
+        graph = {
+            **graph,
+            "qnn_ops": [alias.get(str(o), str(o)) for o in graph.get("qnn_ops") or []],
+            "qnn_op_edges": [
+                [alias.get(str(e[0]), str(e[0])), alias.get(str(e[1]), str(e[1]))]
+                for e in graph.get("qnn_op_edges") or []
+                if len(e) == 2
+            ],
+        }
+    inst = fa.instances
+    if inst is not None:
+        inst = {(alias.get(q, q), k, n): v for (q, k, n), v in inst.items()}
+    return replace(
+        fa,
+        qnn_ops={alias.get(k, k): v for k, v in fa.qnn_ops.items()},
+        instances=inst,
+        graph=graph,
+    )
+
+
 def compare(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> Comparison:
-    """Compare two report documents (A = baseline / before, B = current / after)."""
+    """Compare two report documents (A = baseline / before, B = current / after).
+
+    QNN ops are matched by name; an op whose name is spelled differently in the two runs (dotted
+    vs the converter's underscore form, :func:`spelling_aliases`) is matched too, under B's name,
+    with A's spelling kept on the row (``name_a``) and a note saying how many were matched so."""
     fa, fb = figures(doc_a), figures(doc_b)
     notes = [*fa.notes, *fb.notes]
+    alias = spelling_aliases(fa.qnn_ops, fb.qnn_ops)
+    if alias:
+        first = next(iter(alias.items()))
+        notes.append(
+            f"{len(alias)} QNN op(s) matched across spellings of their names (A {first[0]!r} is "
+            f"B {first[1]!r}): the names differ only in separators"
+        )
+        fa = _respelled(fa, alias)
     summary = [
         Change(
             k,
@@ -610,17 +679,23 @@ def compare(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> Comparison:
         graph = _graph_change(fa.graph, fb.graph)
     elif fa.complete and fb.complete and (fa.graph is None) != (fb.graph is None):
         notes.append("only one run has a compiled graph (_htp.json): structure not compared")
+    back = {v: k for k, v in alias.items()}
+    qnn_rows = [
+        replace(r, name_a=back[r.name]) if r.name in back else r
+        for r in _row_changes(fa.qnn_ops, fb.qnn_ops, both_only=not both_complete)
+    ]
     return Comparison(
         a=fa,
         b=fb,
         summary=summary,
         lanes=lanes,
         phases=phases,
-        qnn_ops=_row_changes(fa.qnn_ops, fb.qnn_ops, both_only=not both_complete),
+        qnn_ops=qnn_rows,
         kernels=_row_changes(fa.kernels, fb.kernels, both_only=not both_complete),
         instances=instances,
         graph=graph,
         notes=notes,
+        alias_a=alias,
     )
 
 

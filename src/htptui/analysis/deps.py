@@ -24,7 +24,7 @@ later than the op (the latest-finishing of all producers when none did); the wai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -76,7 +76,11 @@ class Deps:
 
 def waited_for(deps: Deps, ts: np.ndarray, dur: np.ndarray, op: int) -> int | None:
     """The producer of ``op`` that finished last (the one it waited for), None without producers."""
-    prods, _via = deps.producers(op)
+    return waited_among(deps.producers(op)[0], ts, dur, op)
+
+
+def waited_among(prods: np.ndarray, ts: np.ndarray, dur: np.ndarray, op: int) -> int | None:
+    """Of ``op``'s producers ``prods``, the one it waited for (see the module doc), None if none."""
     if not prods.size:
         return None
     before = prods[ts[prods] <= ts[op]]
@@ -86,6 +90,45 @@ def waited_for(deps: Deps, ts: np.ndarray, dur: np.ndarray, op: int) -> int | No
     # ties: the one that started last, then the lowest index (deterministic)
     tied = cand[best]
     return int(tied[np.lexsort((tied, -ts[tied]))][0])
+
+
+def producers_of(
+    trace: OpTrace,
+    graph: HtpGraph | None,
+    op: int,
+    inputs: Any,
+    flows: tuple[np.ndarray, np.ndarray, int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``op``'s producers and VIA_* bits from its own ``Inputs Ops`` list alone (``inputs``: the
+    raw list from its args) and the flow edges (:func:`flow_edges`): exactly what
+    ``build_deps(...).producers(op)`` gives, without reading every other op's args first."""
+    from htptui.model.chrometrace.inputs import parse_ids
+
+    values = inputs if isinstance(inputs, list) else []
+    ids, ok = parse_ids(values)
+    op_ids = trace.op_id.astype(np.uint64)
+    found: list[np.ndarray] = []
+    for x in np.unique(ids[ok]).tolist():
+        hit = np.flatnonzero(op_ids == np.uint64(x))
+        if not hit.size and graph is not None:
+            prod = graph.producer.get(int(x), 0)
+            if prod and 0 < prod < 1 << 64:
+                hit = np.flatnonzero(op_ids == np.uint64(prod))
+        found.append(hit)
+    src = np.concatenate(found).astype(np.int64) if found else _EMPTY
+    src = src[op_ids[src] != op_ids[op]]
+    f_src, f_dst = flows[0], flows[1]
+    fs = f_src[f_dst == op].astype(np.int64)
+    allsrc = np.concatenate([src, fs])
+    via = np.concatenate(
+        [np.full(src.size, VIA_INPUTS, np.uint8), np.full(fs.size, VIA_FLOW, np.uint8)]
+    )
+    if not allsrc.size:
+        return _EMPTY, np.zeros(0, dtype=np.uint8)
+    uniq, inv = np.unique(allsrc, return_inverse=True)
+    merged = np.zeros(uniq.size, dtype=np.uint8)
+    np.bitwise_or.at(merged, inv, via)
+    return uniq, merged
 
 
 def wait_chain(
@@ -154,24 +197,23 @@ def _input_edges(
     return src[keep], d[keep], int(key.size), resolved
 
 
-def _flow_edges(trace: OpTrace) -> tuple[np.ndarray, np.ndarray, int, int]:
+def flow_edges(trace: OpTrace) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(producer ops, consumer ops, complete s/f pairs, pairs starting off the executed lanes)."""
     fl = trace.flows
     if fl.flow_id.size == 0 or len(trace) == 0:
         return _EMPTY, _EMPTY, 0, 0
-    # pair s and f ends by id (the first of each kind)
-    pairs: dict[int, list[int]] = {}
-    for k, (fid, is_s) in enumerate(zip(fl.flow_id.tolist(), fl.is_start.tolist(), strict=True)):
-        if fid < 0:
-            continue
-        slot = pairs.setdefault(fid, [-1, -1])
-        j = 0 if is_s else 1
-        if slot[j] < 0:
-            slot[j] = k
-    both = [(s, f) for s, f in pairs.values() if s >= 0 and f >= 0]
-    if not both:
+    # pair s and f ends by id (the first of each kind), vectorised
+    fid = np.asarray(fl.flow_id, dtype=np.int64)
+    is_s = np.asarray(fl.is_start, dtype=bool)
+    s_rows = np.flatnonzero((fid >= 0) & is_s)
+    f_rows = np.flatnonzero((fid >= 0) & ~is_s)
+    us, s_first = np.unique(fid[s_rows], return_index=True)
+    uf, f_first = np.unique(fid[f_rows], return_index=True)
+    _common, ia, ib = np.intersect1d(us, uf, assume_unique=True, return_indices=True)
+    if not ia.size:
         return _EMPTY, _EMPTY, 0, 0
-    s_idx = np.array([p[0] for p in both], dtype=np.int64)
-    f_idx = np.array([p[1] for p in both], dtype=np.int64)
+    s_idx = s_rows[s_first[ia]].astype(np.int64)
+    f_idx = f_rows[f_first[ib]].astype(np.int64)
     # flows live on pid 0: match them on the first core's lanes, by thread id
     first_core = min((ln.core for ln in trace.lanes), default=0)
     lane_tid = np.array([ln.tid if ln.core == first_core else -1 for ln in trace.lanes] or [-1])
@@ -197,19 +239,25 @@ def _flow_edges(trace: OpTrace) -> tuple[np.ndarray, np.ndarray, int, int]:
     src = find(trace.ts + trace.dur, fl.tid[s_idx], fl.ts[s_idx])
     dst = find(trace.ts, fl.tid[f_idx], fl.ts[f_idx])
     ok = (src >= 0) & (dst >= 0) & (src != dst)
-    lane_tids = {int(x) for x in lane_tid.tolist() if x >= 0}
-    from_tensor = int(sum(1 for x in fl.tid[s_idx].tolist() if int(x) not in lane_tids))
+    lane_tids = np.unique(lane_tid[lane_tid >= 0])
+    from_tensor = int((~np.isin(np.asarray(fl.tid)[s_idx], lane_tids)).sum())
     return src[ok], dst[ok], int(s_idx.size), from_tensor
 
 
 def build_deps(
-    trace: OpTrace, graph: HtpGraph | None, inputs: tuple[np.ndarray, np.ndarray]
+    trace: OpTrace,
+    graph: HtpGraph | None,
+    inputs: tuple[np.ndarray, np.ndarray],
+    flows: tuple[np.ndarray, np.ndarray, int, int] | None = None,
 ) -> Deps:
-    """Merge `Inputs Ops` edges (``inputs`` = :meth:`OpTrace.inputs_ops`) and flow edges."""
+    """Merge `Inputs Ops` edges (``inputs`` = :meth:`OpTrace.inputs_ops`) and flow edges
+    (``flows`` = :func:`flow_edges`, computed here when not given)."""
     n = len(trace)
     ptr, ids = inputs
     i_src, i_dst, in_total, in_resolved = _input_edges(trace, graph, ptr, ids)
-    f_src, f_dst, flows_total, flows_from_tensors = _flow_edges(trace)
+    f_src, f_dst, flows_total, flows_from_tensors = (
+        flows if flows is not None else flow_edges(trace)
+    )
     src = np.concatenate([i_src, f_src]).astype(np.int64)
     dst = np.concatenate([i_dst, f_dst]).astype(np.int64)
     via = np.concatenate(

@@ -338,17 +338,43 @@ class RunAnalysis:
         def compute() -> Deps:
             t = self.trace
             assert t is not None
-            return build_deps(t, self.run.graph, t.inputs_ops())
+            return build_deps(t, self.run.graph, t.inputs_ops(), self.flow_edges())
 
         return self._memo("deps", compute)
 
-    def waited_for(self, op: int) -> int | None:
-        """The producer op ``op`` waited for (the one that finished last), None without one."""
-        from htptui.analysis.deps import waited_for
+    def flow_edges(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The flow-event edges alone (columnar already: cheap next to reading `Inputs Ops`)."""
+        from htptui.analysis.deps import flow_edges
 
         t = self.trace
         assert t is not None
-        return waited_for(self.deps(), t.ts, t.dur, op)
+        return self._memo("flow_edges", lambda: flow_edges(t))
+
+    def producers(
+        self, op: int, args: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(producer ops, VIA_* bits) of ``op``: from :meth:`deps` once computed, else from ``op``'s
+        own args (``args``, or decoded now: one chunk read) and the flows, with the same result."""
+        from htptui.analysis.deps import producers_of
+
+        if self.cached("deps"):
+            return self.deps().producers(op)
+        t = self.trace
+        assert t is not None
+        if args is None:
+            args = t.event_args(op)
+        return producers_of(t, self.run.graph, op, args.get("Inputs Ops"), self.flow_edges())
+
+    def waited_for(self, op: int, args: dict[str, Any] | None = None) -> int | None:
+        """The producer op ``op`` waited for (the one that finished last), None without one.
+
+        Answered before :meth:`deps` is ready too (from ``op``'s own `Inputs Ops`, see
+        :meth:`producers`)."""
+        from htptui.analysis.deps import waited_among
+
+        t = self.trace
+        assert t is not None
+        return waited_among(self.producers(op, args)[0], t.ts, t.dur, op)
 
     # ------------------------------------------------------------------ SDK checks and rules
 

@@ -3,7 +3,8 @@
 :class:`AskMixin` is mixed into the explorer app; it keeps app.py's hooks to three calls
 (``ask_init`` in ``__init__``, ``ask_loaded`` when a run is shown, ``ask_selected`` after each
 selection). Dependencies are read once per run in a thread worker (:meth:`RunAnalysis.deps` re-reads
-every op's `Inputs Ops` from the file); until they are ready the Details pane says so.
+every op's `Inputs Ops` from the file); until they are ready, `p` and the Details pane answer from
+the selected op's own args (:meth:`RunAnalysis.producers`) and the consumers say they are pending.
 """
 
 from __future__ import annotations
@@ -162,9 +163,7 @@ class AskMixin:
         cur = self.selection[1]
         if an is None or cur is None or an.trace is None:
             return
-        if self.deps_if_ready() is None:
-            self.notify("dependencies are still being read…", timeout=2)  # type: ignore[attr-defined]
-            return
+        # before every op's Inputs Ops is read, the answer comes from this op's own args
         w = an.waited_for(cur)
         t = an.trace
         if w is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -46,14 +47,17 @@ class BookmarksScreen(ModalScreen[int | None]):
         ),  # fmt: skip
     ]
 
-    def __init__(self, store: BookmarkStore) -> None:
+    def __init__(self, store: BookmarkStore, title: str | None = None) -> None:
         super().__init__()
         self.store = store
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         """A title, the list and a hint."""
         with Vertical():
-            yield Static(Text(f"Bookmarks of {self.store.trace_path}"), id="bookmarks-title")
+            path = Path(self.store.trace_path)
+            title = self.title_text or f"Bookmarks of {path.parent.name}/{path.name}"
+            yield Static(Text(title), id="bookmarks-title")
             yield OptionList(id="bookmarks-list")
             yield Static("Enter jumps · d deletes · Esc closes · B (in the explorer) adds",
                          id="bookmarks-hint")  # fmt: skip

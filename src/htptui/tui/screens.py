@@ -13,9 +13,15 @@ from textual.widgets import Label, ProgressBar, Static
 from htptui.model._io import clean_text
 
 
-def help_text() -> str:
-    """The packaged key reference (src/htptui/tui/help.md)."""
-    return files("htptui.tui").joinpath("help.md").read_text(encoding="utf-8")
+def help_text(section: str | None = None) -> str:
+    """The packaged key reference (src/htptui/tui/help.md); with ``section``, its title, that
+    ``## section…`` part and the notes only."""
+    text = files("htptui.tui").joinpath("help.md").read_text(encoding="utf-8")
+    if section is None:
+        return text
+    parts = text.split("\n## ")
+    keep = [parts[0]] + [p for p in parts[1:] if p.startswith((section, "Notes"))]
+    return "\n## ".join(keep)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -31,12 +37,16 @@ class HelpScreen(ModalScreen[None]):
         ),  # fmt: skip
     ]
 
+    def __init__(self, section: str | None = None) -> None:
+        super().__init__()
+        self.section = section
+
     def compose(self) -> ComposeResult:
         """A scrollable Markdown document."""
         from textual.widgets import Markdown  # markdown-it + pygments: only when help opens
 
         with VerticalScroll(id="help-body"):
-            yield Markdown(help_text(), id="help-md")
+            yield Markdown(help_text(self.section), id="help-md")
 
     def on_mount(self) -> None:
         """Focus the document so arrows scroll it."""

@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from htptui.model._io import MAX_NAME_CHARS, clean_text, fmt_id, parse_id
+from htptui.model._io import MAX_NAME_CHARS, clean_text, fmt_id
+from htptui.model.chrometrace import inputs
 from htptui.model.chrometrace.chunking import _array_bytes, _strip_chunk
 from htptui.model.chrometrace.wire import _RAW_LIST_DECODER
 
@@ -361,26 +362,7 @@ class OpTrace:
         just the ``Inputs Ops`` of its events; a chunk that does not fit that shape falls back to
         one event at a time. The caller caches the result (``RunAnalysis.deps``).
         """
-        n = len(self)
-        lists: list[list[int]] = [[] for _ in range(n)]
-        if n:
-            by_ord = np.argsort(self.ordinal, kind="stable")
-            ords = self.ordinal[by_ord].tolist()
-            ops = by_ord.tolist()
-            k = 0
-            for first, events in self._inputs_chunks():
-                last = first + len(events)
-                while k < n and ords[k] < first:
-                    k += 1  # an ordinal outside every chunk: no args to read
-                while k < n and ords[k] < last:
-                    ev = events[ords[k] - first]
-                    lists[ops[k]] = _inputs_of(ev) if isinstance(ev, msgspec.Raw) else _ids_of(ev)
-                    k += 1
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        if n:
-            ptr[1:] = np.cumsum([len(v) for v in lists])
-        ids = np.fromiter((x for v in lists for x in v), dtype=np.uint64, count=int(ptr[-1]))
-        return ptr, ids
+        return inputs.inputs_csr(self.ordinal, self._inputs_chunks())
 
     def _inputs_chunks(self) -> Iterator[tuple[int, list[Any]]]:
         """(first ordinal, decoded events) per chunk: ``_InputsEvent`` structs, or raw events."""
@@ -396,7 +378,7 @@ class OpTrace:
         if raw is not None:
             blob = _array_bytes(raw)
             try:
-                yield 0, _INPUTS_LIST_DECODER.decode(blob)
+                yield 0, inputs.INPUTS_LIST_DECODER.decode(blob)
             except (msgspec.DecodeError, msgspec.ValidationError):
                 yield 0, _RAW_LIST_DECODER.decode(blob)
             return
@@ -408,45 +390,12 @@ class OpTrace:
             except OSError:
                 continue
             try:
-                yield first, _INPUTS_LIST_DECODER.decode(blob)
+                yield first, inputs.INPUTS_LIST_DECODER.decode(blob)
             except (msgspec.DecodeError, msgspec.ValidationError):
                 try:
                     yield first, _RAW_LIST_DECODER.decode(blob)
                 except msgspec.DecodeError:
                     continue
-
-
-class _InputsArgs(msgspec.Struct, gc=False):
-    inputs: list[Any] | None = msgspec.field(name="Inputs Ops", default=None)
-
-
-class _InputsEvent(msgspec.Struct, gc=False):
-    args: _InputsArgs | None = None
-
-
-_INPUTS_DECODER = msgspec.json.Decoder(_InputsEvent)
-_INPUTS_LIST_DECODER = msgspec.json.Decoder(list[_InputsEvent])
-
-
-def _inputs_of(raw: msgspec.Raw) -> list[int]:
-    """The readable IDs of one raw event's ``Inputs Ops`` (any ID form; bad entries dropped)."""
-    try:
-        ev = _INPUTS_DECODER.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return []
-    return _ids_of(ev)
-
-
-def _ids_of(ev: _InputsEvent) -> list[int]:
-    """The readable IDs of a decoded event's ``Inputs Ops``."""
-    if ev.args is None or not ev.args.inputs:
-        return []
-    out = []
-    for v in ev.args.inputs:
-        i = parse_id(v) if isinstance(v, str | int) and not isinstance(v, bool) else None
-        if i is not None and 0 < i < 1 << 64:
-            out.append(i)
-    return out
 
 
 ProgressFn = Callable[[float, str], None]

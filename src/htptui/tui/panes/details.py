@@ -136,7 +136,7 @@ class DetailsPane(VerticalScroll, can_focus=True):
                 args = {"(args unavailable)": str(exc)}
         self._args = args
         if an is not None:
-            rows += dependency_rows(an, i)
+            rows += dependency_rows(an, i, args)
         for k, v in args.items():
             rows.append(("trace args", str(k), _short(v)))
         inst = opt.qhas_instance(i)
@@ -210,8 +210,13 @@ class DetailsPane(VerticalScroll, can_focus=True):
 DEPS_SHOWN = 12  # producers / consumers listed per op before "… and N more"
 
 
-def dependency_rows(an: RunAnalysis, i: int) -> list[tuple[str, str, str]]:
-    """'waits on' rows: the producer op ``i`` waited for (with the gap), its producers, consumers."""
+def dependency_rows(
+    an: RunAnalysis, i: int, args: dict[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
+    """'waits on' rows: the producer op ``i`` waited for (with the gap), its producers, consumers.
+
+    Before every op's `Inputs Ops` has been read, the producers come from ``args`` (op ``i``'s own,
+    already decoded) and the consumers say they are still being read."""
     from htptui.analysis.deps import VIA_LABELS
     from htptui.tui.ask import gap_text
 
@@ -219,18 +224,18 @@ def dependency_rows(an: RunAnalysis, i: int) -> list[tuple[str, str, str]]:
     if t is None:
         return []
     sec = "waits on (Inputs Ops + flows)"
-    if not an.cached("deps"):
+    ready = an.cached("deps")
+    usable = args is not None and "" not in args and "(args unavailable)" not in args
+    if not ready and not usable:
         return [(sec, "", "reading every op's Inputs Ops…")]
-    deps = an.deps()
     rows: list[tuple[str, str, str]] = []
-    w = an.waited_for(i)
+    w = an.waited_for(i, None if ready else args)
     clock = an.trace_clock_ghz()
     if w is not None:
         gap = int(t.ts[i]) - int(t.end[w])
         rows.append((sec, "waited for (p)", _dep_text(t, w, "end")))
         rows.append((sec, "gap", gap_text(gap, clock)))
-    prods, pvia = deps.producers(i)
-    cons, cvia = deps.consumers(i)
+    prods, pvia = an.producers(i, None if ready else args)
     if not prods.size:
         rows.append((sec, "producers", "none among the executed ops"))
     order = np.argsort(-(t.end[prods]), kind="stable") if prods.size else prods
@@ -239,6 +244,11 @@ def dependency_rows(an: RunAnalysis, i: int) -> list[tuple[str, str, str]]:
         rows.append((sec, "producer", f"{_dep_text(t, p, 'end')} [{VIA_LABELS[int(pvia[k])]}]"))
     if prods.size > DEPS_SHOWN:
         rows.append((sec, "producer", f"… and {prods.size - DEPS_SHOWN} more"))
+    if not ready:
+        rows.append((sec, "consumers", "reading every op's Inputs Ops…"))
+        return rows
+    deps = an.deps()
+    cons, cvia = deps.consumers(i)
     if not cons.size:
         rows.append((sec, "consumers", "none among the executed ops"))
     order = np.argsort(t.ts[cons], kind="stable") if cons.size else cons
