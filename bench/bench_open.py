@@ -46,53 +46,81 @@ ru = resource.getrusage(resource.RUSAGE_SELF)
 ch = resource.getrusage(resource.RUSAGE_CHILDREN)
 peaks = c.LAST_LOAD.get("worker_peak_kb") or []
 print(json.dumps({"load_s": t2 - t1, "ops": len(tr), "events": tr.total_events,
-  "parent_peak_mb": ru.ru_maxrss / 1024, "worker_peaks_mb": [p / 1024 for p in peaks],
+  "parent_peak_mb": ru.ru_maxrss * 1024 / 1e6, "worker_peaks_mb": [p * 1024 / 1e6 for p in peaks],
   "cpu_s": ru.ru_utime + ru.ru_stime + ch.ru_utime + ch.ru_stime, "layout": c.LAST_LOAD.get("layout")}))
 """
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Summed VmRSS of ``root`` and all its descendants (KiB), read from /proc."""
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants, read from /proc."""
     kids: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat") as fh:
                 ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{d}/statm") as fh:
-                rss[int(d)] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
         except (OSError, ValueError, IndexError):
             continue
         kids.setdefault(ppid, []).append(int(d))
-    total, todo = 0, [root]
+    out, todo = [], [root]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        out.append(p)
         todo += kids.get(p, [])
-    return total
+    return out
+
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _tree_mem_kb(root: int, pss: bool) -> tuple[int, int]:
+    """Summed RSS and (when ``pss``) summed PSS of ``root``'s process tree, in KiB.
+
+    RSS counts a page shared by several processes (forked workers share the parent's interpreter,
+    numpy and msgspec) once in every process; PSS charges each process its share, so the sum of PSS
+    is what the tree really holds (/proc/PID/smaps_rollup).
+    """
+    rss = pss_kb = 0
+    for p in _tree(root):
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                rss += int(fh.read().split()[1]) * _PAGE_KB
+            if pss:
+                with open(f"/proc/{p}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Pss:"):
+                            pss_kb += int(line.split()[1])
+                            break
+        except (OSError, ValueError, IndexError):
+            continue
+    return rss, pss_kb
 
 
 class TreeSampler:
-    """Sample a process tree's summed RSS every ``every`` seconds; ``peak_mb`` is the maximum."""
+    """Sample a process tree's summed RSS every ``every`` s and its summed PSS every other sample;
+    ``stop`` returns both peaks in MB (10**6 bytes, the unit of the file sizes)."""
 
     def __init__(self, root: int, every: float = 0.01) -> None:
-        self.root, self.every, self.peak_kb = root, every, 0
+        self.root, self.every, self.peak_kb, self.peak_pss_kb = root, every, 0, 0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
 
     def _run(self) -> None:
+        k = 0
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self.root))
+            rss, pss = _tree_mem_kb(self.root, pss=k % 2 == 0)
+            self.peak_kb = max(self.peak_kb, rss)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
+            k += 1
             time.sleep(self.every)
 
-    def stop(self) -> float:
-        """Stop sampling; the peak in MB."""
+    def stop(self) -> tuple[float, float]:
+        """Stop sampling; the peak RSS and peak PSS of the tree in MB."""
         self._stop.set()
         self._t.join()
-        return self.peak_kb / 1024
+        return self.peak_kb * 1024 / 1e6, self.peak_pss_kb * 1024 / 1e6
 
 
 def baseline(path: Path) -> dict[str, float]:
@@ -110,11 +138,12 @@ def model_cold(path: Path, legacy: bool = False) -> dict[str, object]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     sampler = TreeSampler(proc.pid)
     out, err = proc.communicate()
-    tree_peak = sampler.stop()
+    tree_peak, tree_pss = sampler.stop()
     if proc.returncode:
         raise RuntimeError(err)
     d = json.loads(out)
     d["tree_peak_mb"] = tree_peak
+    d["tree_pss_mb"] = tree_pss
     d["sum_of_peaks_mb"] = d["parent_peak_mb"] + sum(d["worker_peaks_mb"])
     return d
 
@@ -173,6 +202,7 @@ def main() -> None:
     ap.add_argument("--skip-app", action="store_true")
     ap.add_argument("--legacy", action="store_true", help="also time the previous loader (LEGACY)")
     ns = ap.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     s = startup()
     print(f"start-up: htptui --version {s['version_s']:.3f} s; htptui report (real sample) "
           f"{s['report_s']:.3f} s")  # fmt: skip
@@ -185,7 +215,7 @@ def main() -> None:
         m = model_cold(path)
         row = {"trace": path.parent.name, "mb": mb, "events": m["events"], "scan_s": b["scan_s"],
                "scan_cpu_s": b["scan_cpu_s"], "model_s": m["load_s"], "cpu_s": m["cpu_s"],
-               "tree_mb": m["tree_peak_mb"], "sum_mb": m["sum_of_peaks_mb"],
+               "tree_mb": m["tree_peak_mb"], "pss_mb": m["tree_pss_mb"], "sum_mb": m["sum_of_peaks_mb"],
                "layout": m["layout"]}  # fmt: skip
         if ns.legacy:
             old = model_cold(path, legacy=True)
@@ -200,6 +230,7 @@ def main() -> None:
                 shutil.rmtree(cache_home, ignore_errors=True)
             row.update(cold_first=cold["first_paint_s"], cold_panes=cold["panes_s"],
                        cached_first=cached["first_paint_s"], cached_panes=cached["panes_s"])  # fmt: skip
+        row["load_avg_1m"] = os.getloadavg()[0]
         rows.append(row)
         print(json.dumps(row), flush=True)
 
@@ -208,8 +239,8 @@ def main() -> None:
 
     print()
     print(f"{'trace':>17} {'MB':>6} {'scan s':>6} {'model cold':>16} {'MB/s':>5} "
-          f"{'CPU s (x scan)':>15} {'RSS tree/file':>13} {'app cold 1st':>16} {'app cold panes':>16} "
-          f"{'cached panes':>16} {'previous loader':>22}")  # fmt: skip
+          f"{'CPU s (x scan)':>15} {'PSS/file':>8} {'RSS/file':>8} {'app cold 1st':>16} {'app cold panes':>16} "
+          f"{'cached panes':>16} {'load':>5} {'previous loader':>22}")  # fmt: skip
     for r in rows:
         cpu = f"{r['cpu_s']:5.2f} ({r['cpu_s'] / r['scan_cpu_s']:4.1f}x)"
         prev = ""
@@ -218,12 +249,14 @@ def main() -> None:
                     f"rss {r['legacy_tree_mb'] / r['mb']:.2f}")  # fmt: skip
         print(f"{r['trace']:>17} {r['mb']:6.0f} {r['scan_s']:6.2f} "
               f"{fmt(r['model_s'], r['scan_s']):>16} {r['mb'] / r['model_s']:5.0f} {cpu:>15} "
-              f"{r['tree_mb'] / r['mb']:5.2f} ({r['sum_mb'] / r['mb']:.2f}) "
+              f"{r['pss_mb'] / r['mb']:8.2f} {r['tree_mb'] / r['mb']:8.2f} "
               f"{fmt(r.get('cold_first'), r['scan_s']):>16} {fmt(r.get('cold_panes'), r['scan_s']):>16} "
-              f"{fmt(r.get('cached_panes'), r['scan_s']):>16} {prev:>22}")  # fmt: skip
+              f"{fmt(r.get('cached_panes'), r['scan_s']):>16} {r['load_avg_1m']:5.2f} {prev:>22}")  # fmt: skip
     print(
-        "ratios are to the same run's msgspec validate-only scan of the same file; RSS tree is "
-        "the sampled peak of parent + workers together (in brackets: the sum of each one's peak)"
+        "ratios are to the same run's msgspec validate-only scan of the same file; PSS/file and "
+        "RSS/file are the sampled peaks of parent + workers together (summed PSS: each shared page "
+        "charged once; summed RSS: a page shared by forked workers counted in each), over the "
+        "file's size; load is the 1-minute load average after the row"
     )
 
 

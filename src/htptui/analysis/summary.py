@@ -241,8 +241,11 @@ def boundary_tax(
     names = trace.strings.names
     kernels = trace.kernel
     claimed = np.zeros(len(trace), dtype=bool)
+    # each category's pattern is one alternative of BOUNDARY_RE: only its matches need the test
+    cand = np.flatnonzero(boundary_kernel_mask(trace)).tolist()
     for cat, rx in BOUNDARY_CATEGORIES:
-        ids = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
+        ids = np.zeros(len(names), dtype=bool)
+        ids[[k for k in cand if rx.search(names[k])]] = True
         m = sel & ids[kernels] & ~claimed
         claimed |= m
         if m.any():

@@ -25,7 +25,8 @@ import numpy as np
 
 from htptui import __version__
 
-CACHE_FORMAT = 3  # 2: the raw DPC column is "dpc_event"; 3: int32 lane, validated, content key
+CACHE_FORMAT = 4  # 2: the raw DPC column is "dpc_event"; 3: int32 lane, validated, content key;
+# 4: flow categories as codes into a list of distinct names
 CACHE_ABOVE = 32 * 1024 * 1024  # traces smaller than this decode fast enough without a cache
 MAX_ENTRIES = 6
 
@@ -84,8 +85,11 @@ def _need(cond: bool, what: str) -> None:
         raise _Invalid(what)
 
 
-def _is_list_of(v: Any, typ: type | tuple[type, ...]) -> bool:
-    return isinstance(v, list) and all(isinstance(x, typ) and not isinstance(x, bool) for x in v)
+def _is_list_of(v: Any, typ: type) -> bool:
+    """A list whose items are all exactly ``typ`` (msgpack decodes exact str/int; bool is not int).
+
+    One C-speed pass (``map(type)`` into a set): entries hold tens of thousands of names."""
+    return type(v) is list and set(map(type, v)) <= {typ}
 
 
 def _validate_meta(meta: Any) -> None:
@@ -107,7 +111,7 @@ def _validate_meta(meta: Any) -> None:
     for ck in keys:
         _need(isinstance(ck, list | tuple) and len(ck) == 2, "counter key")
         _need(isinstance(ck[0], int) and isinstance(ck[1], str), "counter key types")
-    _need(_is_list_of(meta.get("flow_category"), str), "flow_category")
+    _need(_is_list_of(meta.get("flow_categories"), str), "flow_categories")
     pn = meta.get("process_names")
     _need(isinstance(pn, dict) and all(isinstance(v, str) for v in pn.values()), "process_names")
     for k in pn:
@@ -237,10 +241,8 @@ def load(path: str | Path) -> Any | None:
         for col in cols.values():
             col.flags.writeable = False  # shared by every reader; never mutated in place
         extra = dict(np.load(d / "extra.npz", allow_pickle=False))
-        strings = StringTable()
-        for s in meta["strings"][1:]:
-            strings.intern(s)
-        _need(len(strings) == len(meta["strings"]), "strings not unique")
+        strings = StringTable.from_shown(meta["strings"])
+        _need(strings is not None, "strings not clean or not unique")
         core_counters: dict[int, dict[str, Counters]] = {}
         for k, (core, name) in enumerate(meta["counter_keys"]):
             cts = _array(extra, f"counter_ts_{k}", np.int64)
@@ -255,7 +257,10 @@ def load(path: str | Path) -> Any | None:
         fid = _array(extra, "flow_id", np.int64)
         for key, dt in (("flow_is_start", np.bool_), ("flow_ts", np.int64), ("flow_tid", np.int64)):
             _array(extra, key, dt, fid.size)
-        _need(len(meta["flow_category"]) == fid.size, "flow categories")
+        cat_code = _array(extra, "flow_cat", np.int32, fid.size)
+        cats = meta["flow_categories"]
+        _need(not cat_code.size or (cat_code.min() >= 0 and cat_code.max() < len(cats)), "flow cat")
+        category = list(map(cats.__getitem__, cat_code.tolist()))
         trace = OpTrace(
             source=str(path),
             strings=strings,
@@ -273,7 +278,7 @@ def load(path: str | Path) -> Any | None:
                 is_start=extra["flow_is_start"],
                 ts=extra["flow_ts"],
                 tid=extra["flow_tid"],
-                category=meta["flow_category"],
+                category=category,
             ),
             process_names={int(k): v for k, v in meta["process_names"].items()},
             qnn_op_ids=dict(meta["qnn_op_ids"]),
@@ -316,9 +321,11 @@ def save(path: str | Path, trace: Any) -> Path | None:
                 arrays[f"counter_ts_{k}"] = c.ts
                 arrays[f"counter_value_{k}"] = c.value
         ne, fl = trace.non_executed, trace.flows
+        cat_of = {c: k for k, c in enumerate(dict.fromkeys(fl.category))}
         arrays.update(
             ne_ts=ne.ts, ne_name=ne.name, ne_op_id=ne.op_id, ne_flags=ne.flags,
             flow_id=fl.flow_id, flow_is_start=fl.is_start, flow_ts=fl.ts, flow_tid=fl.tid,
+            flow_cat=np.fromiter(map(cat_of.__getitem__, fl.category), np.int32, len(fl.category)),
         )  # fmt: skip
         np.savez(tmp / "extra.npz", **arrays)
         meta = {
@@ -335,7 +342,7 @@ def save(path: str | Path, trace: Any) -> Path | None:
                 for ln in trace.lanes
             ],
             "counter_keys": counter_keys,
-            "flow_category": fl.category,
+            "flow_categories": list(cat_of),
             "process_names": {str(k): v for k, v in trace.process_names.items()},
             "qnn_op_ids": trace.qnn_op_ids,
             "shape": trace.shape,

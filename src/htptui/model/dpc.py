@@ -158,7 +158,12 @@ def _path_dpc(
 
 def resolve(trace: OpTrace, qhas: Any = None) -> None:
     """Set ``trace.dpc`` / ``trace.dpc_source`` from the op trace and, when given, the QHAS summary."""
-    dpc, source, tiled = trace_only(trace.op_id, trace.dur, trace.dpc_event)
+    done = getattr(trace, "_trace_only_dpc", None)  # computed when the OpTrace was built
+    inputs = (trace.op_id, trace.dur, trace.dpc_event)
+    if done is not None and all(a is b for a, b in zip(done[0], inputs, strict=True)):
+        dpc, source, tiled = done[1][0].copy(), done[1][1].copy(), done[1][2]
+    else:
+        dpc, source, tiled = trace_only(*inputs)
     if qhas is not None and len(trace):
         start = _abs_start(trace)
         index = qhas.instance_index()

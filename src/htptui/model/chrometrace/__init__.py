@@ -19,7 +19,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-CHUNK_BYTES = 16 * 1024 * 1024  # about this many bytes of events per chunk
+CHUNK_BYTES = 16 * 1024 * 1024  # at most about this many bytes of events per chunk
+MIN_CHUNK_BYTES = 4 * 1024 * 1024  # smaller files get smaller chunks, down to this
+CHUNKS_PER_WORKER = 8  # ... so that each decode worker gets about this many
 KEEP_RAW_BELOW = 64 * 1024 * 1024  # smaller traces keep their bytes for lazy args decoding
 PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
 MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped

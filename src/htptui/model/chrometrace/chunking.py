@@ -4,6 +4,7 @@ reading the pid layout from the file's tail (a hint, verified after the decode) 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -103,8 +104,18 @@ def _iter_chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]
         pos = cut + 1
 
 
+def _chunk_bytes(size: int) -> int:
+    """Chunk size for a file of ``size`` bytes: CHUNK_BYTES, smaller for a smaller file so that each
+    worker gets about CHUNKS_PER_WORKER chunks (a worker's memory is a few chunks' objects, and the
+    last chunks balance better), never below MIN_CHUNK_BYTES (each chunk has a fixed cost)."""
+    workers = max(1, min(_pkg.MAX_WORKERS, os.cpu_count() or 1))
+    want = size // (workers * _pkg.CHUNKS_PER_WORKER)
+    return min(_pkg.CHUNK_BYTES, max(_pkg.MIN_CHUNK_BYTES, want))
+
+
 def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
     """Chunk byte ranges of a big plain file, found by reading small windows (never the whole file)."""
+    chunk_bytes = _chunk_bytes(size)
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
         tail_offset = max(0, size - (1 << 16))
@@ -117,7 +128,7 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
         ranges = []
         pos = start
         while pos < end:
-            target = pos + _pkg.CHUNK_BYTES
+            target = pos + chunk_bytes
             if target >= end:
                 ranges.append((pos, end))
                 break
@@ -209,6 +220,49 @@ def _scan_overview_pids(path: str) -> frozenset[int] | None:
     return frozenset(pids) or None
 
 
+def _tail_events(tail: bytes, partial_first: bool) -> list[_Event]:
+    """The events of the whole lines of ``tail`` (the first line dropped when ``partial_first``).
+
+    One decode of all the lines as one array when they hold whole events (the SDK writes one per
+    line); else line by line, skipping what does not decode on its own.
+    """
+    start = tail.find(b"\n") + 1 if partial_first else 0
+    if partial_first and start == 0:
+        return []
+    body = tail[start:].strip()
+    if body.endswith(b"]}"):  # the last event, closing the array and the object
+        body = body[:-2].rstrip()
+    elif body.endswith(b"]"):  # the last event of a bare list
+        body = body[:-1].rstrip()
+    if body.endswith(b","):
+        body = body[:-1]
+    if body[:1] == b"{":
+        try:
+            return _TAIL_LIST_DECODER.decode(b"[" + body + b"]")
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            pass
+    events = []
+    decode = _TAIL_DECODER.decode
+    for line in tail[start:].split(b"\n"):
+        line = line.strip()
+        if line[:1] != b"{":
+            continue
+        if line.endswith(b","):
+            line = line[:-1]
+        elif line.endswith(b"]}"):  # the last event, closing the array and the object
+            line = line[:-2].rstrip()
+        elif line.endswith(b"]"):  # the last event of a bare list
+            line = line[:-1].rstrip()
+        try:
+            events.append(decode(line))
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            continue
+    return events
+
+
+_TAIL_LIST_DECODER = msgspec.json.Decoder(list[_Event])
+
+
 @dataclass
 class TailLayout:
     """What the file's last bytes say: Core Overview pids, metadata, and the last event's time."""
@@ -235,29 +289,13 @@ def read_tail(path: str, size: int, nbytes: int | None = None) -> TailLayout | N
             tail = fh.read(nbytes)
     except OSError:
         return None
-    lines = tail.split(b"\n")
-    if offset:
-        lines = lines[1:]  # a partial line
+    events = _tail_events(tail, bool(offset))
     pids: set[int] = set()
     process_names: dict[int, str] = {}
     process_opids: dict[int, int] = {}
     thread_names: dict[tuple[int, int], str] = {}
     ts_max: int | None = None
-    decode = _TAIL_DECODER.decode
-    for line in lines:
-        line = line.strip()
-        if line[:1] != b"{":
-            continue
-        if line.endswith(b","):
-            line = line[:-1]
-        elif line.endswith(b"]}"):  # the last event, closing the array and the object
-            line = line[:-2].rstrip()
-        elif line.endswith(b"]"):  # the last event of a bare list
-            line = line[:-1].rstrip()
-        try:
-            ev = decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            continue
+    for ev in events:
         try:
             end = int(ev.ts) + int(ev.dur)
         except (TypeError, ValueError, OverflowError):

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from htptui.model._io import clean_text, fmt_id
+from htptui.model._io import MAX_NAME_CHARS, clean_text, fmt_id
 from htptui.model.chrometrace import inputs
 from htptui.model.chrometrace.chunking import _array_bytes, _strip_chunk
 from htptui.model.chrometrace.wire import _RAW_LIST_DECODER
@@ -103,6 +103,24 @@ class StringTable:
             self._index[text] = idx
         return idx
 
+    @classmethod
+    def from_shown(cls, names: list[str]) -> StringTable | None:
+        """The table of ``names`` as :meth:`intern` left them (``names[0] == ""``, every name
+        already made safe by clean_text, no repeats); None when they are not (a damaged cache)."""
+        if not names or names[0] != "":
+            return None
+        table = cls()
+        table.names = list(names)
+        table._index = {text: k for k, text in enumerate(table.names)}
+        if len(table._index) != len(table.names):
+            return None
+        fast = max(map(len, table.names)) <= MAX_NAME_CHARS and all(
+            map(str.isprintable, table.names)
+        )  # then clean_text leaves every name as it is
+        if not fast and any(clean_text(t) != t for t in table.names):  # rarely needed
+            return None
+        return table
+
     def lookup(self, text: str) -> int | None:
         """Return the id of ``text`` or None if it never occurred."""
         return self._index.get(text)
@@ -190,6 +208,10 @@ class OpTrace:
         self.dpc, self.dpc_source, self.tiled = dpc_mod.trace_only(
             self.op_id, self.dur, self.dpc_event
         )
+        # what dpc.resolve starts from, with the columns it was computed from (reused, not redone)
+        self._trace_only_dpc = (
+            (self.op_id, self.dur, self.dpc_event), (self.dpc, self.dpc_source, self.tiled)
+        )  # fmt: skip
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])

@@ -293,19 +293,90 @@ _GET_EVENT_ID = attrgetter("id")
 _GET_CAT = attrgetter("cat")
 
 
+_PH_CODE = {_XEv: 0, _CEv: 1, _MEv: 2, _SEv: 3, _FEv: 4}
+
+
+def _counter_columns(
+    cs: list[Any],
+) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
+    """Counter series of a chunk's C events, grouped by (pid, name) in order of first appearance,
+    each in event order (events without a value are left out)."""
+    m = len(cs)
+    if not m:
+        return {}
+    # JSON has no NaN, so a NaN here is exactly a counter without a value (None -> nan)
+    cval = np.array(list(map(_GET_COUNTER, cs)), dtype=np.float64)
+    have = ~np.isnan(cval)
+    cts = np.fromiter(map(_GET_TS, cs), np.int64, m)
+    pids = list(map(_GET_PID, cs))
+    names = list(map(_GET_NAME, cs))
+    if not have.all():
+        sel = np.flatnonzero(have)
+        cval, cts = cval[sel], cts[sel]
+        keep_list = have.tolist()
+        pids = list(compress(pids, keep_list))
+        names = list(compress(names, keep_list))
+        m = len(names)
+        if not m:
+            return {}
+    if pids.count(pids[0]) == m:  # one pid (the usual case): key by name alone
+        order = dict.fromkeys(names)
+        keys = [(pids[0], nm) for nm in order]
+    else:
+        names = list(zip(pids, names, strict=True))
+        order = dict.fromkeys(names)
+        keys = list(order)
+    if len(keys) == 1:
+        return {keys[0]: (cts, cval)}
+    codes = {key: k for k, key in enumerate(order)}
+    code = np.fromiter(map(codes.__getitem__, names), np.int32, m)
+    out: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+    if len(keys) <= 16:  # a few series: one compare per series beats a stable sort
+        for k, key in enumerate(keys):
+            sel = np.flatnonzero(code == k)
+            out[key] = (cts[sel], cval[sel])
+        return out
+    srt = np.argsort(code, kind="stable")
+    bounds = np.cumsum(np.bincount(code, minlength=len(keys))).tolist()
+    lo = 0
+    for key, hi in zip(keys, bounds, strict=True):
+        sel = srt[lo:hi]
+        out[key] = (cts[sel], cval[sel])
+        lo = hi
+    return out
+
+
 def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk:
     """Columns of one chunk decoded by ``_TAGGED_DECODER``: the same result as :func:`_extract`.
 
-    One pass over the events sorts them by phase; X events of other pids than ``keep_pids`` are
+    One pass over the events codes them by phase; X events of other pids than ``keep_pids`` are
     counted and dropped before any args work, and only the kept X events' raw args are decoded.
     Raises msgspec.ValidationError when an args object does not fit the strict types (the caller
     then uses the previous path).
     """
+    n_all = len(events)
     types = list(map(type, events))
-    is_x = [t is _XEv for t in types]
-    x_all = list(compress(events, is_x))
-    n_x = len(x_all)
-    x_pos = np.flatnonzero(np.fromiter(is_x, bool, len(is_x)))
+    n_x = types.count(_XEv)
+    cs: list[Any] = []
+    ms: list[Any] = []
+    fl: list[Any] = []
+    if n_x == n_all:
+        x_all = events
+        x_pos = np.arange(n_all, dtype=np.int64)
+    elif n_x == 0 and types.count(_CEv) == n_all:  # a run of counters (most of a real trace)
+        x_all = []
+        x_pos = np.zeros(0, dtype=np.int64)
+        cs = events
+    else:  # each phase picked by a C-speed compress over a phase-code mask
+        code = np.fromiter(map(_PH_CODE.__getitem__, types), np.int8, n_all)
+        is_x = code == 0
+        x_pos = np.flatnonzero(is_x)
+        x_all = list(compress(events, is_x.tolist())) if n_x else []
+        cs = list(compress(events, (code == 1).tolist()))
+        if n_x + len(cs) < n_all:
+            ms = list(compress(events, (code == 2).tolist()))
+            fl = list(compress(events, (code >= 3).tolist()))
+    del types
     if keep_pids is None:
         xs, x_index = x_all, x_pos
     else:
@@ -317,14 +388,6 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
         xs = x_all if kept.all() else list(compress(x_all, kept.tolist()))
         x_index = x_pos[kept]
     del x_all
-    cs: list[Any] = []
-    ms: list[Any] = []
-    fl: list[Any] = []
-    if n_x < len(events):  # each phase picked by a C-speed compress over a type mask
-        cs = list(compress(events, [t is _CEv for t in types]))
-        if n_x + len(cs) < len(events):
-            ms = list(compress(events, [t is _MEv for t in types]))
-            fl = list(compress(events, [t is _SEv or t is _FEv for t in types]))
     n = len(xs)
     ar = list(map(_FAST_ARGS_DECODER.decode, map(_GET_ARGS, xs)))
     htp = list(map(_GET_HTP, ar))
@@ -359,38 +422,7 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
         "ordinal": np.asarray(x_index, dtype=np.int64),
     }
     del ar, htp, qnn_names, qnn_types, flag_vals
-    # counters grouped by (pid, name) in order of first appearance, each in event order
-    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-    values = list(map(_GET_COUNTER, cs))
-    if None in values:
-        have = [e for e, v in zip(cs, values, strict=True) if v is not None]
-        values = [v for v in values if v is not None]
-    else:
-        have = cs
-    if have:
-        m = len(have)
-        cts = np.fromiter(map(_GET_TS, have), np.int64, m)
-        cval = np.array(values, dtype=np.float64)
-        cpid = np.fromiter(map(_GET_PID, have), np.int64, m)
-        if (cpid == cpid[0]).all():  # one pid (the usual case): key by name alone
-            names = list(map(_GET_NAME, have))
-        else:
-            names = list(zip(cpid.tolist(), map(_GET_NAME, have), strict=True))
-        codes = {key: k for k, key in enumerate(dict.fromkeys(names))}
-        keys = (
-            [(int(cpid[0]), nm) for nm in codes] if not isinstance(names[0], tuple) else list(codes)
-        )
-        if len(keys) == 1:
-            counters[keys[0]] = (cts, cval)
-        else:
-            code = np.fromiter(map(codes.__getitem__, names), np.int64, m)
-            order = np.argsort(code, kind="stable")
-            bounds = np.cumsum(np.bincount(code, minlength=len(keys))).tolist()
-            lo = 0
-            for key, hi in zip(keys, bounds, strict=True):
-                sel = order[lo:hi]
-                counters[key] = (cts[sel], cval[sel])
-                lo = hi
+    counters = _counter_columns(cs)
     fids = list(map(_GET_EVENT_ID, fl))  # strict ints (or None): parse_id would return them as is
     if None in fids:
         fids = [-1 if v is None else v for v in fids]
@@ -405,19 +437,23 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
     thread_names: dict[tuple[int, int], str] = {}
     process_names: dict[int, str] = {}
     process_opids: dict[int, int] = {}
+    shown: dict[str, str] = {}  # the same thread name repeats in every per-op process
     for e in ms:
         a = e.args
         if a.name is None:
             continue
         if e.name == "thread_name":
-            thread_names[(e.pid, e.tid)] = clean_text(a.name)
+            name = shown.get(a.name)
+            if name is None:
+                name = shown[a.name] = clean_text(a.name)
+            thread_names[(e.pid, e.tid)] = name
         elif e.name == "process_name":
             process_names[e.pid] = clean_text(a.name)
             opid = parse_id(a.opid) if a.opid is not None else None
             if opid is not None:
                 process_opids[e.pid] = opid
     return _Chunk(
-        n_events=len(events),
+        n_events=n_all,
         strings=strings,
         x=x,
         counters=counters,

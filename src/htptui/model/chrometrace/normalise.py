@@ -4,6 +4,7 @@ de-duplication, lanes from thread names, sort order, counters per core, flows.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,55 @@ class _Builder:
 
     @property
     def flow_cat(self) -> list[str]:
-        return [c for p in self.flow_parts for c in p[4]]
+        return list(chain.from_iterable(p[4] for p in self.flow_parts))
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    """One array of the parts (the part itself when there is one: no copy)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _is_sorted_ts_dur(ts: np.ndarray, dur: np.ndarray) -> bool:
+    """Whether the rows are already in (ts, -dur) order (then a stable lexsort is the identity)."""
+    if ts.size < 2:
+        return True
+    step = ts[1:] - ts[:-1]
+    if (step < 0).any():
+        return False
+    tie = step == 0
+    return not tie.any() or not (tie & (dur[1:] > dur[:-1])).any()
+
+
+def _dense_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted distinct values of ``v`` and each element's index among them, by a table lookup;
+    None when the values span too wide a range for a table."""
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo >= 1 << 20:
+        return None
+    off = v - lo
+    present = np.flatnonzero(np.bincount(off, minlength=hi - lo + 1))
+    table = np.zeros(hi - lo + 1, dtype=np.intp)
+    table[present] = np.arange(present.size)
+    return present.astype(np.int64) + lo, table[off]
+
+
+def _pair_codes(pid: np.ndarray, tid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique((pid << 32) | (tid & 0xFFFFFFFF), return_inverse=True)`` without sorting the ops:
+    pids and tids are coded by table lookups (the usual few lanes), only the distinct pairs sorted."""
+    pair_key = (pid << 32) | (tid & 0xFFFFFFFF)
+    pc = _dense_codes(pid) if pid.size else None
+    tc = _dense_codes(tid) if pc is not None else None
+    if pc is None or tc is None or pc[0].size * tc[0].size > 1 << 22:
+        uniq, inverse = np.unique(pair_key, return_inverse=True)
+        return uniq, inverse.reshape(-1)
+    (pu, pinv), (tu, tinv) = pc, tc
+    comb = pinv * tu.size + tinv
+    present = np.flatnonzero(np.bincount(comb, minlength=pu.size * tu.size))
+    keys = (pu[present // tu.size] << 32) | (tu[present % tu.size] & 0xFFFFFFFF)
+    srt = np.argsort(keys)  # distinct keys: the order np.unique gives them
+    rank = np.zeros(pu.size * tu.size, dtype=np.intp)
+    rank[present[srt]] = np.arange(present.size)
+    return keys[srt], rank[comb]
 
 
 _RANGE_WHAT = {
@@ -231,8 +280,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     lane_col = np.full(pid.size, -1, dtype=np.int32)
     kept_idx = np.flatnonzero(keep)
     # one int64 key per (pid, tid) pair: a 1-D unique is far faster than np.unique(axis=0)
-    pair_key = (pid[kept_idx] << 32) | (tid[kept_idx] & 0xFFFFFFFF)
-    uniq_keys, pair_inverse = np.unique(pair_key, return_inverse=True)
+    uniq_keys, pair_inverse = _pair_codes(pid[kept_idx], tid[kept_idx])
     pairs = [(int(k) >> 32, int(k) & 0xFFFFFFFF) for k in uniq_keys.tolist()]
     pairs = [(pp, tt - (1 << 32) if tt >= 1 << 31 else tt) for pp, tt in pairs]
     pair_lane: dict[tuple[int, int], int] = {}
@@ -293,7 +341,8 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     )
 
     ex = np.flatnonzero(executed)
-    order = ex[np.lexsort((-dur[ex], ts[ex]))] if ex.size else ex
+    # the SDK writes each core's ops in time order: then the stable (ts, -dur) sort is the identity
+    order = ex if _is_sorted_ts_dur(ts[ex], dur[ex]) else ex[np.lexsort((-dur[ex], ts[ex]))]
     negative = int((dur[order] < 0).sum()) if order.size else 0
     if negative:
         warnings.append(f"{negative} ops have a negative dur; treated as 0")
@@ -316,16 +365,21 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
 
     # counters belong to the core whose Overview process carries them (core 0 otherwise)
     merged: dict[tuple[int, str], tuple[list[np.ndarray], list[np.ndarray]]] = {}
-    for (cpid, name), (tsv, val) in b.counters.items():
+    for (cpid, name), (tsl, vall) in b.counter_parts.items():
         entry = merged.setdefault((overview_core.get(cpid, 0), name), ([], []))
-        entry[0].append(tsv)
-        entry[1].append(val)
+        entry[0].extend(tsl)
+        entry[1].extend(vall)
+    b.counter_parts = {}  # each series' parts are freed as soon as it is built
     core_counters: dict[int, dict[str, Counters]] = {}
     for (core, name), (tsl, vall) in sorted(merged.items()):
-        tsv = np.concatenate(tsl).astype(np.int64)
-        val = np.concatenate(vall).astype(np.float64)
-        o = np.argsort(tsv, kind="stable")
-        core_counters.setdefault(core, {})[name] = Counters(name=name, ts=tsv[o], value=val[o])
+        tsv = _concat(tsl).astype(np.int64, copy=False)
+        val = _concat(vall).astype(np.float64, copy=False)
+        tsl.clear()
+        vall.clear()
+        if tsv.size > 1 and (tsv[1:] < tsv[:-1]).any():  # a stable sort only when out of order
+            o = np.argsort(tsv, kind="stable")
+            tsv, val = tsv[o], val[o]
+        core_counters.setdefault(core, {})[name] = Counters(name=name, ts=tsv, value=val)
     counters = core_counters[min(core_counters)] if core_counters else {}
     flows = Flows(
         flow_id=b.flow_column(0, np.int64),
@@ -334,6 +388,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
         tid=b.flow_column(3, np.int64),
         category=b.flow_cat,
     )
+    b.flow_parts = []
     if not order.size:
         warnings.append("the trace has no executed ops")
     # gather the executed ops in order, freeing each unordered column as soon as it is copied

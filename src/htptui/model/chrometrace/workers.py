@@ -4,7 +4,9 @@ prefetch registry (a decode started before the caller asks for the trace).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +35,12 @@ _WORKER_CODE = "from htptui.model.chrometrace.workers import _worker_main; _work
 
 
 def _worker_main() -> None:
-    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results.
+    """Decode worker (a ``python -c`` subprocess): read (path, ranges, keep) from stdin, stream results."""
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
+
+
+def _serve(inp: Any, out: Any) -> None:
+    """Read (path, ranges, keep) from ``inp``, write each chunk's columns to ``out`` in order.
 
     One read buffer serves every chunk (``readinto``; no fresh copy per chunk). After the last
     chunk the worker sends ``("stats", peak RSS in KiB)``.
@@ -43,8 +50,7 @@ def _worker_main() -> None:
     import resource
 
     gc.disable()
-    path, ranges, keep, *legacy = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
+    path, ranges, keep, *legacy = pickle.load(inp)
     if legacy:  # the previous loader, for the equality tests
         for a, b in ranges:
             try:
@@ -157,6 +163,105 @@ WORKER_MALLOC_ENV = {
 }
 
 
+# the same tunables through mallopt(3), for a forked worker (glibc reads the variables at exec only)
+_MALLOPT = ((-3, 32 * 1024 * 1024), (-1, 256 * 1024 * 1024), (-2, 64 * 1024 * 1024))
+
+
+def _tune_malloc() -> None:
+    """Apply :data:`WORKER_MALLOC_ENV` in this (forked) process; nothing where glibc is absent."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    for param, value in _MALLOPT:
+        mallopt(ctypes.c_int(param), ctypes.c_int(value))
+
+
+def _fork_ok() -> bool:
+    """Whether decode workers may be forked from this process rather than started afresh.
+
+    A fork shares this process's interpreter, numpy and msgspec pages with the workers (no second
+    start-up, no second copy in memory). Only from a single-threaded Python (the CLI before Textual
+    starts, a script, a test): forking a process whose other threads may hold locks is unsafe.
+    ``HTPTUI_WORKERS=spawn`` forces fresh interpreters.
+    """
+    import threading
+
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+        and os.environ.get("HTPTUI_WORKERS", "") != "spawn"
+    )
+
+
+class _ForkedWorker:
+    """A decode worker forked from this process, with the interface of the Popen it replaces."""
+
+    def __init__(self, close_in_child: list[Any]) -> None:
+        import warnings
+
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        with warnings.catch_warnings():
+            # native threads (numpy's BLAS pool) are not copied and the worker never calls BLAS
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the worker: never returns into the caller's code
+            code = 1
+            try:
+                os.close(in_w)
+                os.close(out_r)
+                for f in close_in_child:  # the other workers' pipe ends
+                    with contextlib.suppress(OSError):
+                        f.close()
+                _tune_malloc()
+                with os.fdopen(in_r, "rb") as inp, os.fdopen(out_w, "wb") as out:
+                    _serve(inp, out)
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent sees the closed pipe and finishes
+                pass
+            finally:
+                os._exit(code)
+        os.close(in_r)
+        os.close(out_w)
+        self.pid = pid
+        self.stdin: Any = os.fdopen(in_w, "wb")
+        self.stdout: Any = os.fdopen(out_r, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -1
+        for f in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                f.close()
+        return self.returncode
+
+
 class _ParallelDecode:
     """Worker subprocesses decoding the chunks of one file; a reader thread per worker.
 
@@ -182,9 +287,14 @@ class _ParallelDecode:
         env["PYTHONPATH"] = src_root + (
             os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
         )
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[Any] = []
+        self.forked = _fork_ok()
         try:
             for _ in range(workers):
+                if self.forked:
+                    ends = [f for p in self.procs for f in (p.stdin, p.stdout)]
+                    self.procs.append(_ForkedWorker(ends))
+                    continue
                 self.procs.append(
                     subprocess.Popen(
                         [sys.executable, "-c", _WORKER_CODE],
@@ -225,12 +335,17 @@ class _ParallelDecode:
                 result = pickle.load(proc.stdout)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - a dead worker: the caller decodes the rest itself
                 result = None
+            if result is None:
+                with self.cond:  # this chunk and every later one of the worker: None, never a wait
+                    for j in range(k, len(self.ranges), self.n):
+                        self.results[j] = None
+                        self.ready[j] = True
+                    self.cond.notify_all()
+                return
             with self.cond:
                 self.results[k] = result
                 self.ready[k] = True
                 self.cond.notify_all()
-            if result is None:
-                return
         try:
             stats = pickle.load(proc.stdout)  # type: ignore[arg-type]
             with self.cond:
@@ -310,6 +425,7 @@ class _BigLoad:
             self.decode.close()
             _pkg.LAST_LOAD["worker_peak_kb"] = list(self.decode.peaks_kb)
             _pkg.LAST_LOAD["workers"] = self.decode.n
+            _pkg.LAST_LOAD["worker_start"] = "fork" if self.decode.forked else "spawn"
             self.decode = None
 
 
