@@ -4,32 +4,59 @@ Usage: python bench/ab_open.py ROUNDS app|noapp TRACE_DIR ... with MAIN below po
 tree's src/ (it is put on PYTHONPATH of every child, the tmux app included). Used for
 bench/results-load-14.txt part 2 when the shared VM was too busy for absolute figures.
 """
-import json, os, shutil, subprocess, sys, tempfile, time
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_open as b
+
 MAIN = os.environ.get("AB_OTHER_SRC", "/tmp/h14/main_src/src")
+
+
 def with_src(src):
-    if src: os.environ["PYTHONPATH"] = src
-    else: os.environ.pop("PYTHONPATH", None)
+    if src:
+        os.environ["PYTHONPATH"] = src
+    else:
+        os.environ.pop("PYTHONPATH", None)
+
+
 def app(path, cache_home, src):
     session = f"ab{os.getpid()}"
-    env = f"XDG_CACHE_HOME={cache_home} TEXTUAL_ANIMATIONS=none" + (f" PYTHONPATH={src}" if src else "")
+    env = f"XDG_CACHE_HOME={cache_home} TEXTUAL_ANIMATIONS=none" + (
+        f" PYTHONPATH={src}" if src else ""
+    )
     cmd = f"env {env} {b.HTPTUI} {path}; sleep 30"
     t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd], check=True
+    )
     first = filled = None
     try:
         while time.perf_counter() - t0 < 120:
-            text = b._screen(session); now = time.perf_counter() - t0
+            text = b._screen(session)
+            now = time.perf_counter() - t0
             partial = "ops so far" in text and ("HMX" in text or "HVX" in text)
             full = " wall " in text and " ops" in text and "ops so far" not in text
-            if first is None and (partial or full): first = now
-            if full: filled = now; break
+            if first is None and (partial or full):
+                first = now
+            if full:
+                filled = now
+                break
             time.sleep(0.025)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
     return first, filled
-rounds = int(sys.argv[1]); do_app = sys.argv[2] == "app"; traces = sys.argv[3:]
+
+
+rounds = int(sys.argv[1])
+do_app = sys.argv[2] == "app"
+traces = sys.argv[3:]
 for d in traces:
     path = d + "/chrometrace.json"
     mb = os.path.getsize(path) / 1e6
@@ -39,8 +66,18 @@ for d in traces:
             with_src(src)
             bs = b.baseline(path)
             m = b.model_cold(path)
-            row = dict(trace=os.path.basename(d), variant=name, round=r, mb=mb, scan_s=bs["scan_s"], model_s=m["load_s"],
-                       cpu_s=m["cpu_s"], pss_x=m["tree_pss_mb"] / mb, rss_x=m["tree_peak_mb"] / mb, load=os.getloadavg()[0])
+            row = dict(
+                trace=os.path.basename(d),
+                variant=name,
+                round=r,
+                mb=mb,
+                scan_s=bs["scan_s"],
+                model_s=m["load_s"],
+                cpu_s=m["cpu_s"],
+                pss_x=m["tree_pss_mb"] / mb,
+                rss_x=m["tree_peak_mb"] / mb,
+                load=os.getloadavg()[0],
+            )
             if do_app:
                 ch = tempfile.mkdtemp(prefix="htptui-ab-")
                 try:
