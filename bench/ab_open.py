@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_open as b
@@ -27,31 +26,8 @@ def with_src(src):
 
 
 def app(path, cache_home, src):
-    session = f"ab{os.getpid()}"
-    env = f"XDG_CACHE_HOME={cache_home} TEXTUAL_ANIMATIONS=none" + (
-        f" PYTHONPATH={src}" if src else ""
-    )
-    cmd = f"env {env} {b.HTPTUI} {path}; sleep 30"
-    t0 = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd], check=True
-    )
-    first = filled = None
-    try:
-        while time.perf_counter() - t0 < 120:
-            text = b._screen(session)
-            now = time.perf_counter() - t0
-            partial = "ops so far" in text and ("HMX" in text or "HVX" in text)
-            full = " wall " in text and " ops" in text and "ops so far" not in text
-            if first is None and (partial or full):
-                first = now
-            if full:
-                filled = now
-                break
-            time.sleep(0.025)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-    return first, filled
+    r = b.app_open(path, cache_home, pythonpath=src)
+    return r["first_paint_s"], r["panes_s"]
 
 
 rounds = int(sys.argv[1])

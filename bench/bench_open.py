@@ -153,10 +153,17 @@ def _screen(session: str) -> str:
                           text=True, check=False).stdout  # fmt: skip
 
 
-def app_open(path: Path, cache_home: str, timeout: float = 120.0) -> dict[str, float | None]:
-    """Launch ``htptui PATH`` in tmux; seconds to first useful paint and to panes filled."""
+def app_open(
+    path: Path, cache_home: str, timeout: float = 120.0, pythonpath: str | None = None
+) -> dict[str, float | None]:
+    """Launch ``htptui PATH`` in tmux; seconds to first useful paint and to panes filled.
+
+    ``pythonpath`` runs another source tree's htptui (bench/ab_open.py).
+    """
     session = f"bench{os.getpid()}"
     env = f"XDG_CACHE_HOME={cache_home} TEXTUAL_ANIMATIONS=none"
+    if pythonpath:
+        env += f" PYTHONPATH={pythonpath}"
     cmd = f"env {env} {HTPTUI} {path}; sleep 30"
     t0 = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd],
