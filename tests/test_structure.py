@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from htptui.analysis import attribution, structure
 from htptui.analysis.attribution import RESOURCE_KEYS, resource_of_flags
@@ -465,3 +467,43 @@ def test_report_section_top_and_more_rows() -> None:
         assert more[key] == sum(r[key] for r in full[2:]), key
     assert sum(r["dpc"] for r in cut) == an.structure().dpc_total
     assert "(3 more)" not in render(build_report(an, top=None), "text")
+
+
+# ------------------------------------------------------------------ folding each name family once
+
+_TOKENS = st.sampled_from(
+    ["model", "layers", "self", "attn", "self_attn", "q", "proj", "mlp", "0", "1", "17", "03",
+     "layer1", "ln", "Add", "MatMul", "x", "", "١"]
+)  # fmt: skip
+_SEPS = st.sampled_from(["_", ".", "/", "__", "._"])
+
+
+@st.composite
+def _names(draw):
+    toks = draw(st.lists(_TOKENS, min_size=1, max_size=7))
+    seps = draw(st.lists(_SEPS, min_size=len(toks), max_size=len(toks)))
+    return "".join(t + s for t, s in zip(toks, seps, strict=True))[: -len(seps[-1]) or None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_names(), min_size=1, max_size=30))
+def test_fold_once_per_family_equals_name_by_name(names):
+    """Names differing only in numeric tokens share a path, so folding one of each is exact."""
+    assert fold_paths(names) == fold_paths(names, dedupe=False)
+
+
+def test_fold_once_per_family_on_every_sample():
+    seen = 0
+    for d in [*sample_dirs(), *multi_graph_dirs(), *real_dirs()]:
+        for g in discover_graphs(d):
+            names = list(load_run(d, artifacts=g.artifacts).trace.qnn_op_ids)
+            assert fold_paths(names) == fold_paths(names, dedupe=False), g.name
+            seen += 1
+    assert seen >= 10
+
+
+def test_numeric_user_word_turns_the_family_fold_off():
+    rules = compile_rules([], "test", ["ln_1"])
+    names = ["blk_ln_1_x", "blk_ln_2_x"]
+    assert fold_paths(names, rules) == fold_paths(names, rules, dedupe=False)
+    assert fold_paths(names, rules)[0] != fold_paths(names, rules)[1]

@@ -297,12 +297,23 @@ def _fold(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(path)
 
 
-def fold_paths(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[tuple[str, ...]]:
-    """The tree path of every name (see the module doc for the rule); never an empty path."""
+# a whole numeric token (between separators or the name's ends): the only part of a name whose
+# value the rule never reads (an index only matters as "an index here")
+_INDEX_TOKEN = re.compile(r"(?<![^_./])[0-9]+(?![^_./])")
+
+
+def fold_paths(
+    names: Sequence[str], rules: StructureRules = NO_RULES, *, dedupe: bool = True
+) -> list[tuple[str, ...]]:
+    """The tree path of every name (see the module doc for the rule); never an empty path.
+
+    Names that differ only in their numeric tokens (``q_proj_3`` / ``q_proj_7``, ``layers.17`` /
+    ``layers.2``) get the same path, so each such family is folded once (``dedupe``; a user word
+    holding a numeric token turns it off). ``dedupe=False`` folds name by name: the same result,
+    tested.
+    """
     paths: list[tuple[str, ...] | None] = [None] * len(names)
-    learned: set[str] = set()
-    soft: list[int] = []
-    soft_words: list[list[str]] = []
+    rest: list[int] = []
     for i, name in enumerate(names):
         for rule in rules.rules:
             m = rule.regex.search(name)
@@ -312,8 +323,36 @@ def fold_paths(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[t
             if levels:
                 paths[i] = (*levels[: MAX_DEPTH - 1], name)
                 break
-        if paths[i] is not None:
-            continue
+        if paths[i] is None:
+            rest.append(i)
+    if dedupe and not any(_is_index(w) for word in rules.words for w in word.split("_")):
+        family: dict[str, int] = {}
+        of: list[int] = []
+        for i in rest:
+            of.append(family.setdefault(_INDEX_TOKEN.sub("0", names[i]), len(family)))
+        folded_once = _fold_names(list(family), rules)
+        for i, k in zip(rest, of, strict=True):
+            paths[i] = folded_once[k]
+    else:
+        for i, p in zip(rest, _fold_names([names[i] for i in rest], rules), strict=True):
+            paths[i] = p
+    out = [p if p else (names[i] or "(none)",) for i, p in enumerate(paths)]
+    # a last component C beside a sibling C.* joins it (Add, Add_1, Add_2 → Add.*)
+    folded = {p for p in out if p[-1].endswith(FOLD)}
+    return [
+        (*p[:-1], p[-1] + FOLD) if not p[-1].endswith(FOLD) and (*p[:-1], p[-1] + FOLD) in folded
+        else p
+        for p in out
+    ]  # fmt: skip
+
+
+def _fold_names(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[tuple[str, ...]]:
+    """The folded path of each name no rule matched (possibly empty); words learned over all."""
+    paths: list[tuple[str, ...]] = [()] * len(names)
+    learned: set[str] = set()
+    soft: list[int] = []
+    soft_words: list[list[str]] = []
+    for i, name in enumerate(names):
         parts = [p for p in HARD_SEPARATORS.split(name) if p]
         if len(parts) > 1:
             paths[i] = _fold(_dotted_tokens(parts, learned))
@@ -325,14 +364,7 @@ def fold_paths(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[t
         joined = [_join_compounds(ws, index) for ws in soft_words]
         for i, seq in zip(soft, _merge_by_statistics(joined), strict=True):
             paths[i] = _fold(seq)
-    out = [p if p else (names[i] or "(none)",) for i, p in enumerate(paths)]
-    # a last component C beside a sibling C.* joins it (Add, Add_1, Add_2 → Add.*)
-    folded = {p for p in out if p[-1].endswith(FOLD)}
-    return [
-        (*p[:-1], p[-1] + FOLD) if not p[-1].endswith(FOLD) and (*p[:-1], p[-1] + FOLD) in folded
-        else p
-        for p in out
-    ]  # fmt: skip
+    return paths
 
 
 # ------------------------------------------------------------------ the ranking
