@@ -140,3 +140,90 @@ def round_or_none(x: Any, digits: int = 4) -> float | None:
     if _absent(x):
         return None
     return round(float(x), digits)
+
+
+# --- name elision (display width aware) -------------------------------------------------------------
+
+import unicodedata  # noqa: E402
+
+ELLIPSIS = "…"
+_SEPARATORS = "._/"
+
+
+def char_width(ch: str) -> int:
+    """Terminal cells taken by one character: 2 for East Asian wide/fullwidth, 0 for combining marks."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def cell_width(text: str) -> int:
+    """Display width of ``text`` in terminal cells."""
+    if text.isascii():
+        return len(text)
+    return sum(char_width(ch) for ch in text)
+
+
+def _head(text: str, budget: int) -> str:
+    used = 0
+    for i, ch in enumerate(text):
+        used += char_width(ch)
+        if used > budget:
+            return text[:i]
+    return text
+
+
+def _tail(text: str, budget: int) -> str:
+    used = 0
+    for i in range(len(text) - 1, -1, -1):
+        used += char_width(text[i])
+        if used > budget:
+            return text[i + 1 :]
+    return text
+
+
+def elide_middle(text: str, width: int, tail_share: float = 0.5) -> str:
+    """Shorten ``text`` to at most ``width`` cells, keeping head and tail around one "…".
+
+    Cuts prefer separators (``.``, ``_``, ``/``) when that costs at most a third of a side.
+    ``tail_share`` is the part of the budget given to the tail (1.0 keeps only the tail).
+    """
+    if cell_width(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    budget = width - 1
+    tail_budget = max(0, min(budget, round(budget * tail_share)))
+    head = _head(text, budget - tail_budget)
+    cut = max(head.rfind(s) for s in _SEPARATORS)
+    if cut >= 0 and cut + 1 >= len(head) * 2 / 3:
+        head = head[: cut + 1]
+    rest = text[len(head) :]
+    tail = _tail(rest, budget - cell_width(head))
+    starts = [tail.find(s) for s in _SEPARATORS]
+    starts = [p for p in starts if p >= 0]
+    if starts:
+        p = min(starts)
+        if len(tail) - p - 1 >= len(tail) * 2 / 3 and p + 1 < len(tail):
+            tail = tail[p + 1 :]
+    return head + ELLIPSIS + tail
+
+
+def elide_names(names: list[str], width: int) -> list[str]:
+    """Shorten every name to ``width`` cells so that names that differ stay different where possible.
+
+    Colliding short forms are redone with more of the budget given to the distinguishing tail.
+    """
+    out = [elide_middle(n, width) for n in names]
+    shares = (0.65, 0.8, 0.9, 1.0)
+    for share in shares:
+        groups: dict[str, set[str]] = {}
+        for name, short in zip(names, out):
+            groups.setdefault(short, set()).add(name)
+        clashing = {s for s, originals in groups.items() if len(originals) > 1}
+        if not clashing:
+            break
+        for i, short in enumerate(out):
+            if short in clashing:
+                out[i] = elide_middle(names[i], width, tail_share=share)
+    return out

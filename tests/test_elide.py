@@ -1,0 +1,44 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from htptui.present.format import cell_width, elide_middle, elide_names
+
+NAMES = st.text(alphabet=st.sampled_from("abq_./0123456789漢"), min_size=0, max_size=60)
+
+
+def test_keeps_head_and_tail() -> None:
+    s = elide_middle("model.layers.17.self_attn.q_proj.3", 24)
+    assert s.startswith("model.") and s.endswith("q_proj.3") and s.count("…") == 1
+    assert cell_width(s) <= 24
+
+
+def test_wide_chars_count_two() -> None:
+    assert cell_width("漢字a") == 5
+    assert cell_width(elide_middle("漢" * 20, 9)) <= 9
+
+
+def test_issue_example_distinct_at_160_cols() -> None:
+    names = [f"_model_layers_0_self_attn_q_proj_{h}" for h in range(8)]
+    short = elide_names(names, 28)
+    assert len(set(short)) == 8
+    assert all(cell_width(s) <= 28 for s in short)
+
+
+@given(NAMES, st.integers(min_value=0, max_value=70))
+def test_width_bound_and_short_unchanged(text: str, width: int) -> None:
+    s = elide_middle(text, width)
+    assert cell_width(s) <= width
+    if cell_width(text) <= width:
+        assert s == text
+
+
+@given(
+    st.lists(NAMES, min_size=1, max_size=12, unique=True), st.integers(min_value=8, max_value=40)
+)
+def test_distinct_stay_distinct_when_tails_differ(names: list[str], width: int) -> None:
+    short = elide_names(names, width)
+    assert all(cell_width(s) <= width for s in short)
+    k = (2 * (width - 1)) // 3
+    tails = {n[-k:] if len(n) > width else n for n in names}
+    if len(tails) == len(names) and all(cell_width(n) == len(n) for n in names):
+        assert len(set(short)) == len(names)
