@@ -218,7 +218,7 @@ def elide_names(names: list[str], width: int) -> list[str]:
     shares = (0.65, 0.8, 0.9, 1.0)
     for share in shares:
         groups: dict[str, set[str]] = {}
-        for name, short in zip(names, out):
+        for name, short in zip(names, out, strict=True):
             groups.setdefault(short, set()).add(name)
         clashing = {s for s, originals in groups.items() if len(originals) > 1}
         if not clashing:
