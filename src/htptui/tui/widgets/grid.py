@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from htptui.present.format import cell_width, elide_middle
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 SEPARATOR = " "
@@ -36,14 +37,21 @@ class Column:
 
 
 def _fit(text: str, width: int, align: str) -> str:
-    """Pad or truncate ``text`` to exactly ``width`` cells (ellipsis when cut)."""
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+    """Pad or shorten ``text`` to exactly ``width`` terminal cells.
+
+    A left-aligned cell (a name) is shortened in the middle so its distinguishing tail stays
+    (``model.layers.17…q_proj.3``); other cells keep their head. Wide characters count as two cells.
+    """
+    w = cell_width(text)
+    if w > width:
+        text = elide_middle(text, width) if align == "left" else elide_middle(text, width, 0.0)
+        w = cell_width(text)
+    pad = max(width - w, 0)
     if align == "left":
-        return text.ljust(width)
+        return text + " " * pad
     if align == "center":
-        return text.center(width)
-    return text.rjust(width)
+        return " " * (pad // 2) + text + " " * (pad - pad // 2)
+    return " " * pad + text
 
 
 class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
