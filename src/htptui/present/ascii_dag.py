@@ -186,7 +186,7 @@ def fit_glyphs(glyphs: str, width: int) -> str:
 def fit_list(prefix: str, items: list[str] | tuple[str, ...], sep: str, width: int) -> str:
     """``prefix`` and as many ``items`` as fit in ``width`` cells, then ``… (+N more)``.
 
-    Long items are middle-elided (kept distinct by :func:`elide_names`) so that at least one shows.
+    Items show whole; when not even the first fits it is middle-elided (if 8 cells allow).
     """
     full = prefix + sep.join(items)
     if cell_width(full) <= width:
@@ -197,17 +197,20 @@ def fit_list(prefix: str, items: list[str] | tuple[str, ...], sep: str, width: i
     def more(k: int) -> str:
         return f"{sep if k else ''}{ELLIPSIS} (+{n - k} more)" if k < n else ""
 
-    # each item gets at most what one item plus the count marker can have
-    cap = max(8, avail - cell_width(more(1)))
-    short = elide_names(list(items), cap)
-    shown: list[str] = []
-    used = 0
-    for k, it in enumerate(short):
-        add = cell_width(it) + (len(sep) if k else 0)
-        if used + add + cell_width(more(k + 1)) > avail:
-            break
-        shown.append(it)
-        used += add
+    def take(names: list[str] | tuple[str, ...]) -> list[str]:
+        shown: list[str] = []
+        used = 0
+        for k, it in enumerate(names):
+            add = cell_width(it) + (len(sep) if k else 0)
+            if used + add + cell_width(more(k + 1)) > avail:
+                break
+            shown.append(it)
+            used += add
+        return shown
+
+    shown = take(items)
+    if not shown:  # not even the first name fits whole: show it middle-elided
+        shown = take([elide_middle(items[0], max(8, avail - cell_width(more(1))))])
     text = prefix + sep.join(shown) + more(len(shown))
     return text if cell_width(text) <= width else elide_middle(text, width)
 
@@ -215,21 +218,33 @@ def fit_list(prefix: str, items: list[str] | tuple[str, ...], sep: str, width: i
 def fit_rows(rows: list[DagRow], width: int) -> list[str]:
     """Like :func:`format_rows` but every line fits in ``width`` cells.
 
-    Lane glyphs take at most a third of the width, labels are middle-elided (distinct labels
-    stay distinct where possible) to what the widest annotation leaves, but no less than half
-    of the rest (and at least 12 cells), and each annotation lists as
+    Lane glyphs take at most a quarter of the width, labels are middle-elided to what the widest
+    annotation leaves, but no less than half of the rest (and at least 12 cells); when that
+    makes distinct labels collide the label column grows and the lanes give way (down to 5
+    cells, keeping a third of the width, at least 20 cells, for annotations). Each annotation lists as
     many items as fit, ending ``… (+N more)``. Rows that fit as they are come out as
     :func:`format_rows` would print them.
     """
     plain = format_rows([r.triple() for r in rows])
     if all(cell_width(ln) <= width for ln in plain):
         return plain
-    gw = min(max((len(r.glyphs) for r in rows), default=0), max(5, width // 3))
+    gw_full = max((len(r.glyphs) for r in rows), default=0)
+    gw_min = min(gw_full, 5)
+    gw = min(gw_full, max(5, width // 4))
     lw_full = max((cell_width(r.label) for r in rows), default=0)
     note_full = max((cell_width(r.note()) for r in rows if r.label), default=0)
+    note_min = min(note_full, max(20, width // 3))  # room for "<- a, … (+N more)"
     rest = width - gw - 4
     lw = min(lw_full, max(12, rest // 2, rest - note_full))
-    labels = elide_names([r.label for r in rows], lw) if lw < lw_full else [r.label for r in rows]
+    names = [r.label for r in rows]
+    n_distinct = len(set(names))
+    labels = elide_names(names, lw) if lw < lw_full else names
+    # widen the label column (lanes give way first) until distinct labels stay distinct
+    widest = min(lw_full, max(lw, width - 4 - gw_min - note_min))
+    while len(set(labels)) < n_distinct and lw < widest:
+        lw = min(widest, lw + max(4, lw // 4))
+        labels = elide_names(names, lw) if lw < lw_full else names
+    gw = max(gw_min, min(gw, width - 4 - lw - note_min))
     out = []
     for r, lb in zip(rows, labels, strict=True):
         g = fit_glyphs(r.glyphs, gw)
