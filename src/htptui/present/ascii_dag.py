@@ -218,7 +218,7 @@ def fit_list(prefix: str, items: list[str] | tuple[str, ...], sep: str, width: i
 def fit_rows(rows: list[DagRow], width: int) -> list[str]:
     """Like :func:`format_rows` but every line fits in ``width`` cells.
 
-    Lane glyphs take at most a quarter of the width, labels are middle-elided to what the widest
+    Lane glyphs take at most a third of the width, labels are middle-elided to what the widest
     annotation leaves, but no less than half of the rest (and at least 12 cells); when that
     makes distinct labels collide the label column grows and the lanes give way (down to 5
     cells, keeping a third of the width, at least 20 cells, for annotations). Each annotation lists as
@@ -230,7 +230,7 @@ def fit_rows(rows: list[DagRow], width: int) -> list[str]:
         return plain
     gw_full = max((len(r.glyphs) for r in rows), default=0)
     gw_min = min(gw_full, 5)
-    gw = min(gw_full, max(5, width // 4))
+    gw = min(gw_full, max(5, width // 3))
     lw_full = max((cell_width(r.label) for r in rows), default=0)
     note_full = max((cell_width(r.note()) for r in rows if r.label), default=0)
     note_min = min(note_full, max(20, width // 3))  # room for "<- a, … (+N more)"
