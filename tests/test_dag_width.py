@@ -147,3 +147,18 @@ def test_cli_bad_width_is_a_usage_error(bad: str) -> None:
 def test_help_mentions_width() -> None:
     r = run("dag", "--help")
     assert "--width" in r.stdout and "(+N more)" in r.stdout
+
+
+def test_default_width_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sys
+
+    from htptui.commands import dag as dag_cmd
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(dag_cmd.shutil, "get_terminal_size", lambda fb: os.terminal_size((73, 20)))
+    assert dag_cmd.default_width() == 73
+    monkeypatch.setattr(dag_cmd.shutil, "get_terminal_size", lambda fb: os.terminal_size((12, 20)))
+    assert dag_cmd.default_width() == dag_cmd.MIN_WIDTH
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert dag_cmd.default_width() == 100
