@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 
 from htptui.model.discover import discover_graphs
 from htptui.tui.app import HtpApp
@@ -104,3 +105,31 @@ async def test_ranking_name_column_stays_on_llm_sample_at_80x24() -> None:
         await pilot.press("left")
         assert 0 < grid.scroll_x < grid.max_scroll_x
         assert _line(grid, 1).startswith(name)
+
+
+class WideGridApp(App[None]):
+    """A name column and ten numeric ones (170 cells), wider than either snapshot terminal."""
+
+    def compose(self) -> ComposeResult:
+        yield DataGrid(id="grid")
+
+    def on_mount(self) -> None:
+        grid = self.query_one(DataGrid)
+        cols = [Column(f"c{i}", f"col {i}", 12) for i in range(1, 11)]
+        grid.set_columns([Column("name", "name", 30, "left"), *cols])
+        grid.set_data(
+            40,
+            lambda row, key: f"model.layers.{row}.mlp" if key == "name" else f"{key}:{row * 7}",
+        )
+        grid.focus()
+
+
+@pytest.mark.parametrize(
+    ("size", "press"),
+    [
+        pytest.param((80, 24), ["l", "l"], id="80x24-two-right"),
+        pytest.param((160, 50), ["l"], id="160x50-one-right"),
+    ],
+)
+def test_grid_scrolled_snapshot(snap_compare: Any, size: tuple[int, int], press: list[str]) -> None:
+    assert snap_compare(WideGridApp(), terminal_size=size, press=press)
