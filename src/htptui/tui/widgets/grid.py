@@ -1,5 +1,8 @@
 """A virtual Line-API table: a fixed header over millions of rows, formatting only the visible ones.
 
+Scrolling sideways (h/l, ←/→: one column per key) keeps the first column at x=0; the header scrolls
+with the body.
+
 The caller owns the data and its order: ``set_data(n_rows, cell, row_key)`` takes a row count and a
 ``cell(row, column_key) -> str`` callback, with row index = display order. Sorting is requested with
 :class:`DataGrid.SortRequested`; the caller re-sorts and calls ``set_data`` again.
@@ -332,10 +335,31 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         """One page up."""
         self.move_cursor(self.cursor_row - self.page_rows)
 
+    @property
+    def frozen_width(self) -> int:
+        """Cells of the fixed first column and its separator (0 when it does not fit beside others)."""
+        if len(self.columns) < 2:
+            return 0
+        frozen = self.columns[0].width + len(SEPARATOR)
+        return frozen if frozen < self.scrollable_content_region.width else 0
+
+    def column_stops(self) -> list[int]:
+        """``scroll_x`` values that put a scrolling column's left edge right after the fixed one."""
+        stops = [0]
+        for col in self.columns[1:-1] if self.frozen_width else self.columns[:-1]:
+            stops.append(stops[-1] + col.width + len(SEPARATOR))
+        return stops
+
     def action_scroll_columns(self, direction: int) -> None:
-        """Scroll horizontally by about one column width."""
-        step = max(min((c.width for c in self.columns), default=8), 4) + len(SEPARATOR)
-        self.scroll_to(x=max(self.scroll_x + direction * step, 0), animate=False, immediate=True)
+        """Scroll horizontally by one column; the first column stays put."""
+        x = int(self.scroll_x)
+        limit = int(self.max_scroll_x)
+        stops = [s for s in self.column_stops() if s < limit] + [limit]
+        if direction > 0:
+            target = next((s for s in stops if s > x), x)
+        else:
+            target = next((s for s in reversed(stops) if s < x), 0)
+        self.scroll_to(x=target, animate=False, immediate=True)
 
     def action_select_row(self) -> None:
         """Post RowSelected for the cursor row."""
@@ -378,7 +402,7 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
-        """Draw the fixed header (y = 0) or one data row, cropped to the horizontal scroll."""
+        """Draw the header (y = 0) or one data row, cropped to the horizontal scroll (first column fixed)."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         if y == 0:
@@ -391,7 +415,17 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
                     return Strip([Segment(text, self._style("datagrid--empty"))], width)
                 return Strip.blank(width, self._base_style())
             full = self._row_strip(row)
-        return full.crop_extend(scroll_x, scroll_x + width, self._base_style())
+        return self._scrolled(full, scroll_x, width)
+
+    def _scrolled(self, full: Strip, scroll_x: int, width: int) -> Strip:
+        """``full`` cropped to the view: the first column fixed at x=0, the others shifted by scroll_x."""
+        frozen = self.frozen_width
+        base = self._base_style()
+        if not frozen or not scroll_x:
+            return full.crop_extend(scroll_x, scroll_x + width, base)
+        head = full.crop_extend(0, frozen, base)
+        tail = full.crop_extend(frozen + scroll_x, scroll_x + width, base)
+        return Strip.join([head, tail])
 
     def _header_strip(self) -> Strip:
         """The header row, with an arrow on the sorted column."""
