@@ -8,6 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# The suite is reproducible by default: hypothesis draws the same examples on every run, so CI
+# never fails on a draw nobody can replay. ``HYPOTHESIS_PROFILE=explore`` draws fresh random
+# examples (ten times as many) to hunt for new counterexamples; add each one found as an @example.
+settings.register_profile("repro", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repro"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"

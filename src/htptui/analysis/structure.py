@@ -300,6 +300,14 @@ def _fold(tokens: Sequence[str]) -> tuple[str, ...]:
 # a whole numeric token (between separators or the name's ends): the only part of a name whose
 # value the rule never reads (an index only matters as "an index here")
 _INDEX_TOKEN = re.compile(r"(?<![^_./])[0-9]+(?![^_./])")
+# in a name with fewer than two dotted components only ``_`` delimits a word (``1.`` is one word)
+_SOFT_INDEX_TOKEN = re.compile(r"(?<![^_])[0-9]+(?![^_])")
+
+
+def _family_key(name: str) -> str:
+    """``name`` with every token the folder reads as an index replaced by ``0``."""
+    dotted = sum(1 for p in HARD_SEPARATORS.split(name) if p) > 1
+    return (_INDEX_TOKEN if dotted else _SOFT_INDEX_TOKEN).sub("0", name)
 
 
 def fold_paths(
@@ -329,7 +337,7 @@ def fold_paths(
         family: dict[str, int] = {}
         of: list[int] = []
         for i in rest:
-            of.append(family.setdefault(_INDEX_TOKEN.sub("0", names[i]), len(family)))
+            of.append(family.setdefault(_family_key(names[i]), len(family)))
         folded_once = _fold_names(list(family), rules)
         for i, k in zip(rest, of, strict=True):
             paths[i] = folded_once[k]
