@@ -67,6 +67,14 @@ ASK_BINDINGS = [
         tooltip="List the bookmarks of this trace and jump back to one",
     ),
     Binding(
+        "L",
+        "legend",
+        "Legend",
+        show=False,
+        id="app.legend",
+        tooltip="The timeline glyph legend",
+    ),
+    Binding(
         "P",
         "wait_forward",
         "Chain fwd",
@@ -323,6 +331,12 @@ class AskMixin:
         screen_h = int(self.screen.size.height)  # type: ignore[attr-defined]
         new = min(max(int(region.outer_size.height) + delta, 5), max(screen_h - 8, 5))
         region.styles.height = new
+
+    def action_legend(self) -> None:
+        """`L`: the timeline glyph legend."""
+        from htptui.tui.screens import LegendScreen
+
+        self.push_screen(LegendScreen("Timeline glyphs"))  # type: ignore[attr-defined]
 
     def action_wait_forward(self) -> None:
         """Step back to the op `p` came from."""

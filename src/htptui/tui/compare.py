@@ -509,6 +509,7 @@ class CompareApp(CompareWindowMixin, App[int]):
         Binding("W", "window_view", "Window=view", show=False),
         Binding("M", "clear_window", "Clear window", show=False),
         Binding("x", "window_mapping", "Window mapping", show=False),
+        Binding("L", "legend", "Legend", show=False),
         Binding("v", "not_here('vtcm')", "VTCM", show=False),
         Binding("full_stop,comma", "not_here('cursor')", "Op cursor", show=False),
         Binding("o", "not_here('graph')", "Graph", show=False),
@@ -1049,6 +1050,12 @@ class CompareApp(CompareWindowMixin, App[int]):
         from htptui.tui.screens import HelpScreen
 
         self.push_screen(HelpScreen(section="Compare mode"))
+
+    def action_legend(self) -> None:
+        """`L`: what the dual timeline's glyphs and shades mean."""
+        from htptui.tui.screens import LegendScreen
+
+        self.push_screen(LegendScreen("Compare timeline glyphs"))
 
     def action_filter(self) -> None:
         """Open the filter input."""
