@@ -71,6 +71,35 @@ def test_window_figures_are_the_scoped_analysis(llm_runs: Any) -> None:
     assert all(c.status != "removed" and c.status != "added" for c in lanes)
 
 
+def test_lane_figures_of_both_runs_in_one_lane_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lanes only one run has are merged into the unit / number order, busy before util."""
+    from htptui.analysis import compare as cmp_mod
+
+    a = {
+        "lane HMX 256 busy (cycles)": (1, "cycles", ""),
+        "lane HVX 514 busy (cycles)": (2, "cycles", ""),
+    }
+    b = {
+        **a,
+        "lane HVX 513 busy (cycles)": (3, "cycles", ""),
+        "lane HVX 513 util (% of wall)": (4.0, "pct", ""),
+    }
+
+    class Child:
+        def __init__(self, figs: dict[str, Any]) -> None:
+            self.figs, self.window, self.trace = figs, (0, 10), []
+
+    monkeypatch.setattr(cmp_mod, "_core_figures", lambda c: c.figs)
+    monkeypatch.setattr(cmp_mod, "_ranked", lambda c: {})
+    wc = window_comparison(Child(a), Child(b))  # type: ignore[arg-type]
+    assert [c.name for _s, c in wc.figures] == [
+        "lane HMX 256 busy (cycles)",
+        "lane HVX 513 busy (cycles)",
+        "lane HVX 513 util (% of wall)",
+        "lane HVX 514 busy (cycles)",
+    ]
+
+
 def test_map_window_by_ops_spans_the_same_ops() -> None:
     keys_a = [("x", "k", 0), ("y", "k", 0), ("z", "k", 0)]
     keys_b = [("z", "k", 0), ("x", "k", 0), ("y", "k", 0), ("w", "k", 0)]

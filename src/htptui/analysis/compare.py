@@ -893,10 +893,9 @@ def basis_of(an: RunAnalysis) -> dict[str, Any] | None:
 
 WINDOW_MAPPINGS = ("cycles", "ops")
 WINDOW_MAPPING_TEXT = {
-    "cycles": "the same cycle range [from, to) on each run's own timeline axis (each run's first "
-    "op at its own 0), as both timelines are drawn on one scale",
-    "ops": "the same ops: the instances that start inside the window marked on {run}, matched in "
-    "the other run by (QNN op, kernel, n); each run's window spans its own copies of them",
+    "cycles": "the same [from, to) on each run's own cycle axis (both drawn on one scale)",
+    "ops": "the same ops: those starting in the window on {run}, matched in the other run by "
+    "(QNN op, kernel, n); each run's window spans its own copies",
 }
 
 
@@ -967,6 +966,20 @@ def _core_figures(an: RunAnalysis) -> dict[str, tuple[float | None, str, str]]:
     return out
 
 
+_UNIT_RANK = {"HMX": 0, "HVX": 1, "DMA": 2}
+
+
+def _lane_figure_order(label: str) -> tuple[int, int, int, str, int]:
+    """Lane figures of both runs in one order: core, unit (HMX, HVX, DMA), lane number, busy
+    before util (``core 1 lane HVX 513 busy (cycles)``)."""
+    head, _, rest = label.partition("lane ")
+    core = int(head.split()[1]) if head.startswith("core ") else 0
+    parts = rest.split()
+    unit = parts[0] if parts else ""
+    num = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1 << 30
+    return (core, _UNIT_RANK.get(unit, 3), num, unit, 0 if " busy " in label else 1)
+
+
 def _ranked(an: RunAnalysis) -> dict[str, dict[str, float]]:
     r = an.ranking("qnn_op")
     return {
@@ -995,7 +1008,10 @@ def window_comparison(
             (section, Change(label, va, vb, ua or ub, na_a=na_a if va is None else "",
                              na_b=na_b if vb is None else ""))
         )  # fmt: skip
-    figs = [f for f in figs if f[0] == "core"] + [f for f in figs if f[0] == "lanes"]
+    lanes = sorted(
+        (f for f in figs if f[0] == "lanes"), key=lambda f: _lane_figure_order(f[1].name)
+    )
+    figs = [f for f in figs if f[0] == "core"] + lanes
     ra, rb = _ranked(child_a), _ranked(child_b)
     if alias is None:
         alias = spelling_aliases(ra, rb)
