@@ -261,3 +261,36 @@ def test_compare_window_snapshot(
 ) -> None:
     a, b = ({**d, "source": label} for d, label in zip(llm_docs, ("s1", "s32"), strict=True))
     assert snap_compare(CompareApp(a, b), terminal_size=size, run_before=_window_marked)
+
+
+async def test_bookmarked_window_comes_back_as_the_window(
+    llm_docs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`B` with a window marked bookmarks it on each run as mapped; `'` Enter marks it again."""
+    from htptui.model.bookmarks import BookmarkStore
+    from htptui.tui.bookmarks import BookmarksScreen
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "j", "x", "m")
+        await _settle(pilot)
+        tl = app.query_one(DualTimeline)
+        wa, wb = tl.windows["A"], tl.windows["B"]
+        assert wa != wb  # by ops: each run's own copies
+        await pilot.press("B")
+        await pilot.pause()
+        traces = [d["artifacts"]["found"]["op_trace"] for d in llm_docs]
+        a_items, b_items = (BookmarkStore(t).items for t in traces)
+        assert [(x.lo, x.hi) for x in a_items] == [wa] and [(x.lo, x.hi) for x in b_items] == [wb]
+        await pilot.press("M")
+        await pilot.pause()
+        assert app.win_mark is None
+        await pilot.press("apostrophe")
+        await pilot.pause()
+        assert isinstance(app.screen, BookmarksScreen)
+        await pilot.press("enter")  # A's window
+        await _settle(pilot)
+        assert app.win_mark == ("A", *wa) and app.win_result is not None
+        assert app.query_one("#cmp-tables").has_class("-window")

@@ -1023,7 +1023,7 @@ class CompareApp(CompareWindowMixin, App[int]):
             assert bm.lo is not None and bm.hi is not None
             margin = max((bm.hi - bm.lo) * 0.05, 1.0)
             tl._set_view(bm.lo - margin, bm.hi + margin)
-            self.action_focus_timeline()
+            self.set_compare_window(tag, bm.lo, bm.hi)  # marked again: its figures, A beside B
             return
         op = bm.op
         if (op is None or not 0 <= op < run.ts.size or int(run.ts[op]) != bm.ts
