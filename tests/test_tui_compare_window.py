@@ -240,8 +240,16 @@ async def test_a_saved_report_without_its_trace_says_so(llm_docs: Any) -> None:
         await pilot.pause()
         await pilot.press("1", "W")
         await _settle(pilot)
+        said: list[str] = []
+        app.notify = lambda msg, **kw: said.append(str(msg))  # type: ignore[method-assign]
+        await pilot.press("W")
+        await _settle(pilot)
         text = app.query_one(CompareWindowPane).text
         assert "need run B's op trace" in text and app.win_result is None
+        assert said and "need run B's op trace" in said[-1]
+        # the tables stay (no near-empty window pane), nothing stays marked
+        assert not app.query_one("#cmp-tables").has_class("-window")
+        assert app.win_mark is None and app.query_one(DualTimeline).windows == {}
 
 
 @pytest.fixture

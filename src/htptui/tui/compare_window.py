@@ -278,9 +278,7 @@ class CompareWindowMixin:
         if show:
             self.show_window_pane(True)
         if isinstance(mapped, str):
-            tl.windows = {run: (lo, hi)}
-            tl.refresh()
-            pane.show(f"window [{fmt_int(lo)}, {fmt_int(hi)}) on {run}: {mapped}")
+            self._window_failed(f"window [{fmt_int(lo)}, {fmt_int(hi)}) on {run}: {mapped}")
             return
         wa, wb = mapped
         tl.windows = {"A": wa, "B": wb}
@@ -326,9 +324,18 @@ class CompareWindowMixin:
             body = f"filter /{pattern}/ on both runs\n" + body
         return wc, body
 
+    def _window_failed(self, why: str) -> None:
+        """No figures for this window: say why, and keep the tables (no near-empty pane)."""
+        self.action_clear_window()
+        self.query_one(CompareWindowPane).show(why)  # type: ignore[attr-defined]
+        self.notify(why, severity="warning", timeout=6, markup=False)  # type: ignore[attr-defined]
+
     def _window_ready(self, key: tuple[Any, ...], wc: WindowComparison | None, body: str) -> None:
         if self.win_mark is None or (*self.win_mark, self.win_mapping, self.pattern) != key:
             return  # the window moved on meanwhile
+        if wc is None:
+            self._window_failed(body)
+            return
         self.win_result = wc
         self.query_one(CompareWindowPane).show(body)  # type: ignore[attr-defined]
         self._split()  # type: ignore[attr-defined]
