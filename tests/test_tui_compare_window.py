@@ -207,6 +207,10 @@ async def test_filter_rescopes_and_export_writes_the_window(
         wc = app.win_result
         assert wc is not None
         assert wc.ops.a == len(a.scoped(lo, hi, "HVX").trace)
+        copied: list[str] = []
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await pilot.press("y")
+        assert copied == [pane.text]
         await pilot.press("e")
         await pilot.pause()
         out = list(tmp_path.glob("htptui-export-compare-*.csv"))

@@ -1204,7 +1204,12 @@ class CompareApp(CompareWindowMixin, App[int]):
         return out
 
     def action_copy(self) -> None:
-        """`y`: the status line (the selected row's change) to the clipboard."""
+        """`y`: the status line (the selected row's change) to the clipboard; with the window
+        pane shown, the window's figures as text."""
+        if self.query_one("#cmp-tables").has_class("-window"):
+            self.copy_to_clipboard(self.query_one(CompareWindowPane).text)
+            self.notify("copied the window figures", timeout=2)
+            return
         row = self._selected_row()
         if row is None:
             self.notify("nothing selected to copy", timeout=2)

@@ -86,7 +86,8 @@ def window_pair_text(
     wc: WindowComparison, mapping: str, marked_on: str, width: int, top: int = TOP
 ) -> str:
     """The two runs' window figures as aligned plain text: figure | A | B | Δ | Δ %."""
-    label_w = max(min(46, width - 4 * NUM - 2), 16)
+    longest = max([cell_width(c.name) for _s, c in wc.figures] + [cell_width(wc.ops.name), 24])
+    label_w = max(min(longest + 2, width - 4 * NUM - 2), 16)
     (la, ha), (lb, hb) = wc.window_a, wc.window_b
     how = WINDOW_MAPPING_TEXT[mapping].format(run=marked_on)
     head = (
