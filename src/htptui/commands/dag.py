@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+
 import click
 
 from htptui.commands._common import (
@@ -12,6 +15,43 @@ from htptui.commands._common import (
     output_option,
     write_output,
 )
+
+MIN_WIDTH = 40
+DEFAULT_WIDTH = 100
+
+
+def default_width() -> int:
+    """The terminal's width when stdout is a terminal, else 100 (kept within the option's range)."""
+    if sys.stdout.isatty():
+        return max(MIN_WIDTH, min(1000, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns))
+    return DEFAULT_WIDTH
+
+
+def wrap_blocks(blocks: list, width: int) -> list:  # type: ignore[type-arg]
+    """Prose (``Lines`` blocks) wrapped to ``width`` cells, continuation lines indented."""
+    import textwrap
+
+    from htptui.output.blocks import Lines
+
+    def wrap(lines: object) -> list[str]:
+        out: list[str] = []
+        for ln in lines:  # type: ignore[attr-defined]
+            parts = textwrap.wrap(ln, width, subsequent_indent="  ", break_on_hyphens=False)
+            out += parts or [ln]
+        return out
+
+    return [
+        Lines(wrap(b.text), None if b.md is None else wrap(b.md)) if isinstance(b, Lines) else b
+        for b in blocks
+    ]
+
+
+def fit_lines(text: str, width: int) -> str:
+    """Every line of ``text`` middle-elided to ``width`` cells (a last resort for table rows)."""
+    from htptui.present.format import cell_width, elide_middle
+
+    lines = text.split("\n")
+    return "\n".join(ln if cell_width(ln) <= width else elide_middle(ln, width) for ln in lines)
 
 
 @click.command("dag")
@@ -30,6 +70,16 @@ from htptui.commands._common import (
     show_default=True,
     help="QNN ops (HTP nodes collapsed by grouping) or every HTP node.",
 )
+@click.option(
+    "--width",
+    type=click.IntRange(MIN_WIDTH, 1000),
+    default=None,
+    help=(
+        "Widest output line in terminal cells (text and md): long op names are middle-elided and "
+        "long producer lists end '… (+N more)'; JSON keeps full names. "
+        "Default: the terminal's width when stdout is a terminal, else 100."
+    ),
+)
 @format_option
 @output_option
 @click.option(
@@ -45,6 +95,7 @@ def command(
     graph: str | None,
     expected: str | None,
     level: str,
+    width: int | None,
     fmt: str,
     output: str | None,
     fail_on_false_dependency: bool,
@@ -53,6 +104,8 @@ def command(
 
     Edges are marked [ok] (expected and present), [MISSING], [UNEXPECTED] or [added] (to or from an
     op the compiler added); STATIC tensors shared across QNN ops are listed after the DAG.
+    Every line fits in --width cells: long names are middle-elided and long producer lists are
+    cut to '… (+N more)'; JSON output keeps every name in full.
     With --fail-on-false-dependency the exit status is 1 when a dedup-induced false dependency
     is suspected (the reason goes to stderr).
     """
@@ -82,28 +135,34 @@ def command(
     has_exp = diff.expected_source is not None
     shown = diff if has_exp else None
     rows = (
-        ascii_dag.qnn_dag_lines(opt.graph, shown, an.qnn_dag())
+        ascii_dag.qnn_dag_rows(opt.graph, shown, an.qnn_dag())
         if level == "qnn"
-        else ascii_dag.htp_dag_lines(opt.graph, shown)
+        else ascii_dag.htp_dag_rows(opt.graph, shown)
     )
-    lines = ascii_dag.format_rows(rows)
     if fmt == "json":
         import json
 
-        doc = {"schema": "htptui.dag", "level": level, "source": opt.source, "dag_ascii": lines}
+        full = ascii_dag.format_rows([r.triple() for r in rows])
+        doc = {"schema": "htptui.dag", "level": level, "source": opt.source, "dag_ascii": full}
         doc |= {"diff": diff.to_dict()}
         write_output(json.dumps(doc, indent=2) + "\n", output, [path])
         _exit_on_false_dependency(diff, fail_on_false_dependency)
         return
+    width = width if width is not None else default_width()
+    lines = ascii_dag.fit_rows(rows, width)
     dag = an.qnn_dag()
     n_nodes = len(opt.graph.nodes) if level == "htp" else len(dag.ops) if dag else 0
     title = f"{'QNN-op' if level == 'qnn' else 'HTP-node'} DAG of {opt.name} ({n_nodes} nodes)"
+    from htptui.present.format import elide_middle
+
+    title = elide_middle(title, width)
     head = [f"expected: {diff.expected_source}"] if has_exp else []
     sec = gd_section.section_of(diff, opt.graph, an)
     sec["dag_ascii"] = []  # already printed above
     blocks = [Heading(title, 1), Lines([*head, ""]), Code(lines), *gd_section.blocks(sec)]
     renderer = markdown if fmt == "md" else text
-    write_output(renderer.render_blocks(blocks), output, [path])
+    blocks = wrap_blocks(blocks, width)
+    write_output(fit_lines(renderer.render_blocks(blocks), width), output, [path])
     _exit_on_false_dependency(diff, fail_on_false_dependency)
 
 

@@ -64,12 +64,19 @@ def select(columns: Sequence[Column], keys: Iterable[str]) -> tuple[Column, ...]
 def fit(columns: Sequence[Column], width: int, flexible: str | None = None) -> tuple[Column, ...]:
     """Drop the highest-priority-number columns until the rest fit ``width`` cells (1-cell gaps)."""
     cols = list(columns)
+    dropped: list[Column] = []
     while len(cols) > 1 and sum(c.width + 1 for c in cols) > width:
         worst = max((c for c in cols if c.priority > 0), key=lambda c: c.priority, default=None)
         if worst is None:
             break
         cols.remove(worst)
-    return tuple(cols)
+        dropped.append(worst)
+    # a dropped wide column can leave room for a narrower one dropped before it: put those back
+    for c in reversed(dropped):
+        if sum(k.width + 1 for k in cols) + c.width + 1 <= width:
+            cols.append(c)
+    order = {id(c): i for i, c in enumerate(columns)}
+    return tuple(sorted(cols, key=lambda c: order[id(c)]))
 
 
 def _dpc_text(rec: Record) -> str:

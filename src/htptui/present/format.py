@@ -185,8 +185,11 @@ def _tail(text: str, budget: int) -> str:
 def elide_middle(text: str, width: int, tail_share: float = 0.5) -> str:
     """Shorten ``text`` to at most ``width`` cells, keeping head and tail around one "…".
 
-    Cuts prefer separators (``.``, ``_``, ``/``) when that costs at most a third of a side.
-    ``tail_share`` is the part of the budget given to the tail (1.0 keeps only the tail).
+    The tail is taken first (``tail_share`` of the budget; 1.0 keeps only the tail, 0.0 only the
+    head) and starts at a separator (``.``, ``_``, ``/``) when that costs at most a third of it; the
+    head gets every cell the tail left and ends at a separator on the same terms, unless that would
+    drop a numeric token (``layers_17``: the index is what tells rows apart); a number is never
+    cut in two.
     """
     if cell_width(text) <= width:
         return text
@@ -194,18 +197,21 @@ def elide_middle(text: str, width: int, tail_share: float = 0.5) -> str:
         return ""
     budget = width - 1
     tail_budget = max(0, min(budget, round(budget * tail_share)))
-    head = _head(text, budget - tail_budget)
-    cut = max(head.rfind(s) for s in _SEPARATORS)
-    if cut >= 0 and cut + 1 >= len(head) * 2 / 3:
-        head = head[: cut + 1]
-    rest = text[len(head) :]
-    tail = _tail(rest, budget - cell_width(head))
-    starts = [tail.find(s) for s in _SEPARATORS]
-    starts = [p for p in starts if p >= 0]
+    tail = _tail(text, tail_budget) if tail_budget else ""
+    starts = [p for p in (tail.find(s) for s in _SEPARATORS) if p >= 0]
     if starts:
         p = min(starts)
         if len(tail) - p - 1 >= len(tail) * 2 / 3 and p + 1 < len(tail):
             tail = tail[p + 1 :]
+    head = _head(text[: len(text) - len(tail)], budget - cell_width(tail))
+    if head and head[-1].isdigit() and text[len(head)].isdigit():  # never half a number
+        head = head.rstrip("0123456789") or head
+    if tail and tail[0].isdigit() and text[-len(tail) - 1].isdigit():
+        tail = tail.lstrip("0123456789") or tail
+    cut = max(head.rfind(s) for s in _SEPARATORS)
+    dropped = head[cut + 1 :]
+    if cut >= 0 and cut + 1 >= len(head) * 2 / 3 and dropped and not dropped.isdigit():
+        head = head[: cut + 1]
     return head + ELLIPSIS + tail
 
 

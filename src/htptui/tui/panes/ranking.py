@@ -33,7 +33,7 @@ from htptui.present.columns import (
     fit,
     select,
 )
-from htptui.present.format import fmt_int
+from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
 from htptui.tui.messages import SelectOps
 from htptui.tui.widgets.grid import Column as GridColumn
@@ -62,6 +62,7 @@ SORT_LABELS = {
 VIEW = select(RANKING_COLUMNS, RANKING_TUI_VIEW)
 WIDEN = {"dpc": "dpc", "busy": "busy", "instances": "instances"}  # columns sized to their data
 MAX_INDENT = 12  # tree levels indented (deeper nodes stay at this indent)
+NAME_MAX = 60  # the name column's widest (the full name is in Details and exports)
 
 
 class RankingGrid(DataGrid):
@@ -99,6 +100,7 @@ class RankingPane(Vertical, can_focus=False):
         self.order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._suppress_row: int | None = None
         self._layout: tuple[int, tuple[int, ...]] | None = None
+        self._need: tuple[Ranking, int] | None = None
         self._record_cache: tuple[int, dict[str, Any]] | None = None
         # structure level: the open nodes, by full path (kept across filters and re-sorts);
         # None until first shown (then the roots are open)
@@ -144,18 +146,39 @@ class RankingPane(Vertical, can_focus=False):
         width = self.size.width or 80
         sized = [replace(c, width=max(c.width, len(c.label), need.get(c.key, 0))) for c in VIEW[1:]]
         # narrow panes drop the columns with the highest priority number first (name keeps ≥ 16)
-        kept = fit(sized, width - 16 - 3)
+        # the name column takes its width first (up to half the pane), the numeric columns the rest
+        name_first = max(16, min(self._name_need(), (width - 3) // 2))
+        kept = fit(sized, width - name_first - 1 - 3)
         if not all(any(c.key == k for c in kept) for k in RESOURCE_VIEW):
             # the DPC split shows whole or not at all (Details always has it)
             kept = tuple(c for c in kept if c.key not in RESOURCE_VIEW)
         numeric = [GridColumn(c.key, c.label, c.width, c.align, c.sort is not None) for c in kept]
         rest = sum(c.width + 1 for c in numeric) + 3  # separators, borders, scrollbar
-        name_width = max(16, min(32, width - rest))
+        name_width = max(16, min(self._name_need(), width - rest))
         layout = (name_width, tuple(c.width for c in numeric))
         if layout != self._layout:
             self._layout = layout
             name = VIEW[0]
             self.grid.set_columns([GridColumn(name.key, name.label, name_width, "left"), *numeric])
+
+    def _name_need(self) -> int:
+        """Cells the longest shown name needs (capped at NAME_MAX; cached per ranking)."""
+        rk = self.ranking
+        if rk is None or not len(rk):
+            return 16
+        cached = self._need
+        if cached is not None and cached[0] is rk:
+            return cached[1]
+        if self.level == "instance":
+            need = NAME_MAX  # "kernel · QNN op": always long
+        else:
+            shown = rk.labels if isinstance(rk, StructureRanking) else rk.names
+            need = max(map(cell_width, set(shown)), default=16)
+            if isinstance(rk, StructureRanking):
+                need += 2 * min(int(np.max(rk.depth)), MAX_INDENT) + 2  # indent and ▸/▾ mark
+        need = min(max(need, 16), NAME_MAX)
+        self._need = (rk, need)
+        return need
 
     def show_run(self, an: RunAnalysis) -> None:
         """Rank the loaded run."""

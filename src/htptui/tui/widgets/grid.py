@@ -1,5 +1,8 @@
 """A virtual Line-API table: a fixed header over millions of rows, formatting only the visible ones.
 
+Scrolling sideways (h/l, ←/→: one column per key) keeps the first column at x=0; the header scrolls
+with the body.
+
 The caller owns the data and its order: ``set_data(n_rows, cell, row_key)`` takes a row count and a
 ``cell(row, column_key) -> str`` callback, with row index = display order. Sorting is requested with
 :class:`DataGrid.SortRequested`; the caller re-sorts and calls ``set_data`` again.
@@ -19,6 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from htptui.present.format import cell_width, elide_middle
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 SEPARATOR = " "
@@ -36,14 +40,21 @@ class Column:
 
 
 def _fit(text: str, width: int, align: str) -> str:
-    """Pad or truncate ``text`` to exactly ``width`` cells (ellipsis when cut)."""
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+    """Pad or shorten ``text`` to exactly ``width`` terminal cells.
+
+    A left-aligned cell (a name) is shortened in the middle so its distinguishing tail stays
+    (``model.layers.17…q_proj.3``); other cells keep their head. Wide characters count as two cells.
+    """
+    w = cell_width(text)
+    if w > width:
+        text = elide_middle(text, width) if align == "left" else elide_middle(text, width, 0.0)
+        w = cell_width(text)
+    pad = max(width - w, 0)
     if align == "left":
-        return text.ljust(width)
+        return text + " " * pad
     if align == "center":
-        return text.center(width)
-    return text.rjust(width)
+        return " " * (pad // 2) + text + " " * (pad - pad // 2)
+    return " " * pad + text
 
 
 class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
@@ -324,10 +335,31 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         """One page up."""
         self.move_cursor(self.cursor_row - self.page_rows)
 
+    @property
+    def frozen_width(self) -> int:
+        """Cells of the fixed first column and its separator (0 when it does not fit beside others)."""
+        if len(self.columns) < 2:
+            return 0
+        frozen = self.columns[0].width + len(SEPARATOR)
+        return frozen if frozen < self.scrollable_content_region.width else 0
+
+    def column_stops(self) -> list[int]:
+        """``scroll_x`` values that put a scrolling column's left edge right after the fixed one."""
+        stops = [0]
+        for col in self.columns[1:-1] if self.frozen_width else self.columns[:-1]:
+            stops.append(stops[-1] + col.width + len(SEPARATOR))
+        return stops
+
     def action_scroll_columns(self, direction: int) -> None:
-        """Scroll horizontally by about one column width."""
-        step = max(min((c.width for c in self.columns), default=8), 4) + len(SEPARATOR)
-        self.scroll_to(x=max(self.scroll_x + direction * step, 0), animate=False, immediate=True)
+        """Scroll horizontally by one column; the first column stays put."""
+        x = int(self.scroll_x)
+        limit = int(self.max_scroll_x)
+        stops = [s for s in self.column_stops() if s < limit] + [limit]
+        if direction > 0:
+            target = next((s for s in stops if s > x), x)
+        else:
+            target = next((s for s in reversed(stops) if s < x), 0)
+        self.scroll_to(x=target, animate=False, immediate=True)
 
     def action_select_row(self) -> None:
         """Post RowSelected for the cursor row."""
@@ -370,7 +402,7 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
-        """Draw the fixed header (y = 0) or one data row, cropped to the horizontal scroll."""
+        """Draw the header (y = 0) or one data row, cropped to the horizontal scroll (first column fixed)."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         if y == 0:
@@ -383,7 +415,17 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
                     return Strip([Segment(text, self._style("datagrid--empty"))], width)
                 return Strip.blank(width, self._base_style())
             full = self._row_strip(row)
-        return full.crop_extend(scroll_x, scroll_x + width, self._base_style())
+        return self._scrolled(full, scroll_x, width)
+
+    def _scrolled(self, full: Strip, scroll_x: int, width: int) -> Strip:
+        """``full`` cropped to the view: the first column fixed at x=0, the others shifted by scroll_x."""
+        frozen = self.frozen_width
+        base = self._base_style()
+        if not frozen or not scroll_x:
+            return full.crop_extend(scroll_x, scroll_x + width, base)
+        head = full.crop_extend(0, frozen, base)
+        tail = full.crop_extend(frozen + scroll_x, scroll_x + width, base)
+        return Strip.join([head, tail])
 
     def _header_strip(self) -> Strip:
         """The header row, with an arrow on the sorted column."""
