@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from htptui.analysis.deps import VIA_FLOW, VIA_INPUTS, build_deps, wait_chain, waited_for
 from htptui.analysis.run import analysis_of
@@ -305,3 +307,41 @@ def test_flow_pairs_first_of_each_kind_by_id(tmp_path: Path) -> None:
     p, q, r = _op(t, "q::P"), _op(t, "q::Q"), _op(t, "q::R")
     assert sorted(zip(src.tolist(), dst.tolist(), strict=True)) == sorted([(p, q), (q, r)])
     assert (total, from_tensor) == (3, 1)
+
+
+def test_paced_build_equals_the_plain_build_and_sleeps_between_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The build the explorer runs beside its UI (duty 0.5) gives exactly the plain build's edges,
+    and really pauses after each chunk in proportion to the time the chunk took."""
+    import time
+
+    from htptui.analysis import deps as deps_mod
+
+    samples = Path(__file__).resolve().parents[1] / "sample_data"
+    for path in [
+        REAL_SAMPLE,
+        samples / "synthetic_llm_decoder" / "qwen3-synth-s1-chrometrace.json",
+    ]:
+        an = analysis_of(load_run(path))
+        t = an.trace
+        assert t is not None
+        plain = build_deps(t, an.run.graph, t.inputs_ops(), an.flow_edges())
+        paced = an.deps(duty=0.5)
+        for name in ("src", "dst", "via", "by_dst", "dst_ptr", "by_src", "src_ptr"):
+            assert getattr(paced, name).tolist() == getattr(plain, name).tolist(), (path, name)
+        assert paced.notes == plain.notes and len(paced) == len(plain) > 0
+    slept: list[float] = []
+    monkeypatch.setattr(deps_mod.time, "sleep", slept.append)
+
+    def chunks() -> Any:
+        for k in range(3):
+            busy = time.perf_counter() + 0.01
+            while time.perf_counter() < busy:
+                pass
+            yield k
+
+    assert list(deps_mod.paced_chunks(chunks(), 0.5)) == [0, 1, 2]
+    assert len(slept) == 3 and all(0.009 <= s <= 0.05 for s in slept)
+    slept.clear()
+    assert list(deps_mod.paced_chunks(chunks(), 1.0)) == [0, 1, 2] and slept == []

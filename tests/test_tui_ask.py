@@ -190,7 +190,12 @@ async def test_p_answers_before_every_op_inputs_are_read(monkeypatch: pytest.Mon
         await pilot.pause()
         body = text_of(app, "#details-body")
         assert "waited for (p)" in body and t.kernel_name(chain[1]) in body
-        assert "consumers" in body and "reading every op's Inputs Ops" in body
+        assert "consumers" in body and "computing…" in body
+        # the timeline marks the producers at once, from the op's own args; consumers later
+        tl = app.timeline
+        assert sorted(tl.producer_ops.tolist()) == sorted(full.producers(start)[0].tolist())
+        assert tl.waited_op == chain[1] and tl.consumer_ops.size == 0
+        assert app.deps_marks_timing is not None and app.deps_marks_timing[::2] == (start, "fast")
         await pilot.press("p")
         await pilot.pause()
         assert app.selection[1] == chain[1]
@@ -198,3 +203,15 @@ async def test_p_answers_before_every_op_inputs_are_read(monkeypatch: pytest.Mon
         await pilot.pause()
         assert app.selection[1] == chain[2]
         assert not an.cached("deps")
+        # the full build lands: the marks are refined (consumers added) and Details lists them
+        from htptui.tui.ask import DepsReady
+
+        an.deps()
+        app.post_message(DepsReady(an))
+        await pilot.pause()
+        await pilot.pause()
+        cur = chain[2]
+        assert sorted(tl.consumer_ops.tolist()) == sorted(full.consumers(cur)[0].tolist())
+        assert sorted(tl.producer_ops.tolist()) == sorted(full.producers(cur)[0].tolist())
+        assert app.deps_marks_timing is not None and app.deps_marks_timing[::2] == (cur, "full")
+        assert "computing…" not in text_of(app, "#details-body")

@@ -887,3 +887,149 @@ def basis_of(an: RunAnalysis) -> dict[str, Any] | None:
         }
     )
     return out
+
+
+# --- window statistics of two runs (compare mode's m / W / drag) ------------------------------
+
+WINDOW_MAPPINGS = ("cycles", "ops")
+WINDOW_MAPPING_TEXT = {
+    "cycles": "the same [from, to) on each run's own cycle axis (both drawn on one scale)",
+    "ops": "the same ops: those starting in the window on {run}, matched in the other run by "
+    "(QNN op, kernel, n); each run's window spans its own copies",
+}
+
+
+def map_window_by_ops(
+    src: tuple[list[tuple[str, str, int]], np.ndarray, np.ndarray],
+    dst: tuple[list[tuple[str, str, int]], np.ndarray, np.ndarray],
+    lo: int,
+    hi: int,
+) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """The op-range mapping of a window marked on ``src``: (src window, dst window, ops matched).
+
+    ``src`` and ``dst`` are (instance keys (QNN op, kernel, n) in one spelling, ts, end) of the
+    two runs. The ops are the src instances starting in [lo, hi) that also exist in dst; each run's
+    window is the first start to the last end of its own copies of them. None when none match.
+    """
+    keys_s, ts_s, end_s = src
+    keys_d, ts_d, end_d = dst
+    inside = np.flatnonzero((ts_s >= lo) & (ts_s < hi))
+    where = {k: i for i, k in enumerate(keys_d)}
+    pairs = [(int(i), where[keys_s[i]]) for i in inside.tolist() if keys_s[i] in where]
+    if not pairs:
+        return None
+    si = np.array([p[0] for p in pairs], dtype=np.int64)
+    di = np.array([p[1] for p in pairs], dtype=np.int64)
+    ws = (int(ts_s[si].min()), int(end_s[si].max()))
+    wd = (int(ts_d[di].min()), int(end_d[di].max()))
+    return ws, wd, len(pairs)
+
+
+@dataclass
+class WindowComparison:
+    """The window figures of run A beside run B (each a :meth:`RunAnalysis.scoped` child)."""
+
+    window_a: tuple[int, int]
+    window_b: tuple[int, int]
+    ops: Change  # op instances in each window
+    figures: list[tuple[str, Change]]  # (section, figure): per core, then per lane
+    qnn_ops: list[RowChange]  # the ops in the windows, ranked by |Δ DPC|
+    alias_a: dict[str, str] = field(default_factory=dict)
+
+
+def _core_figures(an: RunAnalysis) -> dict[str, tuple[float | None, str, str]]:
+    """label -> (value, unit, why n/a) of every per-core and per-lane window figure."""
+    out: dict[str, tuple[float | None, str, str]] = {}
+    summaries = an.core_summaries()
+    multi = len(summaries) > 1
+    for cs in summaries:
+        p = f"core {cs.core} " if multi or cs.core else ""
+        bt = cs.boundary
+        out[f"{p}wall (window ∩ ops' span, cycles)"] = (cs.wall, "cycles", "")
+        out[f"{p}Σ DPC (cycles)"] = (cs.dpc_sum, "cycles", "")
+        out[f"{p}idle = wall − Σ DPC (cycles)"] = (cs.idle, "cycles", cs.idle_note)
+        out[f"{p}idle (% of wall)"] = (cs.idle_pct, "pct", cs.idle_note)
+        out[f"{p}domain: busiest unit (cycles)"] = (cs.domain_cycles, "cycles", "")
+        out[f"{p}Σ busy over lanes, NOT wall (cycles)"] = (cs.busy_sum, "cycles", "")
+        out[f"{p}HVX∥HMX-compute overlap (cycles)"] = (cs.hvx_hmx_overlap, "cycles", "")
+        out[f"{p}HVX∥HMX overlap (% of smaller unit)"] = (cs.overlap_pct, "pct", "")
+        out[f"{p}boundary tax busy (cycles)"] = (bt.total_busy, "cycles", "")
+        out[f"{p}boundary tax on the dominant path (cycles)"] = (bt.total_dpc, "cycles", "")
+        stats = {ls.lane.index: ls for ls in cs.lanes}
+        t = an.trace
+        lanes = [ln for ln in (t.lanes if t is not None else ()) if ln.core == cs.core]
+        for ln in lanes:  # a lane of the run idle all through the window: 0, not "removed"
+            ls = stats.get(ln.index)
+            busy, util = (ls.busy, ls.utilization) if ls is not None else (0, 0.0)
+            out[f"{p}lane {ln.label} busy (cycles)"] = (busy, "cycles", "")
+            out[f"{p}lane {ln.label} util (% of wall)"] = (util, "pct", "")
+    return out
+
+
+_UNIT_RANK = {"HMX": 0, "HVX": 1, "DMA": 2}
+
+
+def _lane_figure_order(label: str) -> tuple[int, int, int, str, int]:
+    """Lane figures of both runs in one order: core, unit (HMX, HVX, DMA), lane number, busy
+    before util (``core 1 lane HVX 513 busy (cycles)``)."""
+    head, _, rest = label.partition("lane ")
+    core = int(head.split()[1]) if head.startswith("core ") else 0
+    parts = rest.split()
+    unit = parts[0] if parts else ""
+    num = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1 << 30
+    return (core, _UNIT_RANK.get(unit, 3), num, unit, 0 if " busy " in label else 1)
+
+
+def _ranked(an: RunAnalysis) -> dict[str, dict[str, float]]:
+    r = an.ranking("qnn_op")
+    return {
+        r.names[i]: {
+            "dpc": int(r.dpc[i]),
+            "busy": int(r.busy[i]),
+            "instances": int(r.instances[i]),
+        }
+        for i in range(len(r))
+    }
+
+
+def window_comparison(
+    child_a: RunAnalysis, child_b: RunAnalysis, alias: dict[str, str] | None = None
+) -> WindowComparison:
+    """A's window figures beside B's, both computed by the whole-graph code on the clipped ops
+    (each child is ``RunAnalysis.scoped``); QNN ops matched across spellings as in :func:`compare`
+    (``alias``: the whole runs' A → B spellings, ``Comparison.alias_a``; else from the windows)."""
+    fa, fb = _core_figures(child_a), _core_figures(child_b)
+    figs: list[tuple[str, Change]] = []
+    for label in dict.fromkeys([*fa, *fb]):
+        va, ua, na_a = fa.get(label, (None, "", ""))
+        vb, ub, na_b = fb.get(label, (None, "", ""))
+        section = "lanes" if " lane " in f" {label}" else "core"
+        figs.append(
+            (section, Change(label, va, vb, ua or ub, na_a=na_a if va is None else "",
+                             na_b=na_b if vb is None else ""))
+        )  # fmt: skip
+    lanes = sorted(
+        (f for f in figs if f[0] == "lanes"), key=lambda f: _lane_figure_order(f[1].name)
+    )
+    figs = [f for f in figs if f[0] == "core"] + lanes
+    ra, rb = _ranked(child_a), _ranked(child_b)
+    if alias is None:
+        alias = spelling_aliases(ra, rb)
+    ra = {alias.get(k, k): v for k, v in ra.items()}
+    back = {v: k for k, v in alias.items()}
+    rows = [
+        replace(r, name_a=back[r.name]) if r.name in back else r
+        for r in _row_changes(ra, rb, both_only=False)
+    ]
+    assert child_a.window[0] is not None and child_a.window[1] is not None
+    assert child_b.window[0] is not None and child_b.window[1] is not None
+    n_a = len(child_a.trace) if child_a.trace is not None else 0
+    n_b = len(child_b.trace) if child_b.trace is not None else 0
+    return WindowComparison(
+        window_a=(int(child_a.window[0]), int(child_a.window[1])),
+        window_b=(int(child_b.window[0]), int(child_b.window[1])),
+        ops=Change("op instances in the window", n_a, n_b, "count"),
+        figures=figs,
+        qnn_ops=rows,
+        alias_a=alias,
+    )

@@ -23,6 +23,8 @@ later than the op (the latest-finishing of all producers when none did); the wai
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -295,3 +297,35 @@ def build_deps(
         inputs_resolved=in_resolved,
         notes=tuple(notes),
     )
+
+
+def paced_chunks(chunks: Iterator[Any], duty: float) -> Iterator[Any]:
+    """``chunks`` with the reading thread asleep between them, so that it holds the interpreter
+    about ``duty`` of the time (a UI thread sharing it keeps drawing; 1.0: no pause).
+
+    Each chunk's decode is one long C call that keeps the GIL; the pause after it is as long as
+    the decode and its processing took × (1 − duty) / duty."""
+    last = time.perf_counter()
+    for item in chunks:
+        yield item
+        if duty < 1.0:
+            busy = time.perf_counter() - last
+            time.sleep(min(busy * (1.0 - duty) / max(duty, 0.05), 0.25))
+        last = time.perf_counter()
+
+
+def build_deps_paced(
+    trace: OpTrace,
+    graph: HtpGraph | None,
+    flows: tuple[np.ndarray, np.ndarray, int, int] | None = None,
+    duty: float = 0.5,
+) -> Deps:
+    """:func:`build_deps` reading every op's `Inputs Ops` at ``duty`` of one core (see
+    :func:`paced_chunks`): the same edges, for a build in a thread beside an interactive UI."""
+    from htptui.model.chrometrace.inputs import inputs_csr
+
+    chunks = getattr(trace, "_inputs_chunks", None)
+    if chunks is None:  # another OpTrace shape: the plain read
+        return build_deps(trace, graph, trace.inputs_ops(), flows)
+    csr = inputs_csr(trace.ordinal, paced_chunks(chunks(), duty))
+    return build_deps(trace, graph, csr, flows)

@@ -354,17 +354,20 @@ class RunAnalysis:
         g = self.run.graph
         return self._memo("qnn_dag", lambda: qnn_dag(g) if g is not None else None)
 
-    def deps(self) -> Deps:
+    def deps(self, duty: float = 1.0) -> Deps:
         """Producer → consumer edges between executed ops (`Inputs Ops` + flow events).
 
         Reads every op's `Inputs Ops` once from the file (the loader keeps no lists): call it off
-        the UI thread on big traces.
+        the UI thread on big traces; ``duty`` < 1 paces that read (``deps.build_deps_paced``) so a
+        UI thread sharing the interpreter keeps drawing. The same edges either way.
         """
-        from htptui.analysis.deps import build_deps
+        from htptui.analysis.deps import build_deps, build_deps_paced
 
         def compute() -> Deps:
             t = self.trace
             assert t is not None
+            if duty < 1.0:
+                return build_deps_paced(t, self.run.graph, self.flow_edges(), duty)
             return build_deps(t, self.run.graph, t.inputs_ops(), self.flow_edges())
 
         return self._memo("deps", compute)

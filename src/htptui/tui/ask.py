@@ -3,13 +3,16 @@
 :class:`AskMixin` is mixed into the explorer app; it keeps app.py's hooks to three calls
 (``ask_init`` in ``__init__``, ``ask_loaded`` when a run is shown, ``ask_selected`` after each
 selection). Dependencies are read once per run in a thread worker (:meth:`RunAnalysis.deps` re-reads
-every op's `Inputs Ops` from the file); until they are ready, `p` and the Details pane answer from
-the selected op's own args (:meth:`RunAnalysis.producers`) and the consumers say they are pending.
+every op's `Inputs Ops` from the file: about 2 s at 1M events); until they are ready, `p`, the
+Details pane and the timeline's producer marks answer from the selected op's own args
+(:meth:`RunAnalysis.producers`, one chunk read, in a thread worker: ~0.1 s at 1M events) and the
+consumers say they are still being computed; the marks are refined when the full build lands.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -64,6 +67,14 @@ ASK_BINDINGS = [
         tooltip="List the bookmarks of this trace and jump back to one",
     ),
     Binding(
+        "L",
+        "legend",
+        "Legend",
+        show=False,
+        id="app.legend",
+        tooltip="The timeline glyph legend",
+    ),
+    Binding(
         "P",
         "wait_forward",
         "Chain fwd",
@@ -72,6 +83,9 @@ ASK_BINDINGS = [
         tooltip="Step forward again along the chain walked with p",
     ),
 ]
+
+
+DEPS_DUTY = 0.5  # share of the interpreter the full dependency build takes (see deps.paced_chunks)
 
 
 class DepsReady(Message):
@@ -103,6 +117,8 @@ class AskMixin:
         self._wait_fwd: list[int] = []
         self._walking = False
         self._bookmarks: Any = None  # BookmarkStore of the loaded trace, opened on first use
+        # (op, seconds from selection to its marks set, "fast" | "full"): the last marks drawn
+        self.deps_marks_timing: tuple[int, float, str] | None = None
 
     def ask_loaded(self) -> None:
         """Start reading the dependencies of the loaded run."""
@@ -115,7 +131,8 @@ class AskMixin:
     @work(thread=True, exclusive=True, group="deps", exit_on_error=False)
     def _deps_worker(self, an: RunAnalysis) -> None:
         try:
-            an.deps()
+            # paced: each chunk decode holds the GIL; the UI (and the fast path) draw in between
+            an.deps(duty=DEPS_DUTY)
         except Exception as exc:  # noqa: BLE001 - dependencies are a nicety; the explorer stays up
             self.post_message(DepsReady(an, f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
             return
@@ -138,17 +155,48 @@ class AskMixin:
         return an.deps()
 
     def ask_selected(self, primary: int | None) -> None:
-        """Mark ``primary``'s producers and consumers on the timeline (after every selection)."""
+        """Mark ``primary``'s producers and consumers on the timeline (after every selection).
+
+        With the full dependency build done, at once; before it, the producers (and the one waited
+        for) from the op's own args in a thread worker, the consumers once the build lands."""
         if not self._walking:
             self._wait_back, self._wait_fwd = [], []
-        deps = self.deps_if_ready()
+        an = self.analysis
         tl: Any = self.timeline  # type: ignore[attr-defined]
-        if deps is None or primary is None or self.analysis is None:
+        if primary is None or an is None or not an.has_ops:
             tl.set_deps(None, None, None)
+            return
+        t0 = time.perf_counter()
+        deps = self.deps_if_ready()
+        if deps is None:
+            tl.set_deps(None, None, None)  # the previous op's marks go at once
+            self._fast_deps_worker(an, primary, t0)
             return
         prods, _ = deps.producers(primary)
         cons, _ = deps.consumers(primary)
-        tl.set_deps(prods, cons, self.analysis.waited_for(primary))
+        tl.set_deps(prods, cons, an.waited_for(primary))
+        self.deps_marks_timing = (primary, time.perf_counter() - t0, "full")
+
+    @work(thread=True, exclusive=True, group="deps-fast", exit_on_error=False)
+    def _fast_deps_worker(self, an: RunAnalysis, op: int, t0: float) -> None:
+        """``op``'s producers from its own args (one chunk read), off the UI thread."""
+        t = an.trace
+        assert t is not None
+        try:
+            args = t.event_args(op)
+            prods, _ = an.producers(op, args)
+            waited = an.waited_for(op, args)
+        except Exception:  # noqa: BLE001 - the full build still comes; no marks meanwhile
+            return
+        self.call_from_thread(self._fast_deps_ready, an, op, prods, waited, t0)  # type: ignore[attr-defined]
+
+    def _fast_deps_ready(
+        self, an: RunAnalysis, op: int, prods: Any, waited: int | None, t0: float
+    ) -> None:
+        if an is not self.analysis or self.selection[1] != op or an.cached("deps"):
+            return  # moved on, or the full build already marked it (consumers included)
+        self.timeline.set_deps(prods, None, waited)  # type: ignore[attr-defined]
+        self.deps_marks_timing = (op, time.perf_counter() - t0, "fast")
 
     def _walk_to(self, op: int) -> None:
         self._walking = True
@@ -283,6 +331,12 @@ class AskMixin:
         screen_h = int(self.screen.size.height)  # type: ignore[attr-defined]
         new = min(max(int(region.outer_size.height) + delta, 5), max(screen_h - 8, 5))
         region.styles.height = new
+
+    def action_legend(self) -> None:
+        """`L`: the timeline glyph legend."""
+        from htptui.tui.screens import LegendScreen
+
+        self.push_screen(LegendScreen("Timeline glyphs"))  # type: ignore[attr-defined]
 
     def action_wait_forward(self) -> None:
         """Step back to the op `p` came from."""

@@ -5,8 +5,9 @@ JSON baseline opens exactly like a live optrace directory. ``g`` cycles the view
 selecting a QNN op or kernel row highlights its instances in both timelines (selection is linked).
 Every key of the single-run explorer works on both runs (help.md, "Compare mode"): `/` filter,
 `r` level (QNN op → kernel → instance), Enter drill-down, `s`/`S` sort, zoom/pan/row scroll on the
-timeline, `e`/`E` export, `y` copy, `?` help, `1`/`2`/`3`/`5` focus, `>`/`<` resize; the keys
-that need one run's trace (why-waiting, window, bookmarks, DAG, VTCM) say so when pressed. QNN ops
+timeline, `e`/`E` export, `y` copy, `?` help, `1`/`2`/`3`/`5` focus, `>`/`<` resize, and the
+window statistics `m`/`W`/drag/`M` (A beside B, :mod:`htptui.tui.compare_window`); the keys that
+need one run's trace (why-waiting, DAG, VTCM; bookmarks of a saved report) say so when pressed. QNN ops
 spelled differently in the two runs are matched (``analysis.compare.spelling_aliases``).
 """
 
@@ -18,9 +19,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
@@ -29,6 +32,7 @@ from htptui.analysis.compare import Change, Comparison, InstanceChange, Noise, c
 from htptui.model._io import parse_id
 from htptui.present.format import fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
+from htptui.tui.compare_window import CompareWindowMixin, CompareWindowPane
 
 MODES = ("diff", "A", "B")
 LEVELS = ("qnn_op", "kernel", "instance")
@@ -182,6 +186,59 @@ class DualTimeline(Widget, can_focus=True):
         self.pattern: re.Pattern[str] | None = None
         self.row_offset = 0
         self.lanes = sorted(dict.fromkeys([*a.lanes, *b.lanes]), key=lane_order)
+        self.windows: dict[str, tuple[int, int]] = {}  # "A"/"B" -> marked window [lo, hi)
+        self._line_runs: list[str] = []  # the run ("A"/"B") drawn on each screen line
+        self._plot: tuple[int, int] = (0, 1)  # first plot column, plot width (cells)
+        self._drag: tuple[float, str] | None = None
+
+    class WindowDragged(Message):
+        """A mouse drag over ``run``'s rows marked [lo, hi) (trace cycles of that run)."""
+
+        def __init__(self, run: str, lo: int, hi: int) -> None:
+            super().__init__()
+            self.run, self.lo, self.hi = run, lo, hi
+
+    def _time_at(self, x: int) -> float | None:
+        first, width = self._plot
+        px = x - first
+        if px < 0 or px > width:
+            return None
+        return self.view_lo + px * (self.view_hi - self.view_lo) / max(width, 1)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Remember where a drag starts (and over which run's rows)."""
+        off = event.get_content_offset(self)
+        self._drag = None
+        if off is None or not 0 <= off.y < len(self._line_runs):
+            return
+        t = self._time_at(off.x)
+        if t is not None:
+            self._drag = (t, self._line_runs[off.y])
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        """A drag of two cells or more marks that range as the window of that run."""
+        start, self._drag = self._drag, None
+        off = event.get_content_offset(self)
+        if start is None or off is None:
+            return
+        first, width = self._plot
+        end = self._time_at(min(max(off.x, first), first + width))
+        if end is None:
+            return
+        cell = (self.view_hi - self.view_lo) / max(width, 1)
+        if abs(end - start[0]) >= 2 * cell:
+            lo, hi = int(min(start[0], end)), int(np.ceil(max(start[0], end)))
+            self.post_message(self.WindowDragged(start[1], lo, hi))
+
+    def _window_cells(self, run: str, width: int) -> tuple[int, int] | None:
+        w = self.windows.get(run)
+        if w is None:
+            return None
+        span = max(self.view_hi - self.view_lo, 1e-9)
+        c0 = int(np.floor((w[0] - self.view_lo) / span * width))
+        c1 = int(np.ceil((w[1] - self.view_lo) / span * width))
+        c0, c1 = max(c0, 0), min(c1, width)
+        return (c0, c1) if c1 > c0 else None
 
     def _set_view(self, lo: float, hi: float) -> None:
         full = float(self.hi - self.lo)
@@ -261,8 +318,11 @@ class DualTimeline(Widget, can_focus=True):
         # room to spare: every row drawn taller (the first ones one line more), never blank lines
         tall, spare = divmod(fit, max(len(shown), 1)) if len(shown) < fit else (1, 0)
         out = Text()
+        self._plot = (label_w + 2, width)
+        self._line_runs = []
         for k, (label, run, lane, style) in enumerate(shown):
             lines = tall + (1 if k < spare else 0)
+            self._line_runs += [label[0]] * lines
             if lane < 0:
                 for j in range(lines):
                     out.append((label if j == 0 else "").ljust(label_w) + " │", style=style)
@@ -282,6 +342,9 @@ class DualTimeline(Widget, can_focus=True):
                 else run.coverage(lane, lo, hi, width, mask)
             )
             cells = _cells(cov, hot, style, lit)
+            win = self._window_cells(label[0], width)
+            if win is not None:
+                cells.stylize("on grey30", *win)
             for j in range(lines):
                 out.append((label if j == 0 else "").ljust(label_w) + " │", style=style)
                 out.append_text(cells)
@@ -293,7 +356,9 @@ class DualTimeline(Widget, can_focus=True):
         left = fmt_int(int(lo))
         right = f"{fmt_int(int(hi))} cycles"
         gap = max(width - len(left) - len(right), 1)
-        mid = more.center(gap) if len(more) < gap else " " * gap
+        if self.windows and len(more) + 30 < gap:
+            more = (more + "  shaded: the window (M clears) ").strip().center(gap)
+        mid = more.center(gap) if len(more) <= gap else " " * gap
         out.append(" " * (label_w + 2) + left + mid + right, style="dim")
         return out
 
@@ -311,12 +376,9 @@ WIDE = 120
 # keys of the single-run explorer that have no meaning on two runs: what pressing them says
 NOT_HERE = {
     "dag": "4 / l: there is no op DAG in compare mode (graph structure changes: htptui diff)",
-    "tabs": "[ / ]: compare mode has no pane tabs",
     "wait": "p / P (why is this op waiting) follow one run's op dependencies: open that run "
     "alone (htptui PATH [--graph G])",
     "bookmark": "B / ': no bookmarks: the runs' op traces are not at hand (a saved report?)",
-    "window": "m / W / M (window statistics) need one run: open it alone, or htptui report "
-    "PATH --from/--to",
     "vtcm": "v: the VTCM row needs one run's trace: open it alone",
     "cursor": ". / , move the single-run op cursor; here n / N step the ranking rows",
     "graph": "o: compare mode shows the two graphs named on the command line (--graph A "
@@ -387,11 +449,11 @@ class CmpTable(DataTable[Any]):
     ]
 
 
-class CompareApp(App[int]):
+class CompareApp(CompareWindowMixin, App[int]):
     """Two runs side by side: summary, lanes and ranking with A, B and Δ columns.
 
     The single-run explorer's keys work here too (see help.md, "Compare mode"); the few that
-    need one run's trace (why-waiting, window, bookmarks, DAG) say so when pressed.
+    need one run's trace (why-waiting, DAG, VTCM) say so when pressed.
     """
 
     TITLE = "htptui compare"
@@ -409,6 +471,8 @@ class CompareApp(App[int]):
     Screen.-narrow #cmp-units { display: none; }
     Screen.-narrow #cmp-tables.-units #cmp-units { display: block; width: 1fr; }
     Screen.-narrow #cmp-tables.-units #cmp-ranking { display: none; }
+    #cmp-tables.-window #cmp-ranking, #cmp-tables.-window #cmp-units { display: none; }
+    #cmp-tables.-window #cmp-window { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -433,12 +497,19 @@ class CompareApp(App[int]):
         Binding("less_than_sign", "timeline_size(-2)", "Shorter", show=False),
         Binding("4,l", "not_here('dag')", "DAG", show=False),
         Binding(
-            "left_square_bracket,right_square_bracket", "not_here('tabs')", "Tabs", show=False
+            "left_square_bracket,right_square_bracket",
+            "toggle_window_pane",
+            "Window ↔ tables",
+            show=False,
         ),  # fmt: skip
         Binding("p,P", "not_here('wait')", "Waited for", show=False),
         Binding("B", "bookmark", "Bookmark", show=False),
         Binding("apostrophe", "bookmarks", "Bookmarks", show=False),
-        Binding("m,W,M", "not_here('window')", "Window", show=False),
+        Binding("m", "mark_window", "Window", show=False),
+        Binding("W", "window_view", "Window=view", show=False),
+        Binding("M", "clear_window", "Clear window", show=False),
+        Binding("x", "window_mapping", "Window mapping", show=False),
+        Binding("L", "legend", "Legend", show=False),
         Binding("v", "not_here('vtcm')", "VTCM", show=False),
         Binding("full_stop,comma", "not_here('cursor')", "Op cursor", show=False),
         Binding("o", "not_here('graph')", "Graph", show=False),
@@ -460,6 +531,7 @@ class CompareApp(App[int]):
         self._timeline_bias = 0  # rows `>` / `<` moved from the tables to the timeline
         self._stores: list[tuple[str, Any, RunLanes]] | None = None  # bookmark stores of A, B
         self._row_names: list[str] = []
+        self.window_init()
 
     @classmethod
     def from_paths(
@@ -483,6 +555,7 @@ class CompareApp(App[int]):
             with Vertical(id="cmp-units"):
                 yield CmpTable(id="cmp-lanes", cursor_type="row")
                 yield CmpTable(id="cmp-summary", cursor_type="row")
+            yield CompareWindowPane(id="cmp-window")
         yield Static(id="cmp-status", markup=False)
         yield Input(placeholder="filter regex over QNN op, kernel, lane (Enter applies, Esc clears)",
                     id="cmp-filter")  # fmt: skip
@@ -506,7 +579,9 @@ class CompareApp(App[int]):
         up to about half; the timeline the rest, its rows drawn taller when there is room."""
         avail = int(self.size.height) - int(self.query_one("#cmp-header").outer_size.height) - 2
         tl = self.query_one(DualTimeline)
-        if self.wide or not self.query_one("#cmp-tables").has_class("-units"):
+        if self.query_one("#cmp-tables").has_class("-window"):
+            need = self.query_one(CompareWindowPane).text.count("\n") + 3
+        elif self.wide or not self.query_one("#cmp-tables").has_class("-units"):
             need = len(self._rows()) + 2  # header and a possible scrollbar
         else:
             need = len(self.cmp.lanes) + len(self.cmp.summary) + len(self.cmp.phases) + 3
@@ -826,6 +901,7 @@ class CompareApp(App[int]):
 
     def _show_units(self, on: bool) -> None:
         self.query_one("#cmp-tables").set_class(on, "-units")
+        self.query_one("#cmp-tables").set_class(False, "-window")
         self._split()
 
     def action_focus_ranking(self) -> None:
@@ -884,7 +960,16 @@ class CompareApp(App[int]):
             return
         tl = self.query_one(DualTimeline)
         done = []
-        if self.focused is tl:
+        window_shown = self.query_one("#cmp-tables").has_class("-window")
+        if tl.windows and (self.focused is tl or window_shown):
+            for tag, store, _run in stores:  # the marked window, as mapped onto each run
+                if tag in tl.windows:
+                    lo, hi = tl.windows[tag]
+                    store.add(Bookmark("window", f"{fmt_int(hi - lo)} cycles (compare window)",
+                                       lo=lo, hi=hi))  # fmt: skip
+                    done.append(tag)
+            what = "the marked window"
+        elif self.focused is tl:
             lo, hi = int(tl.view_lo), int(np.ceil(tl.view_hi))
             for tag, store, _run in stores:
                 store.add(Bookmark("window", f"{fmt_int(hi - lo)} cycles (compare view)",
@@ -938,7 +1023,7 @@ class CompareApp(App[int]):
             assert bm.lo is not None and bm.hi is not None
             margin = max((bm.hi - bm.lo) * 0.05, 1.0)
             tl._set_view(bm.lo - margin, bm.hi + margin)
-            self.action_focus_timeline()
+            self.set_compare_window(tag, bm.lo, bm.hi)  # marked again: its figures, A beside B
             return
         op = bm.op
         if (op is None or not 0 <= op < run.ts.size or int(run.ts[op]) != bm.ts
@@ -966,6 +1051,12 @@ class CompareApp(App[int]):
 
         self.push_screen(HelpScreen(section="Compare mode"))
 
+    def action_legend(self) -> None:
+        """`L`: what the dual timeline's glyphs and shades mean."""
+        from htptui.tui.screens import LegendScreen
+
+        self.push_screen(LegendScreen("Compare timeline glyphs"))
+
     def action_filter(self) -> None:
         """Open the filter input."""
         box = self.query_one("#cmp-filter", Input)
@@ -988,7 +1079,11 @@ class CompareApp(App[int]):
         box.remove_class("-open")
         self.selected = None
         self.refresh_all()
-        self.action_focus_ranking()
+        window_shown = self.query_one("#cmp-tables").has_class("-window")
+        if not window_shown:
+            self.action_focus_ranking()
+        if self.win_mark is not None:  # the window's figures follow the filter too
+            self.set_compare_window(*self.win_mark, show=window_shown)
 
     def action_escape(self) -> None:
         """Close the filter input, else back out of a drill-down, else clear the filter."""
@@ -996,6 +1091,9 @@ class CompareApp(App[int]):
         if box.has_class("-open"):
             box.remove_class("-open")
             self.action_focus_ranking()
+            return
+        if self.query_one("#cmp-tables").has_class("-window"):
+            self.action_focus_ranking()  # back to the tables (the window stays marked)
             return
         if self.drill is not None:
             self.level, back = self.drill
@@ -1011,11 +1109,18 @@ class CompareApp(App[int]):
         if self.pattern is not None:
             self.pattern = None
             self.refresh_all()
+            if self.win_mark is not None:
+                self.set_compare_window(*self.win_mark, show=False)
 
     action_clear_filter = action_escape
 
     def export_table(self) -> tuple[list[str], list[list[Any]]]:
-        """The ranking as shown (filter, level, view, sort), raw numbers with units in the names."""
+        """The ranking as shown (filter, level, view, sort), raw numbers with units in the names;
+        with the window pane shown, the window's figures and ranked ops of A and B."""
+        if self.query_one("#cmp-tables").has_class("-window"):
+            got = self.window_export()
+            if got is not None:
+                return got
         rows = self._ordered(self._rows())
         if self.view_level == "instance":
             cols = ["qnn_op", "kernel", "n", "A_dur_cycles", "B_dur_cycles", "delta_dur_cycles",
@@ -1099,7 +1204,12 @@ class CompareApp(App[int]):
         return out
 
     def action_copy(self) -> None:
-        """`y`: the status line (the selected row's change) to the clipboard."""
+        """`y`: the status line (the selected row's change) to the clipboard; with the window
+        pane shown, the window's figures as text."""
+        if self.query_one("#cmp-tables").has_class("-window"):
+            self.copy_to_clipboard(self.query_one(CompareWindowPane).text)
+            self.notify("copied the window figures", timeout=2)
+            return
         row = self._selected_row()
         if row is None:
             self.notify("nothing selected to copy", timeout=2)

@@ -1,4 +1,5 @@
-"""Screens: the loading screen (progress, cancel, one-line load errors) and the `?` help screen."""
+"""Screens: the loading screen (progress, cancel, one-line load errors), the `?` help screen and
+the `L` timeline glyph legend."""
 
 from __future__ import annotations
 
@@ -22,6 +23,48 @@ def help_text(section: str | None = None) -> str:
     parts = text.split("\n## ")
     keep = [parts[0]] + [p for p in parts[1:] if p.startswith((section, "Notes"))]
     return "\n## ".join(keep)
+
+
+def help_subsection(title: str) -> str:
+    """One ``### title`` part of help.md (its heading and table), e.g. the timeline glyphs."""
+    text = files("htptui.tui").joinpath("help.md").read_text(encoding="utf-8")
+    for part in text.split("\n### ")[1:]:
+        if part.startswith(title):
+            body = part.split("\n## ")[0]
+            return "## " + body.rstrip() + "\n\nPress `Esc`, `q` or `L` to close."
+    raise KeyError(title)
+
+
+class LegendScreen(ModalScreen[None]):
+    """The timeline glyph legend (`L`), from the help.md table the help screen shows too."""
+
+    DEFAULT_CSS = """
+    LegendScreen { align: center middle; }
+    LegendScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 100%;
+                                    border: round $accent; background: $surface; }
+    """
+    BINDINGS = [
+        Binding("escape,q,L", "dismiss", "Close legend", id="legend.close", tooltip="Back"),
+    ]
+
+    def __init__(self, section: str = "Timeline glyphs") -> None:
+        super().__init__()
+        self.section = section
+
+    def compose(self) -> ComposeResult:
+        """The glyph table as Markdown."""
+        from textual.widgets import Markdown
+
+        with VerticalScroll(id="legend-body"):
+            yield Markdown(help_subsection(self.section), id="legend-md")
+
+    def on_mount(self) -> None:
+        """Focus the table so arrows scroll it on short screens."""
+        self.query_one("#legend-body").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        """Close the legend."""
+        self.dismiss(result)
 
 
 class HelpScreen(ModalScreen[None]):

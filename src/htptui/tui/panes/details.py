@@ -254,7 +254,7 @@ def dependency_rows(
     ready = an.cached("deps")
     usable = args is not None and "" not in args and "(args unavailable)" not in args
     if not ready and not usable:
-        return [(sec, "", "reading every op's Inputs Ops…")]
+        return [(sec, "", "producers: reading this op's args…; consumers: computing…")]
     rows: list[tuple[str, str, str]] = []
     w = an.waited_for(i, None if ready else args)
     clock = an.trace_clock_ghz()
@@ -272,7 +272,7 @@ def dependency_rows(
     if prods.size > DEPS_SHOWN:
         rows.append((sec, "producer", f"… and {prods.size - DEPS_SHOWN} more"))
     if not ready:
-        rows.append((sec, "consumers", "reading every op's Inputs Ops…"))
+        rows.append((sec, "consumers", "computing… (every op's Inputs Ops is being read)"))
         return rows
     deps = an.deps()
     cons, cvia = deps.consumers(i)
