@@ -67,46 +67,87 @@ async def test_first_column_wider_than_view_scrolls_plainly() -> None:
         assert not _line(grid, 1).startswith("note0")
 
 
-async def test_ranking_name_column_stays_on_llm_sample_at_80x24() -> None:
+async def _llm_app(pilot_size: tuple[int, int]) -> Any:
     art = next(g.artifacts for g in discover_graphs(LLM) if g.name == "qwen3-synth-s1")
-    app = HtpApp(str(LLM), artifacts=art, extra_panes=[])
+    return HtpApp(str(LLM), artifacts=art, extra_panes=[])
+
+
+async def _ready(app: HtpApp, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    for _ in range(20):
+        await pilot.pause()
+        if app.ready or app.load_error is not None:
+            break
+    assert app.ready
+
+
+async def test_ranking_keeps_every_column_and_scrolls_to_the_hidden_ones_at_80x24() -> None:
+    app = await _llm_app((80, 24))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        for _ in range(20):
-            await pilot.pause()
-            if app.ready or app.load_error is not None:
-                break
-        assert app.ready
+        await _ready(app, pilot)
         await pilot.press("2")
         await pilot.pause()
-        grid = app.ranking.grid
+        pane, grid = app.ranking, app.ranking.grid
         assert app.focused is grid
-        # the pane drops columns to fit 80 cells; give the grid every ranking column (all real
-        # cells of the pane) so the table is wider than the terminal
-        cols: list[Any] = [
-            Column(c.key, c.label, max(c.width, len(c.label)), c.align) for c in VIEW[1:]
-        ]
-        grid.set_columns([Column("name", "name", 18, "left"), *cols])
-        await pilot.pause()
-        assert grid.max_scroll_x > 0
-        fixed = grid.frozen_width
-        assert fixed == 19
+        keys = [c.key for c in grid.columns]
+        assert sorted(keys) == sorted(c.key for c in VIEW)  # nothing dropped
+        # what fits first is what the priorities pick (DPC, % path, busy, unit at 80 cells)
+        first = keys[: pane.first_columns]
+        assert first[:4] == ["name", "dpc", "dpc_pct", "busy"] and "units" in first
+        hidden = keys[pane.first_columns :]
+        assert "dpc_hmx" in hidden and "instances" in hidden
+        view = grid.scrollable_content_region.width
+        assert grid.virtual_size.width > view and grid.max_scroll_x > 0
         header0, body0 = _line(grid, 0), _line(grid, 1)
-        assert body0.startswith(app.ranking.cell(0, "name")[:4])  # the name's head, however cut
-        last = cols[-1].label
-        assert last not in header0
-        for _ in range(len(cols)):
+        fixed = grid.frozen_width
+        assert fixed == grid.columns[0].width + 1
+        for col in grid.columns[pane.first_columns :]:
+            assert col.label not in header0[fixed:]
+        stops = grid.column_stops()
+        seen: set[str] = set()
+        for k in range(1, len(stops)):  # every key moves one column; the name stays at x=0
             await pilot.press("l")
-        assert grid.scroll_x == grid.max_scroll_x
-        header, body = _line(grid, 0), _line(grid, 1)
-        assert header[:fixed] == header0[:fixed]
-        assert header.startswith("name ")
-        assert body[:fixed] == body0[:fixed]  # the first column text, still at column 0
-        assert last in header  # a later column scrolled into view
-        assert VIEW[1].label not in header[19:]  # the first scrolling column went behind the name
-        await pilot.press("left")
-        assert 0 < grid.scroll_x < grid.max_scroll_x
+            assert grid.scroll_x == min(stops[k], grid.max_scroll_x)
+            header, body = _line(grid, 0), _line(grid, 1)
+            assert header[:fixed] == header0[:fixed] and body[:fixed] == body0[:fixed]
+            assert (
+                header[fixed:].startswith(_label_cell(grid, k))
+                or grid.scroll_x == grid.max_scroll_x
+            )
+            seen.update(c.label for c in grid.columns if c.label in header[fixed:])
+            if grid.scroll_x == grid.max_scroll_x:
+                break
+        assert {c.label for c in grid.columns[pane.first_columns :]} <= seen | {
+            c.label for c in grid.columns[1:] if c.label in header0
+        }
+        assert "other" in _line(grid, 0)  # the last column of the DPC split, scrolled into view
+        await pilot.press("h")
+        assert grid.scroll_x == [s for s in stops if s < grid.max_scroll_x][-1]
         assert _line(grid, 1)[:fixed] == body0[:fixed]
+        await pilot.press(*["left"] * len(stops))
+        assert grid.scroll_x == 0 and _line(grid, 0) == header0
+
+
+def _label_cell(grid: DataGrid, k: int) -> str:
+    """The header text of the k-th column (after the fixed one), as the grid pads it."""
+    col = grid.columns[k + 1]
+    return (col.label.ljust(col.width) if col.align == "left" else col.label.rjust(col.width))[:4]
+
+
+async def test_ranking_unit_column_is_sized_to_its_content_at_80x24() -> None:
+    app = await _llm_app((80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        pane, grid = app.ranking, app.ranking.grid
+        await pilot.press("2", "r", "r")  # the structure level: a folded node rides every unit
+        await pilot.pause()
+        assert pane.level == "structure"
+        units = next(c for c in grid.columns if c.key == "units")
+        texts = {pane.cell(r, "units") for r in range(grid.n_rows)}
+        assert "HMX+HVX+DMA" in texts
+        assert units.width >= max(map(len, texts)) and units.elide == "end"
+        rows = ["".join(s.text for s in grid.render_line(y)) for y in range(1, grid.page_rows)]
+        assert not any("HMX…" in r or "HVX…" in r for r in rows)
 
 
 class WideGridApp(App[None]):

@@ -196,10 +196,15 @@ async def test_resource_columns_drop_first_and_together() -> None:
         app = _app()
         async with app.run_test(size=(width, 50)) as pilot:
             await _to_structure(pilot)
-            keys = [c.key for c in app.ranking.grid.columns]
+            every = [c.key for c in app.ranking.grid.columns]
+            keys = every[: app.ranking.first_columns]  # the columns shown before scrolling
             assert "dpc" in keys and "name" in keys
             got = [k for k in keys if k.startswith("dpc_") and k != "dpc_pct"]
             assert got == ([f"dpc_{k}" for k in RESOURCE_KEYS] if shown else []), (width, keys)
+            # the split is never dropped: side by side, after the first columns when they are full
+            split = [f"dpc_{k}" for k in RESOURCE_KEYS]
+            at = every.index(split[0])
+            assert every[at : at + len(split)] == split
 
 
 async def _structure_view(pilot: Any) -> None:

@@ -79,6 +79,28 @@ def fit(columns: Sequence[Column], width: int, flexible: str | None = None) -> t
     return tuple(sorted(cols, key=lambda c: order[id(c)]))
 
 
+def arrange(
+    columns: Sequence[Column], width: int, together: Iterable[str] = ()
+) -> tuple[tuple[Column, ...], int]:
+    """Every column, the ones that fit ``width`` first: ``(ordered, n_first)``.
+
+    The first ``n_first`` columns are what :func:`fit` keeps (in table order); the others follow
+    in table order, for a table that scrolls sideways to them. The keys in ``together`` show whole
+    or not at all among the first ones (a split whose parts only make sense side by side).
+    """
+    first = fit(columns, width)
+    group = set(together)
+    if group and not all(any(c.key == k for c in first) for k in group if _has(columns, k)):
+        first = tuple(c for c in first if c.key not in group)
+    kept = {id(c) for c in first}
+    rest = tuple(c for c in columns if id(c) not in kept)
+    return first + rest, len(first)
+
+
+def _has(columns: Sequence[Column], key: str) -> bool:
+    return any(c.key == key for c in columns)
+
+
 def _dpc_text(rec: Record) -> str:
     text = fmt_int(rec.get("dpc"))
     return text if rec.get("dpc_exact", True) else text + "*"

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from htptui.analysis.ranking import ALL_LEVELS, LEVEL_LABELS, Ranking
+from htptui.analysis.ranking import ALL_LEVELS, LEVEL_LABELS, Ranking, units_text
 from htptui.analysis.run import ALL, Scope
 from htptui.analysis.structure import StructureRanking
 from htptui.present.columns import (
@@ -30,7 +30,7 @@ from htptui.present.columns import (
     RANKING_TUI_VIEW,
     RESOURCE_VIEW,
     STRUCTURE_EXPORT,
-    fit,
+    arrange,
     select,
 )
 from htptui.present.format import cell_width, fmt_int
@@ -99,7 +99,8 @@ class RankingPane(Vertical, can_focus=False):
         self.ranking: Ranking | None = None
         self.order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._suppress_row: int | None = None
-        self._layout: tuple[int, tuple[int, ...]] | None = None
+        self._layout: tuple[int, tuple[int, ...], int] | None = None
+        self.first_columns = 0  # columns shown before any sideways scroll (the name included)
         self._need: tuple[Ranking, int] | None = None
         self._record_cache: tuple[int, dict[str, Any]] | None = None
         # structure level: the open nodes, by full path (kept across filters and re-sorts);
@@ -139,27 +140,36 @@ class RankingPane(Vertical, can_focus=False):
         self._fit_columns()
 
     def _fit_columns(self) -> None:
+        """Lay the columns out: the name first, then the columns that fit beside it, then the rest.
+
+        The name column takes its width first (up to half the pane); the other columns that fit
+        the rest, by priority as :func:`present.columns.fit` picks them, come next in table order;
+        every other column follows, reached by scrolling sideways (h/l) with the name kept at the
+        left. Text columns are as wide as their content, so only names are ever shortened.
+        """
         rk = self.ranking
         need: dict[str, int] = {}
         if rk is not None and len(rk):
             need = {k: len(fmt_int(int(getattr(rk, k).max()))) for k in WIDEN}
+            need["units"] = max(len(units_text(int(m))) for m in np.unique(rk.units))
         width = self.size.width or 80
         sized = [replace(c, width=max(c.width, len(c.label), need.get(c.key, 0))) for c in VIEW[1:]]
-        # narrow panes drop the columns with the highest priority number first (name keeps ≥ 16)
-        # the name column takes its width first (up to half the pane), the numeric columns the rest
         name_first = max(16, min(self._name_need(), (width - 3) // 2))
-        kept = fit(sized, width - name_first - 1 - 3)
-        if not all(any(c.key == k for c in kept) for k in RESOURCE_VIEW):
-            # the DPC split shows whole or not at all (Details always has it)
-            kept = tuple(c for c in kept if c.key not in RESOURCE_VIEW)
-        numeric = [GridColumn(c.key, c.label, c.width, c.align, c.sort is not None) for c in kept]
-        rest = sum(c.width + 1 for c in numeric) + 3  # separators, borders, scrollbar
+        # the DPC split shows whole or not at all among the first columns (Details always has it)
+        ordered, n_first = arrange(sized, width - name_first - 1 - 3, together=RESOURCE_VIEW)
+        cols = [
+            GridColumn(c.key, c.label, c.width, c.align, c.sort is not None, elide="end")
+            for c in ordered
+        ]
+        rest = sum(c.width + 1 for c in cols[:n_first]) + 3  # separators, borders, scrollbar
         name_width = max(16, min(self._name_need(), width - rest))
-        layout = (name_width, tuple(c.width for c in numeric))
+        layout = (name_width, tuple(c.width for c in cols), n_first)
         if layout != self._layout:
             self._layout = layout
+            self.first_columns = n_first + 1
             name = VIEW[0]
-            self.grid.set_columns([GridColumn(name.key, name.label, name_width, "left"), *numeric])
+            name_col = GridColumn(name.key, name.label, name_width, "left", elide="middle")
+            self.grid.set_columns([name_col, *cols])
 
     def _name_need(self) -> int:
         """Cells the longest shown name needs (capped at NAME_MAX; cached per ranking)."""

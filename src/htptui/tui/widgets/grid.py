@@ -30,24 +30,38 @@ SEPARATOR = " "
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: key passed to the cell callback, header label, width in cells, alignment."""
+    """One column: key passed to the cell callback, header label, width in cells, alignment.
+
+    ``elide`` says how a too-long cell is shortened: ``"middle"`` keeps head and tail (a name:
+    ``model.layers.17…q_proj.3``), ``"end"`` keeps the head; ``"auto"`` is middle for a
+    left-aligned column and end for the others.
+    """
 
     key: str
     label: str
     width: int
     align: str = "right"  # "left" | "right" | "center"
     sortable: bool = True
+    elide: str = "auto"  # "auto" | "middle" | "end"
+
+    @property
+    def middle(self) -> bool:
+        """Whether a too-long cell loses its middle (a name) rather than its end."""
+        return self.elide == "middle" or (self.elide == "auto" and self.align == "left")
 
 
-def _fit(text: str, width: int, align: str) -> str:
+def _fit(text: str, width: int, align: str, middle: bool | None = None) -> str:
     """Pad or shorten ``text`` to exactly ``width`` terminal cells.
 
-    A left-aligned cell (a name) is shortened in the middle so its distinguishing tail stays
-    (``model.layers.17…q_proj.3``); other cells keep their head. Wide characters count as two cells.
+    A name (``middle``; default: a left-aligned cell) is shortened in the middle so its
+    distinguishing tail stays (``model.layers.17…q_proj.3``); other cells keep their head. Wide
+    characters count as two cells.
     """
     w = cell_width(text)
     if w > width:
-        text = elide_middle(text, width) if align == "left" else elide_middle(text, width, 0.0)
+        if middle is None:
+            middle = align == "left"
+        text = elide_middle(text, width) if middle else elide_middle(text, width, 0.0)
         w = cell_width(text)
     pad = max(width - w, 0)
     if align == "left":
@@ -443,7 +457,7 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
                     style = sorted_style
                 if i:
                     segments.append(Segment(SEPARATOR, plain))
-                segments.append(Segment(_fit(label, col.width, col.align), style))
+                segments.append(Segment(_fit(label, col.width, col.align, col.middle), style))
             strip = Strip(segments, self._total_width)
             self._cache[key] = strip
         return strip
@@ -465,7 +479,65 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
             if is_cursor:
                 base = base + self._style("datagrid--cursor")
             cell = self.cell
-            text = SEPARATOR.join(_fit(cell(row, c.key), c.width, c.align) for c in self.columns)
+            text = SEPARATOR.join(
+                _fit(cell(row, c.key), c.width, c.align, c.middle) for c in self.columns
+            )
             strip = Strip([Segment(text, base)], self._total_width)
             self._cache[key] = strip
         return strip
+
+
+class TextGrid(DataGrid):
+    """A DataGrid over a small table held in memory: rows of text, each with an optional key.
+
+    For the tables that are built whole (QHAS tables, compare mode): ``set_rows`` takes the
+    columns and the rows' cells in column order; the cursor stays on the row with the same key.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.rows: list[tuple[str, ...]] = []
+        self.keys: list[Hashable] = []
+        self._styles: list[str | None] = []
+
+    def set_rows(
+        self,
+        columns: list[Column],
+        rows: list[list[str]] | list[tuple[str, ...]],
+        keys: list[Hashable] | None = None,
+        styles: list[str | None] | None = None,
+    ) -> None:
+        """Show ``rows`` (cells in ``columns`` order); ``styles`` per row: ``"-dim"``, ``"-match"``."""
+        if columns != self.columns:
+            self.set_columns(columns)
+        self.rows = cells = [tuple(r) for r in rows]
+        self.keys = row_keys = list(keys) if keys is not None else []
+        self._styles = row_styles = list(styles) if styles is not None else []
+        index = {c.key: i for i, c in enumerate(columns)}
+
+        def cell(row: int, key: str) -> str:
+            i = index.get(key)
+            return cells[row][i] if i is not None and i < len(cells[row]) else ""
+
+        def key_of(row: int) -> Hashable:  # a closure: set_data asks the old one for the old key
+            return row_keys[row] if row < len(row_keys) else None
+
+        def style_of(row: int) -> str | None:
+            return row_styles[row] if row < len(row_styles) else None
+
+        self.row_style = style_of if row_styles else None
+        self.set_data(len(cells), cell, key_of if row_keys else None)
+
+    @property
+    def row_count(self) -> int:
+        """Rows in the table."""
+        return self.n_rows
+
+    def key_at(self, row: int) -> Hashable:
+        """The key of ``row`` (None without keys or off the table)."""
+        return self.keys[row] if 0 <= row < len(self.keys) else None
+
+    @property
+    def cursor_key(self) -> Hashable:
+        """The key of the row under the cursor."""
+        return self.key_at(self.cursor_row)
