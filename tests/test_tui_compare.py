@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from htptui.model.run import load_run
 from htptui.output.baseline import document_of, load_document
 from htptui.output.json import to_json_bytes
-from htptui.tui.compare import CompareApp, DualTimeline, RunLanes
+from htptui.tui.compare import CmpTable, CompareApp, DualTimeline, RunLanes
 
 
 def _fixtures() -> ModuleType:
@@ -39,20 +39,18 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict
     return document_of(load_run(FX.SAMPLE)), document_of(load_run(b))
 
 
-def _names(table: DataTable) -> list[str]:
-    """The rows' names: the ranking's row keys (names are elided on screen), else the first cell."""
-    if table.id == "cmp-ranking":
-        return [str(k.value) for k in table.rows]
-    return [str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)]
+def _names(table: CmpTable) -> list[str]:
+    """The rows' names: the row keys (names are elided on screen only)."""
+    return [str(k) for k in table.keys]
 
 
 async def test_diff_view_ranks_by_delta_and_links_selection(docs: Any) -> None:
     app = CompareApp(*docs)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
-        ranking = app.query_one("#cmp-ranking", DataTable)
+        ranking = app.query_one("#cmp-ranking", CmpTable)
         assert _names(ranking)[:2] == ["MatMul_3", "MatMul_5"]
-        assert [str(c.label).strip() for c in ranking.columns.values()][:5] == [
+        assert [c.label for c in ranking.columns][:5] == [
             "name", "A DPC", "B DPC", "Δ DPC", "Δ %",
         ]  # fmt: skip
         assert app.selected == "MatMul_3"
@@ -62,7 +60,7 @@ async def test_diff_view_ranks_by_delta_and_links_selection(docs: Any) -> None:
         await pilot.pause()
         assert app.selected == "MatMul_5"
         assert "instances 5 → -" in str(app.query_one("#cmp-status", Static).render())
-        lanes = app.query_one("#cmp-lanes", DataTable)
+        lanes = app.query_one("#cmp-lanes", CmpTable)
         assert {"HVX 513", "HVX 514", "HMX 256"} <= set(_names(lanes))
 
 
@@ -79,7 +77,7 @@ async def test_g_cycles_views_and_keeps_selection(docs: Any) -> None:
         await pilot.pause()
         assert app.mode == "A" and tl.mode == "A"
         assert all(r[0].startswith("A ") for r in tl.rows())
-        ranking = app.query_one("#cmp-ranking", DataTable)
+        ranking = app.query_one("#cmp-ranking", CmpTable)
         assert _names(ranking)[0] == "MatMul_0"  # A alone: ranked by A's DPC
         assert app.selected == "MatMul_5"
         assert _names(ranking)[ranking.cursor_row] == "MatMul_5"
@@ -101,7 +99,7 @@ async def test_saved_baseline_opens_like_a_directory(docs: Any, tmp_path: Path) 
     app = CompareApp(load_document(str(p)), docs[1])
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        assert _names(app.query_one("#cmp-ranking", DataTable))[0] == "MatMul_3"
+        assert _names(app.query_one("#cmp-ranking", CmpTable))[0] == "MatMul_3"
 
 
 def test_timeline_coverage_is_exact(docs: Any) -> None:
@@ -140,7 +138,7 @@ async def test_explorer_keys_work_in_compare_mode(
     app = CompareApp(*docs)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        ranking = app.query_one("#cmp-ranking", DataTable)
+        ranking = app.query_one("#cmp-ranking", CmpTable)
         await pilot.press("slash", *"MatMul_[35]", "enter")
         await pilot.pause()
         assert app.pattern == "MatMul_[35]"
@@ -187,7 +185,7 @@ async def test_explorer_keys_work_in_compare_mode(
         await pilot.press("escape")
         await pilot.pause()
         # the right column is filled: lanes, then every summary figure and phase
-        summary = app.query_one("#cmp-summary", DataTable)
+        summary = app.query_one("#cmp-summary", CmpTable)
         assert summary.row_count >= len(app.cmp.summary) - 3
         units = app.query_one("#cmp-units")
         assert units.region.bottom == app.query_one("#cmp-tables").region.bottom
@@ -259,16 +257,13 @@ def _bound_keys(*classes: Any) -> set[str]:
 def test_every_single_run_key_is_bound_in_compare_mode() -> None:
     """The audit: every key of the explorer, its timeline, grid and DAG means something here too
     (it works on A and B, or says why it cannot); exceptions are Textual's own focus and palette."""
-    from textual.widgets import DataTable as _DT
-
     from htptui.tui.app import HtpApp
-    from htptui.tui.compare import CmpTable
     from htptui.tui.panes.dag import DagPane
     from htptui.tui.widgets.grid import DataGrid
     from htptui.tui.widgets.timeline import Timeline
 
     single = _bound_keys(HtpApp, Timeline, DataGrid, DagPane)
-    here = _bound_keys(CompareApp, DualTimeline, CmpTable, _DT)
+    here = _bound_keys(CompareApp, DualTimeline, CmpTable, DataGrid)
     textual_own = {"tab", "shift+tab"}  # focus chain: Textual's default in compare mode
     assert single - here - textual_own == set()
 
@@ -298,7 +293,7 @@ async def test_level_drill_down_and_export_on_two_graphs(
     app = CompareApp(*llm_docs)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        ranking = app.query_one("#cmp-ranking", DataTable)
+        ranking = app.query_one("#cmp-ranking", CmpTable)
         first = app.selected
         assert first is not None and not first.startswith("_")  # B's (dotted) spelling
         tl = app.query_one(DualTimeline)
@@ -344,13 +339,13 @@ def _no_blank(app: CompareApp) -> None:
         assert above.bottom == below.y
     tables = app.query_one("#cmp-tables").region
     assert tables.height >= 5
-    ranking = app.query_one("#cmp-ranking", DataTable)
-    shown = ranking if ranking.display else app.query_one("#cmp-summary", DataTable)
+    ranking = app.query_one("#cmp-ranking", CmpTable)
+    shown = ranking if ranking.display else app.query_one("#cmp-summary", CmpTable)
     assert shown.region.bottom == tables.bottom and shown.region.height >= 3
     assert shown.row_count >= shown.region.height - 2  # filled, not blank rows
-    for t in app.query(DataTable):  # every column fits: nothing cut off on the right
-        if t.display and t.size.width:
-            assert t.virtual_size.width <= t.scrollable_content_region.width, t.id
+    for t in app.query(CmpTable):  # nothing cut off: wider tables scroll, the name fixed
+        if t.display and t.size.width and t.virtual_size.width > t.scrollable_content_region.width:
+            assert t.frozen_width == t.columns[0].width + 1 and t.max_scroll_x > 0, t.id
     tl = app.query_one(DualTimeline)
     lines = str(tl.render()).splitlines()
     assert len(lines) == tl.size.height and all(ln.strip() for ln in lines)
@@ -399,12 +394,10 @@ async def test_no_blank_area_and_every_row_reachable(
             assert units.display and ranking.region.right <= units.region.x
             # A, B and Δ of the lanes and the figures tables line up
             lanes, summary = (
-                app.query_one("#cmp-lanes", DataTable),
-                app.query_one("#cmp-summary", DataTable),
+                app.query_one("#cmp-lanes", CmpTable),
+                app.query_one("#cmp-summary", CmpTable),
             )
-            assert [c.width for c in lanes.columns.values()] == [
-                c.width for c in summary.columns.values()
-            ]
+            assert [c.width for c in lanes.columns] == [c.width for c in summary.columns]
         before = tl.outer_size.height
         await pilot.press(">")
         await pilot.pause()
@@ -458,7 +451,7 @@ async def test_reports_without_instance_rows_skip_the_instance_level(docs: Any) 
         await pilot.press("enter")
         await pilot.pause()
         assert app.drill is None and any("per-instance" in s for s in said)
-        assert app.query_one("#cmp-ranking", DataTable).row_count > 0
+        assert app.query_one("#cmp-ranking", CmpTable).row_count > 0
 
 
 async def test_bookmarks_in_compare_mode_are_the_runs_own(
@@ -511,3 +504,56 @@ async def test_bookmarks_in_compare_mode_are_the_runs_own(
             assert int(trace.ts[x.op]) == x.ts
     assert sorted(p.name for p in LLM.iterdir()) == before  # nothing in the trace directory
     assert len(list((data_dir() / "bookmarks").iterdir())) == 2
+
+
+def _line(table: CmpTable, y: int) -> str:
+    return "".join(s.text for s in table.render_line(y))
+
+
+async def _scrolls_one_column_with_the_name_fixed(pilot: Any, table: CmpTable) -> None:
+    """h/l/←/→ move one column; the first column (header and rows) stays at x=0."""
+    assert table.virtual_size.width > table.scrollable_content_region.width, table.id
+    fixed = table.frozen_width
+    assert fixed == table.columns[0].width + 1
+    head0, row0 = _line(table, 0), _line(table, 1)
+    stops = [s for s in table.column_stops() if s < table.max_scroll_x] + [table.max_scroll_x]
+    for key, want in (("l", stops[1]), ("right", stops[min(2, len(stops) - 1)])):
+        await pilot.press(key)
+        assert table.scroll_x == want, (table.id, key)
+        assert _line(table, 0)[:fixed] == head0[:fixed] and _line(table, 1)[:fixed] == row0[:fixed]
+    await pilot.press("h")
+    assert table.scroll_x == stops[min(2, len(stops) - 1) - 1]
+    await pilot.press("left", "left")
+    assert table.scroll_x == 0 and _line(table, 0) == head0
+
+
+async def test_compare_tables_scroll_sideways_with_the_name_fixed(llm_docs: Any) -> None:
+    """Every compare table is the explorer's grid: at 80x24 the ranking's name takes its width
+    first and the columns that do not fit scroll in with h/l; the figures tables too when narrow."""
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        ranking = app.query_one("#cmp-ranking", CmpTable)
+        assert app.focused is ranking
+        head = _line(ranking, 0)
+        assert "Δ %" in head and not head.rstrip().endswith("mark")  # A, B, Δ, Δ % in view
+        name_w = ranking.columns[0].width
+        assert name_w >= 32  # more than the 27 cells the names had when every column fitted
+        shown = _line(ranking, 1)[:name_w].rstrip()
+        full = ranking.rows[0][0]
+        assert shown == full or (shown.endswith(full[-4:]) and "…" in shown)  # the tail stays
+        await _scrolls_one_column_with_the_name_fixed(pilot, ranking)
+        await pilot.press("g")  # compare's own g / s survive the grid's bindings
+        await pilot.pause()
+        assert app.mode == "A"
+        await pilot.press("s")
+        assert app.sort_key == "name"
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        for key, table_id in (("3", "#cmp-lanes"), ("5", "#cmp-summary")):
+            await pilot.press(key)
+            await pilot.pause()
+            table = app.query_one(table_id, CmpTable)
+            assert app.focused is table
+            await _scrolls_one_column_with_the_name_fixed(pilot, table)

@@ -19,20 +19,22 @@ from typing import Any, ClassVar
 
 import numpy as np
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from htptui.analysis.compare import Change, Comparison, InstanceChange, Noise, compare
 from htptui.model._io import parse_id
-from htptui.present.format import fmt_delta, fmt_int, fmt_rel
+from htptui.present.format import cell_width, fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 from htptui.tui.compare_window import CompareWindowMixin, CompareWindowPane
+from htptui.tui.widgets.grid import Column as GridColumn
+from htptui.tui.widgets.grid import DataGrid, TextGrid
 
 MODES = ("diff", "A", "B")
 LEVELS = ("qnn_op", "kernel", "instance")
@@ -128,14 +130,6 @@ def split_instance_key(key: str) -> tuple[str, str, int]:
     """(QNN op, kernel, n) of an :func:`instance_key`."""
     q, k, n = key.rsplit("\x00", 2)
     return q, k, int(n)
-
-
-def fit_name(name: str, width: int) -> str:
-    """``name`` in ``width`` cells, eliding the middle (LLM op names differ at both ends)."""
-    if len(name) <= width or width < 5:
-        return name
-    head = (width - 1) // 2
-    return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
 
 
 def _cells(
@@ -427,26 +421,20 @@ def lane_move(a: str | None, b: str | None) -> str:
     return f"{a or '-'}→{b or '-'}"
 
 
-def _num(text: str) -> Text:
-    """A right-aligned number cell (aligned columns)."""
-    return Text(text, justify="right")
-
-
-class CmpTable(DataTable[Any]):
-    """A DataTable with the explorer grid's movement keys (j/k, Space/b pages, h/l columns)."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(cell_padding=0, **kw)
+class CmpTable(TextGrid):
+    """A compare table: the explorer grid (first column fixed, h/l one column, names elided in
+    the middle), with compare mode's own meaning for g (A / B / diff) and s / S (its sort keys)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="cmp.grid_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="cmp.grid_up"),
-        Binding("space", "page_down", "Page down", show=False, id="cmp.grid_page_down"),
-        Binding("b", "page_up", "Page up", show=False, id="cmp.grid_page_up"),
-        Binding("h", "scroll_left", "Left", show=False, id="cmp.grid_left"),
-        Binding("l", "scroll_right", "Right", show=False, id="cmp.grid_right"),
-        Binding("G", "scroll_bottom", "Bottom", show=False, id="cmp.grid_bottom"),
+        Binding("g", "app.cycle_mode", "A / B / diff", show=False, id="cmp.grid_mode"),
+        Binding("s", "app.cycle_sort", "Sort", show=False, id="cmp.grid_sort"),
+        Binding("S", "app.reverse_sort", "Reverse", show=False, id="cmp.grid_reverse"),
     ]
+
+
+def _number(label: str, width: int = NUM_W - 1) -> GridColumn:
+    """A right-aligned number column (NUM_W with its one-cell gap: A, B and Δ line up)."""
+    return GridColumn(label, label, width, "right", sortable=False, elide="end")
 
 
 class CompareApp(CompareWindowMixin, App[int]):
@@ -551,10 +539,10 @@ class CompareApp(CompareWindowMixin, App[int]):
             RunLanes(self.doc_a, self.cmp.alias_a), RunLanes(self.doc_b), id="cmp-timeline"
         )
         with Horizontal(id="cmp-tables"):
-            yield CmpTable(id="cmp-ranking", cursor_type="row", zebra_stripes=True)
+            yield CmpTable(id="cmp-ranking")
             with Vertical(id="cmp-units"):
-                yield CmpTable(id="cmp-lanes", cursor_type="row")
-                yield CmpTable(id="cmp-summary", cursor_type="row")
+                yield CmpTable(id="cmp-lanes")
+                yield CmpTable(id="cmp-summary")
             yield CompareWindowPane(id="cmp-window")
         yield Static(id="cmp-status", markup=False)
         yield Input(placeholder="filter regex over QNN op, kernel, lane (Enter applies, Esc clears)",
@@ -563,7 +551,7 @@ class CompareApp(CompareWindowMixin, App[int]):
 
     def on_mount(self) -> None:
         self.refresh_all()
-        self.query_one("#cmp-ranking", DataTable).focus()
+        self.query_one("#cmp-ranking", CmpTable).focus()
 
     def on_resize(self) -> None:
         """Column widths follow the terminal (names elided in the middle, numbers aligned)."""
@@ -698,8 +686,9 @@ class CompareApp(CompareWindowMixin, App[int]):
         return max(avail - numbers * NUM_W - extra - 3, 12)
 
     def _fill_ranking(self) -> None:
-        table = self.query_one("#cmp-ranking", DataTable)
-        table.clear(columns=True)
+        """The ranking rows: the name column takes its width first (up to half the table), the
+        numbers what is left; columns that do not fit are reached with h/l, the name kept."""
+        table = self.query_one("#cmp-ranking", CmpTable)
         rows = self._ordered(self._rows())
         inst = self.view_level == "instance"
         metric = "dur" if inst else "DPC"
@@ -709,51 +698,51 @@ class CompareApp(CompareWindowMixin, App[int]):
         labels = [self._short_label(r) for r in rows]
         if inst and last_col:
             extra += 3  # the lane column is wider
-        name_w = min(max([len(x) for x in labels] + [4]), self._name_width(numbers, extra))
-        table.add_column(" name", width=name_w + 1)
+        need = max([cell_width(x) for x in labels] + [4])
+        # the name takes its width first: every column beside it if that leaves it what it
+        # needs, else A, B, Δ and Δ % stay in view and the marks and Δ busy / lane scroll in
+        core = self._name_width(3, NUM_W + 2) if self.mode == "diff" else 0
+        name_w = min(need, max(self._name_width(numbers, extra), core))
+        cols = [GridColumn("name", "name", name_w, "left", sortable=False, elide="middle")]
         if self.mode == "diff":
             heads = [f"A {metric}", f"B {metric}", f"Δ {metric}"]
-            heads += ["lane A→B" if inst else "Δ busy"] if last_col else []
-            for h in heads[:3]:
-                table.add_column(_num(h), width=NUM_W)
-            table.add_column(_num("Δ %"), width=NUM_W + 2)  # +1,234.56 %
-            for h in heads[3:]:
-                table.add_column(_num(h), width=NUM_W + 3 if inst else NUM_W)
-            table.add_column("", width=8)
+            cols += [_number(h) for h in heads]
+            cols.append(_number("Δ %", NUM_W + 1))  # +1,234.56 %
+            if last_col:
+                cols.append(
+                    _number("lane A→B" if inst else "Δ busy", NUM_W + 2 if inst else NUM_W - 1)
+                )
+            cols.append(GridColumn("mark", "", 7, "left", sortable=False, elide="end"))
         elif inst:
-            table.add_column(_num("dur"), width=NUM_W)
-            table.add_column(_num("lane"), width=NUM_W)
+            cols += [_number("dur"), _number("lane")]
         else:
-            for h in ("DPC", "busy", "inst"):
-                table.add_column(_num(h), width=NUM_W)
-        self._row_names = []
+            cols += [_number(h) for h in ("DPC", "busy", "inst")]
+        cells: list[list[str]] = []
         for r, label in zip(rows, labels, strict=True):
             m = self._metric(r)
-            name = Text(" " + fit_name(label, name_w))
             if self.mode == "diff":
                 mark = "" if r.significant(self.noise) else "~"
                 if r.status in ("added", "removed", "moved"):
                     mark = r.status
                 last = lane_move(r.lane_a, r.lane_b) if inst else fmt_delta(r.busy.delta)
-                cells = [_num(fmt_value(m.a)), _num(fmt_value(m.b)), _num(fmt_delta(m.delta)),
-                         _num(fmt_rel(m.rel)), *([_num(last)] if last_col else [])]  # fmt: skip
-                table.add_row(name, *cells, Text(" " + mark), key=self._key(r))
+                cells.append([label, fmt_value(m.a), fmt_value(m.b), fmt_delta(m.delta),
+                              fmt_rel(m.rel), *([last] if last_col else []), mark])  # fmt: skip
             else:
                 side = "a" if self.mode == "A" else "b"
                 if inst:
-                    cells = [_num(fmt_value(getattr(m, side))),
-                             _num(str((r.lane_a if side == "a" else r.lane_b) or "-"))]  # fmt: skip
+                    cells.append([label, fmt_value(getattr(m, side)),
+                                  str((r.lane_a if side == "a" else r.lane_b) or "-")])  # fmt: skip
                 else:
-                    cells = [_num(fmt_value(getattr(r.dpc, side))),
-                             _num(fmt_value(getattr(r.busy, side))),
-                             _num(fmt_value(getattr(r.instances, side), "count"))]  # fmt: skip
-                table.add_row(name, *cells, key=self._key(r))
-            self._row_names.append(self._key(r))
-        if not rows:
-            why = f"no row matches /{self.pattern}/" if self.pattern else "no rows"
-            table.add_row(Text(why, style="dim"), *[""] * (len(table.columns) - 1))
+                    cells.append([label, fmt_value(getattr(r.dpc, side)),
+                                  fmt_value(getattr(r.busy, side)),
+                                  fmt_value(getattr(r.instances, side), "count")])  # fmt: skip
+        self._row_names = [self._key(r) for r in rows]
+        table.empty_text = f"no row matches /{self.pattern}/" if self.pattern else "no rows"
+        table.set_rows(cols, cells, keys=list(self._row_names))
         if self.selected in self._row_names:
             table.move_cursor(row=self._row_names.index(self.selected))
+        elif self._row_names:  # the row under the cursor is the selection
+            self.select(self._row_names[table.cursor_row])
 
     def _figure_width(self) -> int:
         """One label width for the lanes and the figures tables, so A, B and Δ line up."""
@@ -761,38 +750,37 @@ class CompareApp(CompareWindowMixin, App[int]):
         room = FIG_LABEL_W if self.wide else int(self.size.width) - 3 * NUM_W - 4
         return max(min(max([len(x) for x in labels] + [16]), room), 12)
 
-    def _fill_lanes(self) -> None:
-        table = self.query_one("#cmp-lanes", DataTable)
-        table.clear(columns=True)
+    def _figure_columns(self, label: str) -> list[GridColumn]:
+        """The lanes' and the figures' columns: one label width, so A, B and Δ line up."""
         w = self._figure_width()
-        table.add_column(" lane / unit busy (cycles)", width=w + 1)
-        for h in ("A", "B", "Δ"):
-            table.add_column(_num(h), width=NUM_W)
+        name = GridColumn("name", label, w, "left", sortable=False, elide="middle")
+        return [name, *(_number(h) for h in ("A", "B", "Δ"))]
+
+    def _fill_lanes(self) -> None:
+        table = self.query_one("#cmp-lanes", CmpTable)
         units = [s for s in self.cmp.summary if s.name.endswith("busiest lane busy (cycles)")]
         rx = re.compile(self.pattern, re.IGNORECASE) if self.pattern else None
         lanes = sorted(self.cmp.lanes, key=lambda c: lane_order(c.name))
+        cells: list[list[str]] = []
         for ch in [*lanes, *units]:
             label = ch.name.replace(" busiest lane busy (cycles)", " busiest lane")
             if rx is not None and not rx.search(label):
                 continue
             delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
-            table.add_row(Text(" " + fit_name(label, w)), _num(fmt_value(ch.a)),
-                          _num(fmt_value(ch.b)), _num(delta))  # fmt: skip
+            cells.append([label, fmt_value(ch.a), fmt_value(ch.b), delta])
+        table.set_rows(self._figure_columns("lane / unit busy (cycles)"), cells,
+                       keys=[c[0] for c in cells])  # fmt: skip
 
     def _fill_summary(self) -> None:
         """Every summary figure and runtrace phase of A beside B (fills the right column)."""
-        table = self.query_one("#cmp-summary", DataTable)
-        table.clear(columns=True)
-        w = self._figure_width()
-        table.add_column(" figure", width=w + 1)
-        for h in ("A", "B", "Δ"):
-            table.add_column(_num(h), width=NUM_W)
+        table = self.query_one("#cmp-summary", CmpTable)
+        cells: list[list[str]] = []
         for ch in [*self.cmp.summary, *self.cmp.phases]:
             if ch.name.endswith("busiest lane busy (cycles)"):
                 continue
             delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
-            table.add_row(Text(" " + fit_name(ch.name, w)), _num(fmt_value(ch.a)),
-                          _num(fmt_value(ch.b)), _num(delta))  # fmt: skip
+            cells.append([ch.name, fmt_value(ch.a), fmt_value(ch.b), delta])
+        table.set_rows(self._figure_columns("figure"), cells, keys=[c[0] for c in cells])
 
     def _selected_row(self) -> Any:
         return next((r for r in self._rows() if self._key(r) == self.selected), None)
@@ -824,17 +812,18 @@ class CompareApp(CompareWindowMixin, App[int]):
 
     # --- events --------------------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id != "cmp-ranking" or event.row_key is None:
-            return
-        if event.row_key.value in self._row_names:
-            self.select(str(event.row_key.value))
+    @on(DataGrid.RowHighlighted, "#cmp-ranking")
+    def _ranking_highlighted(self, event: DataGrid.RowHighlighted) -> None:
+        event.stop()
+        key = self.query_one("#cmp-ranking", CmpTable).key_at(event.row)
+        if key in self._row_names:
+            self.select(str(key))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DataGrid.RowSelected, "#cmp-ranking")
+    def _ranking_selected(self, event: DataGrid.RowSelected) -> None:
         """Enter on a ranking row: drill into its instances (as the explorer's ranking does)."""
-        if event.data_table.id == "cmp-ranking":
-            event.stop()
-            self.action_drill()
+        event.stop()
+        self.action_drill()
 
     def select(self, name: str | None) -> None:
         """Select a QNN op / kernel / instance in every view (timeline highlight, status line)."""
@@ -891,7 +880,7 @@ class CompareApp(CompareWindowMixin, App[int]):
 
     def action_step_row(self, step: int) -> None:
         """`n`/`N`: the next / previous row of the (filtered) ranking."""
-        table = self.query_one("#cmp-ranking", DataTable)
+        table = self.query_one("#cmp-ranking", CmpTable)
         if table.row_count:
             table.move_cursor(row=min(max(table.cursor_row + step, 0), table.row_count - 1))
 
@@ -907,17 +896,17 @@ class CompareApp(CompareWindowMixin, App[int]):
     def action_focus_ranking(self) -> None:
         """Focus the ranking."""
         self._show_units(False)
-        self.query_one("#cmp-ranking", DataTable).focus()
+        self.query_one("#cmp-ranking", CmpTable).focus()
 
     def action_focus_units(self) -> None:
         """`3` (the explorer's units pane): the per-lane and per-unit busy table."""
         self._show_units(True)
-        self.query_one("#cmp-lanes", DataTable).focus()
+        self.query_one("#cmp-lanes", CmpTable).focus()
 
     def action_focus_figures(self) -> None:
         """`5` (the explorer's details): every summary figure and runtrace phase, A beside B."""
         self._show_units(True)
-        self.query_one("#cmp-summary", DataTable).focus()
+        self.query_one("#cmp-summary", CmpTable).focus()
 
     def action_timeline_size(self, delta: int) -> None:
         """`>`/`<`: grow or shrink the timeline (at least 3 rows; the tables keep at least 5)."""
@@ -1035,7 +1024,7 @@ class CompareApp(CompareWindowMixin, App[int]):
         self.refresh_all()
         name = run.qnn_op[op]
         if name in self._row_names:
-            self.query_one("#cmp-ranking", DataTable).move_cursor(row=self._row_names.index(name))
+            self.query_one("#cmp-ranking", CmpTable).move_cursor(row=self._row_names.index(name))
             self.select(name)
         span = max((int(run.end[op]) - int(run.ts[op])) * 20, 64)
         tl._set_view(int(run.ts[op]) - span / 2, int(run.ts[op]) + span / 2)
@@ -1101,7 +1090,7 @@ class CompareApp(CompareWindowMixin, App[int]):
             self.selected = None
             self.refresh_all()
             if back in self._row_names:
-                self.query_one("#cmp-ranking", DataTable).move_cursor(
+                self.query_one("#cmp-ranking", CmpTable).move_cursor(
                     row=self._row_names.index(back)
                 )
                 self.select(back)

@@ -498,7 +498,7 @@ class TextGrid(DataGrid):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.rows: list[tuple[str, ...]] = []
         self.keys: list[Hashable] = []
-        self._styles: list[str | None] = []
+        self._row_styles: list[str | None] = []
 
     def set_rows(
         self,
@@ -512,7 +512,7 @@ class TextGrid(DataGrid):
             self.set_columns(columns)
         self.rows = cells = [tuple(r) for r in rows]
         self.keys = row_keys = list(keys) if keys is not None else []
-        self._styles = row_styles = list(styles) if styles is not None else []
+        self._row_styles = row_styles = list(styles) if styles is not None else []
         index = {c.key: i for i, c in enumerate(columns)}
 
         def cell(row: int, key: str) -> str:
