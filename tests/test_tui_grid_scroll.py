@@ -150,6 +150,52 @@ async def test_ranking_unit_column_is_sized_to_its_content_at_80x24() -> None:
         assert not any("HMX…" in r or "HVX…" in r for r in rows)
 
 
+async def test_qhas_tables_scroll_sideways_one_column_with_the_first_fixed() -> None:
+    from htptui.tui.panes.qhas import QhasTable
+
+    app = await _llm_app((80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.focused is app.qhas_pane
+        tables = {t.id: t for t in app.query(QhasTable)}
+        assert set(tables) == {"qhas-lanes", "qhas-types", "qhas-instance-table"}
+        inst = tables["qhas-instance-table"]
+        assert all(t.display and t.n_rows for t in tables.values())
+        # names shortened in the middle, numbers whole; the table is wider than the pane
+        assert inst.columns[0].elide == "middle" and inst.columns[2].elide == "end"
+        assert inst.max_scroll_x > 0
+        fixed = inst.frozen_width
+        before = {k: (_line(t, 0), _line(t, 1)) for k, t in tables.items()}
+        limit = int(inst.max_scroll_x)
+        stops = [x for x in inst.column_stops() if x < limit] + [limit]  # where h/l stop
+        await pilot.press("l")
+        await pilot.pause()
+        assert inst.scroll_x == stops[1]
+        head, row = _line(inst, 0), _line(inst, 1)
+        assert (
+            head[:fixed] == before[inst.id][0][:fixed] and row[:fixed] == before[inst.id][1][:fixed]
+        )
+        assert "QNN op" not in head  # the second column went behind the first
+        for t in tables.values():  # a table that fits does not move
+            if not t.max_scroll_x:
+                assert t.scroll_x == 0 and _line(t, 1) == before[t.id][1]
+        await pilot.press("right")
+        await pilot.pause()
+        at = min(2, len(stops) - 1)
+        assert inst.scroll_x == stops[at]
+        await pilot.press("h")
+        await pilot.pause()
+        assert inst.scroll_x == stops[at - 1]
+        await pilot.press("left", "left")
+        await pilot.pause()
+        assert inst.scroll_x == 0 and _line(inst, 0) == before[inst.id][0]
+        # the selection marks ride the first column and survive a resize
+        app.qhas_pane.on_resize()
+        assert any(r[0].startswith("►") for r in inst.rows) == bool(app.qhas_pane._shown_keys)
+
+
 class WideGridApp(App[None]):
     """A name column and ten numeric ones (170 cells), wider than either snapshot terminal."""
 
@@ -176,3 +222,29 @@ class WideGridApp(App[None]):
 )
 def test_grid_scrolled_snapshot(snap_compare: Any, size: tuple[int, int], press: list[str]) -> None:
     assert snap_compare(WideGridApp(), terminal_size=size, press=press)
+
+
+def _llm() -> HtpApp:
+    art = next(g.artifacts for g in discover_graphs(LLM) if g.name == "qwen3-synth-s1")
+    return HtpApp(str(LLM), artifacts=art, extra_panes=[])
+
+
+async def _loaded(pilot: Any) -> None:
+    await _ready(pilot.app, pilot)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(
+    ("size", "press"),
+    [
+        pytest.param((80, 24), ["2", "l", "l"], id="80x24-ranking-two-right"),
+        pytest.param((80, 24), ["3", "l"], id="80x24-qhas-one-right"),
+        pytest.param((160, 50), ["2", "l"], id="160x50-ranking-one-right"),
+        pytest.param((160, 50), ["3", "l"], id="160x50-qhas-one-right"),
+    ],
+)
+def test_llm_tables_scrolled_snapshot(
+    snap_compare: Any, size: tuple[int, int], press: list[str]
+) -> None:
+    """The LLM sample's long names: the name column fixed while the other columns scroll."""
+    assert snap_compare(_llm(), terminal_size=size, press=press, run_before=_loaded)
