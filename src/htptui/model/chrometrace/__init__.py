@@ -86,14 +86,17 @@ def load(
 
 
 def prefetch(path: str | Path) -> bool:
-    """Start decoding a big plain trace now, for a later :func:`load` (nothing if it is cached).
+    """Start decoding a big plain trace now, for a later :func:`load`; for a cached one, start
+    reading its cache entry instead (returns False then: no decode was started).
 
-    The CLI calls this before importing Textual, so the decode runs while the UI starts.
+    The CLI calls this before importing Textual, so the decode (or the read) runs while the UI
+    starts.
     """
     from htptui.model import cache
     from htptui.model.chrometrace import workers
 
     if cache.exists(path):
+        cache.prefetch(path)  # read the cached columns ahead instead
         return False
     return workers.prefetch(path)
 
