@@ -21,7 +21,9 @@ from typing import Any
 
 CHUNK_BYTES = 16 * 1024 * 1024  # at most about this many bytes of events per chunk
 MIN_CHUNK_BYTES = 4 * 1024 * 1024  # smaller files get smaller chunks, down to this
-CHUNKS_PER_WORKER = 8  # ... so that each decode worker gets about this many
+CHUNKS_PER_WORKER = 16  # ... so that each decode worker gets about this many (16, not 8: a
+# worker holds one chunk's objects, so the counter-heavy 1M open peaks at 0.75x the file in PSS
+# rather than 1.02x, at the same speed)
 KEEP_RAW_BELOW = 64 * 1024 * 1024  # smaller traces keep their bytes for lazy args decoding
 PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
 MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped
