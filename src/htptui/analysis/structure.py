@@ -306,7 +306,8 @@ _SOFT_INDEX_TOKEN = re.compile(r"(?<![^_])[0-9]+(?![^_])")
 
 def _family_key(name: str) -> str:
     """``name`` with every token the folder reads as an index replaced by ``0``."""
-    dotted = sum(1 for p in HARD_SEPARATORS.split(name) if p) > 1
+    inner = name.strip("./")  # two or more dotted components ⇔ a separator between them
+    dotted = "." in inner or "/" in inner
     return (_INDEX_TOKEN if dotted else _SOFT_INDEX_TOKEN).sub("0", name)
 
 
