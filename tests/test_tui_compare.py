@@ -516,3 +516,19 @@ async def test_bookmarks_in_compare_mode_are_the_runs_own(
             assert int(trace.ts[x.op]) == x.ts
     assert sorted(p.name for p in LLM.iterdir()) == before  # nothing in the trace directory
     assert len(list((data_dir() / "bookmarks").iterdir())) == 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_elided_ranking_names_stay_distinct(llm_docs: Any, size: tuple[int, int]) -> None:
+    """Two QNN ops that differ only in their layer index (model.layers.0/1.self_attn.rotary_emb)
+    must not read the same on screen when the name column elides them (they did at 80x24 and
+    160x50: 'model.layers.…tn.rotary_emb' twice)."""
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        ranking = app.query_one("#cmp-ranking", DataTable)
+        keys = [str(k.value) for k in ranking.rows]
+        shown = [str(ranking.get_row_at(i)[0]).strip() for i in range(ranking.row_count)]
+        assert any("…" in s for s in shown)  # the column is narrower than the names
+        assert len(set(keys)) == len(keys)
+        assert len(set(shown)) == len(shown), sorted(s for s in shown if shown.count(s) > 1)

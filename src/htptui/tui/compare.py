@@ -30,7 +30,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from htptui.analysis.compare import Change, Comparison, InstanceChange, Noise, compare
 from htptui.model._io import parse_id
-from htptui.present.format import fmt_delta, fmt_int, fmt_rel
+from htptui.present.format import elide_names, fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 from htptui.tui.compare_window import CompareWindowMixin, CompareWindowPane
 
@@ -727,9 +727,10 @@ class CompareApp(CompareWindowMixin, App[int]):
             for h in ("DPC", "busy", "inst"):
                 table.add_column(_num(h), width=NUM_W)
         self._row_names = []
-        for r, label in zip(rows, labels, strict=True):
+        shown = elide_names(labels, name_w)  # names that differ stay different when elided
+        for r, label in zip(rows, shown, strict=True):
             m = self._metric(r)
-            name = Text(" " + fit_name(label, name_w))
+            name = Text(" " + label)
             if self.mode == "diff":
                 mark = "" if r.significant(self.noise) else "~"
                 if r.status in ("added", "removed", "moved"):
