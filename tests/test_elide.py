@@ -42,3 +42,16 @@ def test_distinct_stay_distinct_when_tails_differ(names: list[str], width: int) 
     tails = {n[-k:] if len(n) > width else n for n in names}
     if len(tails) == len(names) and all(cell_width(n) == len(n) for n in names):
         assert len(set(short)) == len(names)
+
+
+def test_names_differing_near_the_start_stay_distinct() -> None:
+    """Layer indices early in the name (the LLM compare ranking at 28 cells collided here)."""
+    names = [
+        f"model.layers.{i}.{tail}"
+        for i in (0, 1)
+        for tail in ("self_attn.attn_output.MatMul", "post_attention_layernorm")
+    ]
+    for width in (26, 27, 28, 29):  # 26 and 27 collided: both MatMuls kept only their tails
+        short = elide_names(names, width)
+        assert len(set(short)) == len(names), (width, short)
+        assert all(cell_width(s) <= width for s in short)

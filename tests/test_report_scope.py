@@ -77,8 +77,28 @@ def test_filter_rescopes_ranking_lanes_and_findings() -> None:
     assert "filter /ForceFormat/" in text.output
 
 
-def test_bad_scope_is_one_line_exit_1() -> None:
-    for args in (["--from", "soon"], ["--from", "9", "--to", "3"], ["--filter", "("]):
+def test_bad_scope_is_one_line_exit_2() -> None:
+    an = analysis_of(load_run(REAL_SAMPLE))
+    t = an.trace
+    assert t is not None
+    last = int((t.ts + t.dur).max())
+    for args in (
+        ["--from", "soon"],
+        ["--from", "9", "--to", "3"],
+        ["--filter", "("],
+        ["--from", "1e99"],  # was an OverflowError traceback
+        ["--from", "99999999999999999999999"],
+        ["--to", "-3"],  # was a 0-op report
+        ["--from", "-2us"],
+        ["--from", str(last)],  # the window lies after every op
+        ["--from", str(last + 1000), "--to", str(last + 2000)],
+    ):
         r = CliRunner().invoke(main, ["report", str(REAL_SAMPLE), *args])
-        assert r.exit_code == 1
-        assert "Traceback" not in r.output
+        assert r.exit_code == 2, (args, r.output)
+        assert (
+            "Traceback" not in r.output
+            and r.exception is None
+            or isinstance(r.exception, SystemExit)
+        ), args
+        lines = r.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("htptui: error: --"), (args, r.output)

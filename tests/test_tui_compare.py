@@ -14,6 +14,7 @@ from textual.widgets import Static
 from htptui.model.run import load_run
 from htptui.output.baseline import document_of, load_document
 from htptui.output.json import to_json_bytes
+from htptui.present.format import cell_width
 from htptui.tui.compare import CmpTable, CompareApp, DualTimeline, RunLanes
 
 
@@ -562,3 +563,22 @@ async def test_compare_tables_scroll_sideways_with_the_name_fixed(llm_docs: Any)
             table = app.query_one(table_id, CmpTable)
             assert app.focused is table
             await _scrolls_one_column_with_the_name_fixed(pilot, table)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_elided_ranking_names_stay_distinct(llm_docs: Any, size: tuple[int, int]) -> None:
+    """Two QNN ops that differ only in their layer index (model.layers.0/1.self_attn.rotary_emb)
+    must not read the same on screen when the name column elides them (they did at 80x24 and
+    160x50: 'model.layers.…tn.rotary_emb' twice)."""
+    app = CompareApp(*llm_docs)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        ranking = app.query_one("#cmp-ranking", CmpTable)
+        keys = [str(k) for k in ranking.keys]
+        width = ranking.columns[0].width
+        shown = [row[0] for row in ranking.rows]
+        assert all(cell_width(x) <= width for x in shown)  # nothing left for the grid to cut
+        if size[0] == 80:
+            assert any("…" in s for s in shown)  # the column is narrower than the names
+        assert len(set(keys)) == len(keys)
+        assert len(set(shown)) == len(shown), sorted(s for s in shown if shown.count(s) > 1)

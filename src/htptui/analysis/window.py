@@ -36,6 +36,7 @@ DPC_RULE = (
     "DPC × the fraction of their duration inside it; ops wholly inside keep their DPC"
 )
 
+MAX_BOUND = 2**62  # cycles; int64 arithmetic on the trace's columns stays exact below this
 _BOUND_RE = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*(us|µs|cyc|cycles)?\s*$", re.I)
 
 
@@ -52,8 +53,14 @@ def parse_bound(text: str, clock_ghz: float | None) -> int:
             raise ValueError(
                 f"{text!r}: µs needs the trace clock, which is unknown (no runtrace); give cycles"
             )
-        return int(round(value * clock_ghz * 1000.0))
-    return int(round(value))
+        cycles = value * clock_ghz * 1000.0
+    else:
+        cycles = value
+    if not cycles >= 0:
+        raise ValueError(f"{text!r} is before the trace's start (bounds are 0 or more)")
+    if cycles > MAX_BOUND:
+        raise ValueError(f"{text!r} is beyond any trace ({cycles:.3g} cycles)")
+    return int(round(cycles))
 
 
 def _path_rows(qhas: Qhas | None, rebase: int | None) -> dict[int, tuple[np.ndarray, np.ndarray]]:

@@ -125,26 +125,33 @@ def command(
 
 
 def _scoped(opt: Any, from_: str | None, to: str | None, pattern: str | None) -> Any:
-    """The run's analysis scoped to --from/--to/--filter (one clear line and exit 1 when bad)."""
+    """The run's analysis scoped to --from/--to/--filter (one clear line and exit 2 when bad)."""
     import re
 
     from htptui.analysis.run import analysis_of
     from htptui.analysis.window import parse_bound
+    from htptui.errors import ExitCode
 
     an = analysis_of(opt)
     if not an.has_ops:
         fail(f"{opt.source}: --from/--to/--filter need an op trace with executed ops")
     clock = an.trace_clock_ghz()
+    usage = ExitCode.USAGE
     try:
         lo = parse_bound(from_, clock) if from_ is not None else None
         hi = parse_bound(to, clock) if to is not None else None
     except ValueError as exc:
-        fail(f"--from/--to: {exc}")
+        fail(f"--from/--to: {exc}", usage)
     if lo is not None and hi is not None and hi <= lo:
-        fail(f"--from/--to: the window [{lo:,}, {hi:,}) is empty (--to must exceed --from)")
+        fail(f"--from/--to: the window [{lo:,}, {hi:,}) is empty (--to must exceed --from)", usage)
+    t = an.trace
+    first, last = int(t.ts.min()), int((t.ts + t.dur).max())
+    if (lo is not None and lo >= last) or (hi is not None and hi <= first):
+        shown = f"[{'start' if lo is None else f'{lo:,}'}, {'end' if hi is None else f'{hi:,}'})"
+        fail(f"--from/--to: the window {shown} lies outside the ops, [{first:,}, {last:,})", usage)
     if pattern is not None:
         try:
             re.compile(pattern)
         except re.error as exc:
-            fail(f"--filter: {pattern!r} is not a valid regex: {exc}")
+            fail(f"--filter: {pattern!r} is not a valid regex: {exc}", usage)
     return an.scoped(lo, hi, pattern)

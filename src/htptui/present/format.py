@@ -218,10 +218,12 @@ def elide_middle(text: str, width: int, tail_share: float = 0.5) -> str:
 def elide_names(names: list[str], width: int) -> list[str]:
     """Shorten every name to ``width`` cells so that names that differ stay different where possible.
 
-    Colliding short forms are redone with more of the budget given to the distinguishing tail.
+    Colliding short forms are redone with more of the budget given to the distinguishing tail,
+    then (names that differ only near the start, ``model.layers.0.…`` vs ``model.layers.1.…``)
+    to the head.
     """
     out = [elide_middle(n, width) for n in names]
-    shares = (0.65, 0.8, 0.9, 1.0)
+    shares = (0.65, 0.8, 0.9, 1.0, 0.35, 0.2, 0.0)
     for share in shares:
         groups: dict[str, set[str]] = {}
         for name, short in zip(names, out, strict=True):

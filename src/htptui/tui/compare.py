@@ -30,7 +30,7 @@ from textual.widgets import Footer, Input, Static
 
 from htptui.analysis.compare import Change, Comparison, InstanceChange, Noise, compare
 from htptui.model._io import parse_id
-from htptui.present.format import cell_width, fmt_delta, fmt_int, fmt_rel
+from htptui.present.format import cell_width, elide_names, fmt_delta, fmt_int, fmt_rel
 from htptui.present.format import fmt_unit_value as fmt_value
 from htptui.tui.compare_window import CompareWindowMixin, CompareWindowPane
 from htptui.tui.widgets.grid import Column as GridColumn
@@ -718,7 +718,8 @@ class CompareApp(CompareWindowMixin, App[int]):
         else:
             cols += [_number(h) for h in ("DPC", "busy", "inst")]
         cells: list[list[str]] = []
-        for r, label in zip(rows, labels, strict=True):
+        shown = elide_names(labels, name_w)  # names that differ stay different when elided
+        for r, label in zip(rows, shown, strict=True):
             m = self._metric(r)
             if self.mode == "diff":
                 mark = "" if r.significant(self.noise) else "~"
