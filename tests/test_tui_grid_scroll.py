@@ -248,3 +248,41 @@ def test_llm_tables_scrolled_snapshot(
 ) -> None:
     """The LLM sample's long names: the name column fixed while the other columns scroll."""
     assert snap_compare(_llm(), terminal_size=size, press=press, run_before=_loaded)
+
+
+class _NamesApp(App[None]):
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        yield DataGrid()
+
+    def on_mount(self) -> None:
+        grid = self.query_one(DataGrid)
+        grid.set_columns([Column("name", "name", 24, "left", elide="middle")])
+        grid.set_data(len(self.names), lambda r, k: self.names[r])
+
+
+async def test_elided_names_on_one_screen_stay_distinct() -> None:
+    """Per-cell elision turned model.layers.0/1/… .self_attn.rotary_emb into one short form;
+    the grid shortens a column's names together, so every distinct name reads differently,
+    also across the blocks it shortens separately (rows 500–530 straddle the first boundary)."""
+    names = [
+        f"model.layers.{i % 40}.self_attn.rotary_emb.{'q' if i % 3 else 'k'}" for i in range(2000)
+    ]
+    app = _NamesApp(names)
+    async with app.run_test(size=(30, 40)) as pilot:
+        grid = app.query_one(DataGrid)
+        for top in (0, 500, 1490):
+            grid.scroll_to(y=top, animate=False)
+            await pilot.pause()
+            shown = {}
+            for y in range(1, grid.scrollable_content_region.height):
+                text = _line(grid, y).strip()
+                name = names[int(grid.scroll_y) + y - 1]
+                assert "…" in text and len(text) <= 24
+                shown.setdefault(text, set()).add(name)
+            assert all(len(v) == 1 for v in shown.values()), {
+                k: v for k, v in shown.items() if len(v) > 1
+            }

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from htptui.present.format import cell_width, elide_middle
+from htptui.present.format import cell_width, elide_middle, elide_names
 from htptui.tui.widgets._cached_lines import CachedLinesMixin
 
 SEPARATOR = " "
@@ -48,6 +48,9 @@ class Column:
     def middle(self) -> bool:
         """Whether a too-long cell loses its middle (a name) rather than its end."""
         return self.elide == "middle" or (self.elide == "auto" and self.align == "left")
+
+
+ELIDE_BLOCK, ELIDE_MARGIN = 512, 128
 
 
 def _fit(text: str, width: int, align: str, middle: bool | None = None) -> str:
@@ -243,6 +246,7 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         self.sort_descending = True
         self.empty_text = empty_text
         self._data_gen = 0
+        self._elided: dict[tuple[str, int], tuple[int, list[str]]] = {}
         self._init_line_cache(1024)
         self._total_width = 0
 
@@ -293,6 +297,7 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         """Drop cached rows and recompute the scrollable size."""
         self._data_gen += 1
         self._cache.clear()
+        self._elided.clear()
         self.virtual_size = Size(self._total_width, self.n_rows + 1)
         self.refresh()
 
@@ -480,11 +485,38 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
                 base = base + self._style("datagrid--cursor")
             cell = self.cell
             text = SEPARATOR.join(
-                _fit(cell(row, c.key), c.width, c.align, c.middle) for c in self.columns
+                _fit(
+                    self._name_cell(c, row) if c.middle else cell(row, c.key),
+                    c.width,
+                    c.align,
+                    c.middle,
+                )
+                for c in self.columns
             )
             strip = Strip([Segment(text, base)], self._total_width)
             self._cache[key] = strip
         return strip
+
+    def _name_cell(self, col: Column, row: int) -> str:
+        """A middle-elided cell, shortened together with its neighbours (``elide_names``) so two
+        names that differ (``layers.0…`` / ``layers.1…``) never read the same on one screen.
+
+        Rows are shortened in blocks of ``ELIDE_BLOCK`` with ``ELIDE_MARGIN`` rows of context each
+        side, so any two rows closer than the margin are told apart; only the blocks drawn are
+        ever computed.
+        """
+        text = self.cell(row, col.key)
+        if cell_width(text) <= col.width:
+            return text
+        block = row // ELIDE_BLOCK
+        got = self._elided.get((col.key, block))
+        if got is None:
+            lo = max(block * ELIDE_BLOCK - ELIDE_MARGIN, 0)
+            hi = min((block + 1) * ELIDE_BLOCK + ELIDE_MARGIN, self.n_rows)
+            got = (lo, elide_names([self.cell(r, col.key) for r in range(lo, hi)], col.width))
+            self._elided[(col.key, block)] = got
+        lo, short = got
+        return short[row - lo]
 
 
 class TextGrid(DataGrid):
