@@ -151,7 +151,8 @@ class RankingPane(Vertical, can_focus=False):
         need: dict[str, int] = {}
         if rk is not None and len(rk):
             need = {k: len(fmt_int(int(getattr(rk, k).max()))) for k in WIDEN}
-            need["units"] = max(len(units_text(int(m))) for m in np.unique(rk.units))
+            present = np.flatnonzero(np.bincount(rk.units))  # masks in use (< 16): O(n), no sort
+            need["units"] = max(len(units_text(int(m))) for m in present)
         width = self.size.width or 80
         sized = [replace(c, width=max(c.width, len(c.label), need.get(c.key, 0))) for c in VIEW[1:]]
         name_first = max(16, min(self._name_need(), (width - 3) // 2))
