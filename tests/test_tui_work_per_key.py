@@ -155,3 +155,26 @@ async def test_level_cycle_reuses_rankings_and_sort_orders(work: Counter[str]) -
         assert rk is not None
         assert rk.sorted_by("busy", False) is rk.sorted_by("busy", False)
         assert not rk.sorted_by("busy", False).flags.writeable
+
+
+def test_timeline_selection_in_view_is_a_slice_not_a_pass() -> None:
+    """A lane row's selected ops in view come from binary searches and equal the full scan."""
+    import numpy as np
+
+    from htptui.model.run import load_run
+
+    trace = load_run(str(SAMPLE)).trace
+    assert trace is not None
+    tl = Timeline()
+    tl.trace = trace
+    rng = np.random.default_rng(7)
+    t0, t1 = int(trace.ts.min()), int(trace.end.max())
+    for lane in np.unique(trace.lane).tolist():
+        ops = np.flatnonzero(trace.lane == lane)
+        sel = np.sort(rng.choice(ops, size=max(1, ops.size // 2), replace=False))
+        for _ in range(20):
+            lo, hi = sorted(rng.integers(t0, t1 + 1, size=2).tolist())
+            got = tl._visible_of((sel, int(trace.dur[sel].max())), lo, hi)
+            got = got[(trace.end[got] > lo) & (trace.ts[got] < hi)]
+            want = sel[(trace.end[sel] > lo) & (trace.ts[sel] < hi)]
+            assert got.tolist() == want.tolist()
