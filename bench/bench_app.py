@@ -107,13 +107,25 @@ async def _settle(app: Any, pilot: Any, ignore: tuple[str, ...] = ()) -> None:
     await pilot.pause()
 
 
+PROFILE_KEYS = set(filter(None, os.environ.get("HTPTUI_BENCH_PROFILE", "").split(",")))
+PROFILES: dict[str, Any] = {}
+
+
 async def _timed_key(
     app: Any, pilot: Any, clock: _Clock, key: str, ignore: tuple[str, ...] = ()
 ) -> float:
+    prof = None
+    if key in PROFILE_KEYS:  # HTPTUI_BENCH_PROFILE=j,enter: cProfile those keys (UI thread)
+        import cProfile
+
+        prof = PROFILES.setdefault(key, cProfile.Profile())
+        prof.enable()
     t0 = time.perf_counter()
     c0 = time.process_time()
     await pilot.press(key)
     await _settle(app, pilot, ignore)
+    if prof is not None:
+        prof.disable()
     end = clock.last_frame_after(t0)
     # CPU of the whole process (UI thread + workers) from the key to the settled frame, minus the
     # harness's own idle polling: steadier than wall time on a shared machine
@@ -210,7 +222,18 @@ async def _run_app(path: str, repeats: int) -> dict[str, Any]:
             await pilot.press("escape")
             await _settle(app, pilot)
     out["cpu"] = {k: [_q(v, 0.5), _q(v, 0.95)] for k, v in CPU_MS.items()}
+    _dump_profiles()
     return out
+
+
+def _dump_profiles() -> None:
+    """Print the cProfile of each profiled key (top cumulative entries) to stderr."""
+    import pstats
+
+    for key, prof in PROFILES.items():
+        print(f"=== profile of key {key!r}", file=sys.stderr)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+        prof.dump_stats(f"/tmp/htptui-bench-{key}.prof")
 
 
 def _run_report(path: str) -> dict[str, Any]:

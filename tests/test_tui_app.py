@@ -41,10 +41,15 @@ async def loaded(pilot, app: HtpApp) -> None:  # type: ignore[no-untyped-def]
 
 
 def text_of(app: HtpApp, selector: str) -> str:
-    """The plain text of a Static, however its content was built (str, Text or a Rich Group)."""
+    """The plain text of a Static, however its content was built (str, Text or a Rich Group), or of
+    a Line-API pane that has ``plain_text`` (Details)."""
     from rich.console import Console
 
-    content = app.screen.query_one(selector, Static).content
+    widget = app.screen.query_one(selector)
+    if hasattr(widget, "plain_text"):
+        return str(widget.plain_text())
+    assert isinstance(widget, Static)
+    content = widget.content
     if isinstance(content, str):
         return content
     console = Console(width=300, record=True, color_system=None, file=io.StringIO())
@@ -85,7 +90,7 @@ async def test_select_in_ranking_links_every_pane() -> None:
         trace = app.opt.trace  # type: ignore[union-attr]
         node = app.opt.graph_node(primary)  # type: ignore[union-attr]
         assert node is not None and app.dag.centre == node.id
-        details = text_of(app, "#details-body")
+        details = text_of(app, "#details")
         assert trace.kernel_name(primary) in details
         assert "Output" in details
         assert "DRAM read / write" in details
@@ -105,7 +110,7 @@ async def test_timeline_selection_reaches_ranking_and_details() -> None:
         assert rk is not None
         assert rk.names[int(app.ranking.order[app.ranking.grid.cursor_row])] == qnn
         assert all(trace.qnn_op_name(i) == qnn for i in ops)  # all instances of the QNN op
-        assert trace.kernel_name(primary) in text_of(app, "#details-body")
+        assert trace.kernel_name(primary) in text_of(app, "#details")
 
 
 async def test_filter_rescopes_and_escape_clears() -> None:
@@ -284,7 +289,7 @@ async def test_missing_artifacts_grey_out(tmp_path: Path) -> None:
         assert "HMX" in qhas_text  # lanes still come from the op trace
         assert opt.missing_sentence("htp_graph") in text_of(app, "#dag-body")
         assert app.query_one("#qhas-region").has_class("-missing")
-        details = text_of(app, "#details-body")
+        details = text_of(app, "#details")
         assert opt.missing_sentence("qhas") in details
 
 

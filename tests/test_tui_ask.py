@@ -48,7 +48,7 @@ async def test_p_walks_the_chain_back_and_P_forward() -> None:
         app.select_op(start)
         await pilot.pause()
         # Details names the producer it waited for and the gap in cycles and µs
-        body = text_of(app, "#details-body")
+        body = text_of(app, "#details")
         assert "waited for (p)" in body and t.kernel_name(chain[1]) in body
         gap = int(t.ts[start]) - int(t.end[chain[1]])
         assert f"{gap:,} cycles" in body
@@ -153,7 +153,7 @@ async def test_hostile_names_stay_literal_in_the_new_views(tmp_path) -> None:  #
         second = next(i for i in range(len(t)) if t.kernel_name(i) == bad + "2")
         app.select_op(second)
         await pilot.pause()
-        assert bad in text_of(app, "#details-body")
+        assert bad in text_of(app, "#details")
         app.action_focus_region("timeline")
         await pilot.press("p")  # to the first op
         await pilot.pause()
@@ -188,7 +188,7 @@ async def test_p_answers_before_every_op_inputs_are_read(monkeypatch: pytest.Mon
         app.select_op(start)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        body = text_of(app, "#details-body")
+        body = text_of(app, "#details")
         assert "waited for (p)" in body and t.kernel_name(chain[1]) in body
         assert "consumers" in body and "computing…" in body
         # the timeline marks the producers at once, from the op's own args; consumers later
@@ -214,4 +214,4 @@ async def test_p_answers_before_every_op_inputs_are_read(monkeypatch: pytest.Mon
         assert sorted(tl.consumer_ops.tolist()) == sorted(full.consumers(cur)[0].tolist())
         assert sorted(tl.producer_ops.tolist()) == sorted(full.producers(cur)[0].tolist())
         assert app.deps_marks_timing is not None and app.deps_marks_timing[::2] == (cur, "full")
-        assert "computing…" not in text_of(app, "#details-body")
+        assert "computing…" not in text_of(app, "#details")

@@ -146,7 +146,19 @@ class Ranking:
         return self.members(r) if r is not None else np.zeros(0, dtype=np.int64)
 
     def sorted_by(self, key: str, descending: bool = True) -> np.ndarray:
-        """Row order for a sort key (dpc, busy, instances, span, parallelism, cpp, name, first)."""
+        """Row order for a sort key (dpc, busy, instances, span, parallelism, cpp, name, first),
+        computed once per (key, direction) and read-only (a level switch back, a re-sort, a filter
+        cleared: no new argsort of a million-row instance ranking)."""
+        cache = self.__dict__.setdefault("_sort_orders", {})
+        ck = (key, descending)
+        order = cache.get(ck)
+        if order is None:
+            order = self._sorted_by(key, descending)
+            order.setflags(write=False)
+            cache[ck] = order
+        return order  # type: ignore[no-any-return]
+
+    def _sorted_by(self, key: str, descending: bool) -> np.ndarray:
         if key == "name":
             order = np.array(sorted(range(len(self)), key=lambda r: self.names[r]), dtype=np.int64)
             return order[::-1] if descending else order

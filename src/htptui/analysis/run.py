@@ -13,6 +13,7 @@ UI thread asking for the same figure never compute it twice, and asking for anot
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import weakref
@@ -527,6 +528,27 @@ class RunAnalysis:
         for level in ranking_mod.ALL_LEVELS:
             self.ranking(level).op_rows  # noqa: B018 - computes and caches the row index
         self.findings()
+
+    def warm_args(self, stride: int = 256, should_stop: Callable[[], bool] | None = None) -> int:
+        """Make every op's raw trace args cheap to read (call it off the UI thread, after the rest).
+
+        ``OpTrace.event_args`` indexes the lines of an op's file chunk on its first visit; visiting
+        one op every ``stride`` (in file order) indexes every chunk, so the explorer's Details pane
+        reads a selected op's args at once instead of in a worker. Returns the chunks indexed."""
+        t = self.trace
+        if t is None or not len(t):
+            return 0
+        done = 0
+        for i in np.argsort(t.ordinal, kind="stable")[::stride].tolist():
+            if should_stop is not None and should_stop():
+                break
+            if not t.event_args_ready(i):
+                with contextlib.suppress(Exception):  # args are best effort, as in Details
+                    t.event_args(i)
+                if not t.event_args_ready(i):
+                    break  # not one event per line: args stay read per op, on demand
+                done += 1
+        return done
 
     def warm(self, progress: Callable[[float, str], None] | None = None) -> None:
         """Everything :meth:`warm_first` and :meth:`warm_rest` compute."""

@@ -117,6 +117,38 @@ class _Cancelled(Exception):
     """Raised inside the load worker when Esc cancelled it."""
 
 
+class LightFooter(Footer):
+    """The key footer, rebuilt only when the keys it shows change.
+
+    Textual's footer recomposes (mounting a widget per key, then a layout pass of the screen) on every
+    bindings update, i.e. on every focus change; most of them leave the shown keys as they were."""
+
+    rebuilds = 0  # times the keys were rebuilt (tests count the work a key causes)
+    _shown: tuple[Any, ...] | None = None
+
+    def _signature(self, screen: Any) -> tuple[Any, ...]:
+        return tuple(
+            (b.key, b.description, b.action, enabled, tooltip, b.group)
+            for (_node, b, enabled, tooltip) in screen.active_bindings.values()
+            if b.show
+        )
+
+    def bindings_changed(self, screen: Any) -> None:
+        """Recompose only when the shown keys differ from those on show."""
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            self._bindings_ready = True
+            return
+        focused = screen.focused
+        if focused is not None and focused.id == "filter-input" and self._bindings_ready:
+            return  # the filter input is a moment's overlay: keep the panes' keys on show
+        sig = self._signature(screen)
+        if sig == self._shown and self._bindings_ready:
+            return
+        self._shown = sig
+        self.rebuilds += 1
+        super().bindings_changed(screen)
+
+
 def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw: Any) -> Binding:
     return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
 
@@ -327,7 +359,7 @@ class HtpApp(AskMixin, App[int]):
                 yield DetailsPane(id="details")
         yield Input(placeholder="filter regex over kernel, QNN op, unit (Enter applies, Esc cancels)",
                     id="filter-input")  # fmt: skip
-        yield Footer()
+        yield LightFooter()
 
     @property
     def timeline(self) -> Timeline:
@@ -437,6 +469,9 @@ class HtpApp(AskMixin, App[int]):
         # here is not reported twice: the pane that needs the figure computes it and says why
         with contextlib.suppress(Exception):
             analysis.warm_rest()
+        # last, every chunk's line index, so Details reads a selected op's args at once
+        with contextlib.suppress(Exception):
+            analysis.warm_args(should_stop=lambda: worker.is_cancelled or self._exiting)
 
     def on_unmount(self) -> None:
         """Release a load worker still waiting for the first frame."""

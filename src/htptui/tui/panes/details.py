@@ -1,21 +1,27 @@
 """The details pane: everything known about the primary selected op (trace args, QHAS row, graph node,
-memory), as section/key/value rows that `y` copies and `e` exports."""
+memory), as section/key/value rows that `y` copies and `e` exports.
+
+A Line-API widget: one line per fact (cut with an ellipsis; `y` and `e` carry the full values), each
+line's strip cached by its text, and the scrollable height set without a layout pass, so a new
+selection repaints this pane alone."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from rich.text import Text
+from rich.segment import Segment
 from textual import work
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from htptui.model.dpc import SOURCE_LABELS
 from htptui.present.columns import DETAIL_COLUMNS
 from htptui.present.format import fmt_float, fmt_int
 from htptui.present.tables import export_rows
+from htptui.tui.widgets._cached_lines import CachedLinesMixin, set_virtual_size
 
 if TYPE_CHECKING:
     from htptui.analysis.run import RunAnalysis
@@ -25,21 +31,35 @@ ExportTable = tuple[list[str], list[list[Any]]]
 ARGS_WORKER_ABOVE_OPS = 100_000  # above this many ops an op's raw args are read in a worker
 
 
-class DetailsPane(VerticalScroll, can_focus=True):
+EMPTY_TEXT = "select an op (timeline, ranking or DAG)"
+KEY_WIDTH = 20
+
+
+class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
     """Everything known about the primary selected op: trace args, QHAS row, graph node, memory."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"details--title", "details--section", "details--key"}
+
+    DEFAULT_CSS = """
+    DetailsPane {
+        overflow-x: hidden;
+        & > .details--title { color: $text-accent; text-style: bold; }
+        & > .details--section { text-style: bold underline; }
+        & > .details--key { text-style: bold; }
+    }
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._init_line_cache(512)
         self.analysis: RunAnalysis | None = None
         self.primary: int | None = None
         self.count = 0
         self.rows: list[tuple[str, str, str]] = []  # (section, key, value)
         self._args: dict[str, Any] | None = None  # the primary op's decoded args, once read
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        """A title and the key/value body."""
-        yield Static("Details", id="details-title", classes="pane-title", markup=False)
-        yield Static("select an op (timeline, ranking or DAG)", id="details-body", markup=False)
+        # the lines on show: (kind, text...) with kind title / section / fact / text / blank
+        self._lines: list[tuple[str, ...]] = [("title", "Details"), ("text", EMPTY_TEXT)]
+        self.repaints = 0  # times the body changed (tests count the work a key causes)
 
     def show_run(self, an: RunAnalysis) -> None:
         """Remember the run."""
@@ -197,32 +217,79 @@ class DetailsPane(VerticalScroll, can_focus=True):
         rows += [("DPC by resource (flags)", k, v) for k, v in resource_rows(rec)]
         return rows
 
-    _shown_lines = -1
-
     def render_body(self, keep_scroll: bool = False) -> None:
-        """Sections with aligned keys."""
-        body = self.query_one("#details-body", Static)
+        """Sections with aligned keys: rebuild the line list, repaint only when it changed."""
+        lines: list[tuple[str, ...]] = [("title", "Details")]
         if not self.rows:
-            body.update("select an op (timeline, ranking or DAG)")
-            self._shown_lines = -1
-            return
-        # one row per fact, cut with an ellipsis (y copies and e exports the full values), so the
-        # body's height is its line count and an update of the same height needs no layout pass
-        out = Text(no_wrap=True, overflow="ellipsis")
+            lines.append(("text", EMPTY_TEXT))
         section = None
         for sec, key, value in self.rows:
             if sec != section:
                 if section is not None:
-                    out.append("\n")
-                out.append(sec + "\n", style="bold underline")
+                    lines.append(("blank",))
+                lines.append(("section", sec))
                 section = sec
-            out.append(f"  {key:<20}", style="bold")
-            out.append(f" {value}\n")
-        lines = out.plain.count("\n")
-        body.update(out, layout=lines != self._shown_lines)  # same height: no layout pass
-        self._shown_lines = lines
+            lines.append(("fact", key, value))
         if not keep_scroll and self.scroll_y:
-            self.scroll_home(animate=False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+        if lines == self._lines:
+            return
+        self._lines = lines
+        self.repaints += 1
+        set_virtual_size(self, Size(self.size.width, len(lines)))
+        self.refresh()
+
+    def plain_text(self) -> str:
+        """The pane's lines as plain text (tests, copy of what is on screen)."""
+        out = []
+        for line in self._lines:
+            kind = line[0]
+            if kind == "fact":
+                out.append(f"  {line[1]:<{KEY_WIDTH}} {line[2]}")
+            elif kind == "blank":
+                out.append("")
+            else:
+                out.append(line[1])
+        return "\n".join(out)
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the pane (the title is line 0 and scrolls with the facts)."""
+        width = self.size.width
+        pos = y + int(self.scroll_offset.y)
+        if not 0 <= pos < len(self._lines):
+            return Strip.blank(width, self._base_style())
+        line = self._lines[pos]
+        key = (line, width, self._style_gen)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._draw(line, width)
+            self._cache[key] = strip
+        return strip
+
+    def _draw(self, line: tuple[str, ...], width: int) -> Strip:
+        base = self._base_style()
+        kind = line[0]
+        segs: list[Segment]
+        if kind == "fact":
+            key_text = f"  {line[1]:<{KEY_WIDTH}}"
+            segs = [Segment(key_text, base + self._style("details--key")),
+                    Segment(f" {line[2]}", base)]  # fmt: skip
+        elif kind == "blank":
+            segs = []
+        elif kind == "text":
+            segs = [Segment(line[1], base)]
+        else:
+            segs = [Segment(line[1], base + self._style(f"details--{kind}"))]
+        strip = Strip(segs)
+        if strip.cell_length > width > 0:  # cut with an ellipsis, as the old text body did
+            strip = strip.crop(0, width - 1)
+            last_style = segs[-1].style if segs else base
+            strip = Strip([*strip, Segment("…", last_style)])
+        return strip.adjust_cell_length(width, base)
+
+    def on_resize(self) -> None:
+        """The width changed: lines are re-cut (the strip cache is keyed by width)."""
+        set_virtual_size(self, Size(self.size.width, len(self._lines)))
 
     def copy_text(self) -> str:
         """Plain-text description of the selection (for `y`)."""

@@ -65,6 +65,7 @@ class FindingsPane(Vertical):
         self._all: list[Finding] = []
         self._shown: list[Finding] = []
         self._selected: tuple[int, ...] = ()
+        self._filled = False  # the table shows self._shown
         self.analysis: RunAnalysis | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,6 +94,7 @@ class FindingsPane(Vertical):
     def show_run(self, an: RunAnalysis) -> None:
         """List the run's findings (cached by the analysis; computed off the UI thread when big)."""
         self.analysis = an
+        self._filled = False
         if (
             an.cached(("findings", None, None))
             or an.trace is None
@@ -109,6 +111,13 @@ class FindingsPane(Vertical):
         self.run_worker(work, thread=True, exclusive=True, group="findings", exit_on_error=False)
 
     def _show(self, findings: list[Finding]) -> None:
+        if (
+            self._filled
+            and len(findings) == len(self._shown)
+            and all(a is b for a, b in zip(findings, self._shown, strict=True))
+        ):
+            return  # a filter that keeps the same findings: nothing to repaint
+        self._filled = True
         self._shown = findings
         table = self.query_one(DataTable)
         table.clear()

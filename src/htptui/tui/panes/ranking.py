@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.widgets import Static
 
 from htptui.analysis.ranking import ALL_LEVELS, LEVEL_LABELS, Ranking, units_text
@@ -36,6 +37,7 @@ from htptui.present.columns import (
 from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
 from htptui.tui.messages import SelectOps
+from htptui.tui.widgets._cached_lines import set_virtual_size
 from htptui.tui.widgets.grid import Column as GridColumn
 from htptui.tui.widgets.grid import DataGrid
 
@@ -76,6 +78,14 @@ class RankingGrid(DataGrid):
         Binding("minus", "tree('collapse')", "Collapse", show=False, id="ranking.collapse",
                 tooltip="Structure level: close the node (or its parent)"),
     ]  # fmt: skip
+
+    def _invalidate(self) -> None:
+        """Drop cached rows; the scrollable size is set without a layout pass (a level switch or a
+        filter changes the row count, which moves only the scrollbar)."""
+        self._data_gen += 1
+        self._cache.clear()
+        set_virtual_size(self, Size(self._total_width, self.n_rows + 1))
+        self.refresh()
 
     def action_tree(self, op: str) -> None:
         """Open/close a node at the structure level; space pages down at the other levels."""

@@ -6,7 +6,25 @@ from collections.abc import Hashable
 
 from rich.style import Style
 from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.strip import Strip
+from textual.widget import Widget
+
+
+def set_virtual_size(widget: Widget, size: Size) -> bool:
+    """Set a scrolling widget's virtual size without a layout pass (True if it changed).
+
+    ``widget.virtual_size = size`` is a layout reactive: every change reflows the whole screen and
+    repaints every widget. The scrollable size only moves the scrollbar and clamps the scroll
+    offset, so here it is set quietly; a layout happens only when a scrollbar appears or goes
+    (``show_vertical_scrollbar`` is itself a layout reactive).
+    """
+    if size == widget.virtual_size:
+        return False
+    widget.set_reactive(Widget.virtual_size, size)
+    if widget.is_mounted and widget.container_size:
+        widget._scroll_update(size)  # noqa: SLF001 - scrollbars, scroll clamp; no reflow
+    return True
 
 
 class CachedLinesMixin:

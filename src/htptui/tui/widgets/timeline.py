@@ -428,6 +428,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._filter_gen = 0
         self._selection_gen = 0
         self._lane_selection: dict[int, int] = {}  # lane -> signature of its selected ops
+        # lane -> (its selected ops in ts order, their longest duration): a row draws only the
+        # selected ops in view, found by binary search, not by a pass over the whole selection
+        self._lane_sel_ops: dict[int, tuple[np.ndarray, int]] = {}
         self._lane_deps: dict[int, int] = {}  # lane -> signature of its producer/consumer marks
         self._init_line_cache(1024)
         self._rows: list[TimelineRow] = []
@@ -470,6 +473,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._clock_ghz = _trace_clock(opt)
         self._build_rows(opt, trace)
         self.selected_ops = np.zeros(0, dtype=np.int64)
+        self._lane_sel_ops = {}
         self.producer_ops = np.zeros(0, dtype=np.int64)
         self.consumer_ops = np.zeros(0, dtype=np.int64)
         self.waited_op = None
@@ -554,6 +558,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self.primary = primary
         self._selection_gen += 1
         self._lane_selection = {}
+        self._lane_sel_ops = {}
         if self.trace is not None and ops.size:
             # per-lane signature of the selection: rows of lanes it does not touch keep their strips
             lanes = self.trace.lane[ops]
@@ -564,8 +569,10 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
             cuts = np.flatnonzero(np.r_[True, sorted_lanes[1:] != sorted_lanes[:-1]])
             bounds = np.r_[cuts, sorted_lanes.size]
             for k, start in enumerate(cuts.tolist()):
-                on_lane = ops[order[start : bounds[k + 1]]]
-                self._lane_selection[int(sorted_lanes[start])] = hash(on_lane.tobytes())
+                on_lane = ops[order[start : bounds[k + 1]]]  # ascending op index = ts order
+                lane_id = int(sorted_lanes[start])
+                self._lane_selection[lane_id] = hash(on_lane.tobytes())
+                self._lane_sel_ops[lane_id] = (on_lane, int(self.trace.dur[on_lane].max()))
         if primary is not None and self.trace is not None:
             self.cursor_op = int(primary)
             self.cursor_lane = int(self.trace.lane[primary])
@@ -1218,9 +1225,9 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                     for j in range(c0 + 1 + len(text), c1):
                         cells[j] = (" ", style)
         # selection
-        sel = self.selected_ops
-        if sel.size:
-            on_lane = sel[trace.lane[sel] == lane]
+        lane_sel = self._lane_sel_ops.get(lane)
+        if lane_sel is not None:
+            on_lane = self._visible_of(lane_sel, lo, hi)
             if on_lane.size:
                 s = trace.ts[on_lane]
                 e = s + trace.dur[on_lane]
@@ -1271,6 +1278,18 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 for j in range(c0, c1):
                     ch = cells[j][0]
                     cells[j] = (ch if ch != GAP else "█", cur_style)
+
+    def _visible_of(self, lane_sel: tuple[np.ndarray, int], lo: float, hi: float) -> np.ndarray:
+        """The selected ops of one lane that may overlap [lo, hi): starts in [lo − longest, hi).
+
+        The trace is sorted by ts, so op indices are in ts order: two binary searches over the
+        trace's ts find the index bounds, two over the lane's sorted selection the slice."""
+        assert self.trace is not None
+        ops, longest = lane_sel
+        ts = self.trace.ts
+        first = int(np.searchsorted(ts, lo - longest, side="left"))
+        last = int(np.searchsorted(ts, hi, side="left"))
+        return ops[int(np.searchsorted(ops, first)) : int(np.searchsorted(ops, last))]
 
     def _boundary_cells(self, core: int, plot_w: int) -> list[tuple[str, Style]]:
         """Boundary-op coverage summed over the lanes of one core."""
