@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import TabbedContent
 
 from htptui.analysis.run import analysis_of
+from htptui.model.run import load_run
 from htptui.tui.app import HtpApp
 from htptui.tui.panes.window import PANE, WindowPane, window_text
 from tests.test_tui_app import SAMPLE, SIZE, loaded
@@ -84,3 +85,21 @@ async def test_mouse_drag_marks_a_window() -> None:
         lo, hi = tl.window
         assert hi - lo > 0
         assert app.query_one(WindowPane).child is not None
+
+
+def test_core_figures_come_before_their_labels() -> None:
+    """On a narrow pane the figures must be in view: the report's long labels (up to ~90 cells)
+    used to push every core figure past the 76 cells an 80x24 Window tab has."""
+    an = analysis_of(load_run(str(SAMPLE)))
+    t = an.trace
+    assert t is not None
+    lo, hi = int(t.ts.min()), int(t.end.max())
+    child = an.scoped(lo, hi, None)
+    body = window_text(child)
+    cs = child.first_core_summary()
+    assert cs is not None
+    for figure in (f"{cs.wall:,}", f"{cs.dpc_sum:,}"):
+        line = next(ln for ln in body.splitlines() if ln.lstrip().startswith(figure + "  "))
+        assert line.index(figure) + len(figure) <= 40, line
+    wall_line = next(ln for ln in body.splitlines() if "graph wall" in ln)
+    assert wall_line.lstrip().startswith(f"{cs.wall:,}")

@@ -53,11 +53,27 @@ def window_text(child: RunAnalysis, top: int = TOP_ROWS) -> str:
     head += f" · {fmt_int(scope['ops'])} ops"
     blocks: list[Any] = []
     for core in _cores(child):
-        blocks += core_blocks(core, None)
+        blocks += [_value_first(b) for b in core_blocks(core, None)]
     ranking = {lv: ranking_records(child.ranking(lv), t, top) for lv in ("qnn_op", "instance")}
     blocks += ranking_blocks(ranking)
     rule = f"DPC rule: {scope['dpc_rule']}"
     return "\n".join([head, rule, "", text.render_blocks(blocks)])
+
+
+def _value_first(block: Any) -> Any:
+    """A two-column figure table (long label, value) as value-then-label lines, so the figures
+    stay in view on a narrow pane while the labels run off to the right; other blocks as they are."""
+    from htptui.output.blocks import Lines, Table
+
+    if not isinstance(block, Table) or len(block.columns) != 2 or block.left != 1:
+        return block
+    label, value = block.columns
+    rows = [(value.text(r), label.text(r)) for r in block.records]
+    width = max([len(value.label)] + [len(v) for v, _ in rows])
+    head = f"{value.label.rjust(width)}  {label.label}"
+    lines = [head, f"{'-' * width}  {'-' * len(label.label)}"]
+    lines += [f"{v.rjust(width)}  {lab}" for v, lab in rows]
+    return Lines(lines)
 
 
 def _c(v: int | None, missing: str) -> str:
