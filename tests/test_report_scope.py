@@ -16,7 +16,7 @@ from tests.conftest import REAL_SAMPLE
 def _json(*args: str) -> dict:  # type: ignore[type-arg]
     r = CliRunner().invoke(main, ["report", str(REAL_SAMPLE), "--format", "json", *args])
     assert r.exit_code == 0, r.output
-    return json.loads(r.output)
+    return json.loads(r.stdout)
 
 
 def test_whole_graph_window_report_equals_plain_report() -> None:
@@ -102,3 +102,21 @@ def test_bad_scope_is_one_line_exit_2() -> None:
         ), args
         lines = r.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("htptui: error: --"), (args, r.output)
+
+
+def test_a_filter_matching_nothing_says_so() -> None:
+    """A valid regex that matches no op is not an error, but it must not pass silently as an
+    empty report: one warning line on stderr and in the document's warnings."""
+    r = CliRunner().invoke(main, ["report", str(REAL_SAMPLE), "--filter", "NoSuchOpXyz"])
+    assert r.exit_code == 0
+    warn = [ln for ln in r.stderr.splitlines() if "warning" in ln]
+    assert warn == [f"htptui: warning: {REAL_SAMPLE}: no executed op matches /NoSuchOpXyz/: "
+                    "the op figures of this report are empty"]  # fmt: skip
+    doc = _json("--filter", "NoSuchOpXyz")
+    assert doc["scope"]["ops"] == 0 and any("NoSuchOpXyz" in w for w in doc["warnings"])
+    assert (
+        "warning"
+        not in CliRunner()
+        .invoke(main, ["report", str(REAL_SAMPLE), "--filter", "ForceFormat"])
+        .stderr
+    )

@@ -111,6 +111,9 @@ def command(
         write_output(to_json_bytes(doc), output, [path])
     else:
         write_output(render(doc, fmt), output, [path])
+    scope = doc.get("scope")
+    if scope is not None and not scope["ops"]:
+        click.echo(f"htptui: warning: {path}: {doc['warnings'][-1]}", err=True)
     if strict and not doc.get("checks_ok", True):
         import sys
 

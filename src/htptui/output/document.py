@@ -286,6 +286,13 @@ def build_report(
     }
     if an.is_scoped:
         doc["scope"] = scope_record(an)
+        if not doc["scope"]["ops"]:
+            where = f"matches /{an.pattern}/" if an.pattern is not None else "lies in the window"
+            if an.pattern is not None and an.window != (None, None):
+                where = f"matches /{an.pattern}/ inside the window"
+            doc["warnings"].append(
+                f"no executed op {where}: the op figures of this report are empty"
+            )
     t = opt.trace
     if t is not None:
         doc["trace"] = {
