@@ -582,3 +582,35 @@ async def test_elided_ranking_names_stay_distinct(llm_docs: Any, size: tuple[int
             assert any("…" in s for s in shown)  # the column is narrower than the names
         assert len(set(keys)) == len(keys)
         assert len(set(shown)) == len(shown), sorted(s for s in shown if shown.count(s) > 1)
+
+
+async def test_filter_rescopes_the_lane_table(docs: Any) -> None:
+    """`/` keeps, per lane, the busy of the matching instances in A and B (it used to match the
+    regex against lane names, leaving only the header for `/MatMul/`); no match says so."""
+    import re
+
+    app = CompareApp(*docs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        lanes = app.query_one("#cmp-lanes", CmpTable)
+        await pilot.press("slash", *"MatMul", "enter")
+        await pilot.pause()
+        rx = re.compile("MatMul", re.IGNORECASE)
+        want: dict[str, list[str]] = {}
+        tl = app.query_one(DualTimeline)
+        for side, run in enumerate((tl.a, tl.b)):
+            m = run.filter_mask(rx)
+            assert m is not None and m.any()
+            for i, ln in enumerate(run.lanes):
+                sel = m & (run.lane == i)
+                if sel.any():
+                    want.setdefault(ln, ["-", "-"])[side] = (
+                        f"{int((run.end - run.ts)[sel].sum()):,}"
+                    )
+        assert want and set(_names(lanes)) == set(want)
+        for row in lanes.rows:
+            assert [row[1], row[2]] == want[row[0]], row
+        assert "MatMul" in lanes.columns[0].label
+        await pilot.press("slash", *"NoSuchOp", "enter")
+        await pilot.pause()
+        assert lanes.row_count == 0 and "no op matches /NoSuchOp/" in lanes.empty_text

@@ -761,15 +761,42 @@ class CompareApp(CompareWindowMixin, App[int]):
         table = self.query_one("#cmp-lanes", CmpTable)
         units = [s for s in self.cmp.summary if s.name.endswith("busiest lane busy (cycles)")]
         rx = re.compile(self.pattern, re.IGNORECASE) if self.pattern else None
+        if rx is not None:  # the filter rescopes the lanes: busy of the matching ops only
+            self._fill_lanes_filtered(table, rx)
+            return
         lanes = sorted(self.cmp.lanes, key=lambda c: lane_order(c.name))
         cells: list[list[str]] = []
         for ch in [*lanes, *units]:
             label = ch.name.replace(" busiest lane busy (cycles)", " busiest lane")
-            if rx is not None and not rx.search(label):
-                continue
             delta = ch.status if ch.status in ("added", "removed") else fmt_delta(ch.delta)
             cells.append([label, fmt_value(ch.a), fmt_value(ch.b), delta])
+        table.empty_text = "no lanes"
         table.set_rows(self._figure_columns("lane / unit busy (cycles)"), cells,
+                       keys=[c[0] for c in cells])  # fmt: skip
+
+    def _fill_lanes_filtered(self, table: CmpTable, rx: re.Pattern[str]) -> None:
+        """Per lane, Σ duration of the instances the `/` filter keeps, in A and in B (the same
+        instances the timeline keeps bright); a lane with no match in either run is left out."""
+        busy: dict[str, list[int | None]] = {}
+        tl = self.query_one(DualTimeline)
+        for side, run in enumerate((tl.a, tl.b)):
+            mask = run.filter_mask(rx)
+            if mask is None or not run.lanes:
+                continue
+            dur = np.bincount(run.lane[mask], weights=(run.end - run.ts)[mask],
+                              minlength=len(run.lanes))  # fmt: skip
+            hits = np.bincount(run.lane[mask], minlength=len(run.lanes))
+            for i, ln in enumerate(run.lanes):
+                if hits[i]:
+                    busy.setdefault(ln, [None, None])[side] = int(dur[i])
+        cells: list[list[str]] = []
+        for ln in sorted(busy, key=lane_order):
+            a, b = busy[ln]
+            delta = ("added" if a is None else "removed" if b is None
+                     else fmt_delta(b - a))  # fmt: skip
+            cells.append([ln, fmt_value(a), fmt_value(b), delta])
+        table.empty_text = f"no op matches /{self.pattern}/ on any lane"
+        table.set_rows(self._figure_columns(f"lane busy, ops /{self.pattern}/ (cycles)"), cells,
                        keys=[c[0] for c in cells])  # fmt: skip
 
     def _fill_summary(self) -> None:
