@@ -390,7 +390,9 @@ class DagPane(Vertical, can_focus=True):
         kernels = [idx.kernels[p] for p in positions]
         if not any(kernels) or room < NAME_AND_KERNEL:  # narrow: the QNN op name only
             return elide_names(names, room)
-        kernel_room = max(min(max(map(cell_width, kernels)), max(8, room // 4)), 1)
+        longest_name = max(map(cell_width, names))
+        # the kernel gets what the QNN op names leave, at least a quarter of the room
+        kernel_room = min(max(map(cell_width, kernels)), max(8, room // 4, room - 3 - longest_name))
         name_room = max(room - kernel_room - 3, 1)
         short_names = elide_names(names, name_room)
         return [
