@@ -314,3 +314,25 @@ def test_dag_pane_snapshot(
 
 def test_fixture_consumers_helper(big: BigGraph) -> None:
     assert big.consumers_of(0)[:2] == [1, 2] and np.all(np.diff(big.consumers_of(1)) > 0)
+
+
+async def test_tab_closes_the_search_and_export_lists_every_node(big: BigGraph) -> None:
+    app = HtpApp(str(big.path), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        dag = app.dag
+        search = dag.query_one("#dag-search")
+        await pilot.press("4", "f")
+        assert search.display and app.focused is search
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not search.display and app.current_region == "details"
+        headers, rows = dag.export_table()
+        assert len(rows) == len(big.keys)
+        col = {h: i for i, h in enumerate(headers)}
+        hub = rows[1]
+        assert (
+            hub[col["label"]] == "q::Sin_Cos · model.rotary_emb"
+            and hub[col["dpc_cycles"]] == big.dur[1]
+        )
+        assert len(hub[col["successors"]].split(" q::")) == 360 * 17

@@ -75,6 +75,12 @@ class DagSearch(Input):
         if pane is not None:
             pane.close_search()
 
+    def on_blur(self) -> None:
+        """Focus went elsewhere (Tab, a click): the field closes, the last search stays."""
+        pane = next((a for a in self.ancestors if isinstance(a, DagPane)), None)
+        if pane is not None and self.display:
+            pane.close_search(refocus=False)
+
 
 class IndexReady(Message):
     """The worker built a level's index."""
@@ -248,6 +254,7 @@ class DagPane(Vertical, can_focus=True):
         self._index = {}
         self._building = set()
         self.history = {"node": [], "qnn": []}
+        self.find_text, self.matches, self._match_set = None, EMPTY, set()
         self._dpc_total = an.ranking("qnn_op").dpc_total if an.has_ops else 0
         body = self.query_one("#dag-body", Static)
         if an.run.graph is None:
@@ -563,10 +570,11 @@ class DagPane(Vertical, can_focus=True):
         field.value = self.find_text or ""
         self.screen.set_focus(field)
 
-    def close_search(self) -> None:
-        """Hide the search field and give the keys back to the pane."""
+    def close_search(self, refocus: bool = True) -> None:
+        """Hide the search field (and give the keys back to the pane)."""
         self.query_one("#dag-search", DagSearch).display = False
-        self.focus()
+        if refocus:
+            self.focus()
 
     @on(Input.Submitted, "#dag-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -677,6 +685,8 @@ class DagPane(Vertical, can_focus=True):
     def export_table(self) -> ExportTable:
         """Nodes with their DPC and neighbours (node IDs, raw DPC)."""
         idx = self.index()
+        if idx is None and self.analysis is not None:  # `e` while the worker indexes: do it now
+            idx = build_index(self.analysis, self.level)
         records = []
         if idx is not None:
             for p, node in enumerate(idx.nodes):
