@@ -25,8 +25,8 @@ def with_src(src):
         os.environ.pop("PYTHONPATH", None)
 
 
-def app(path, cache_home, src):
-    r = b.app_open(path, cache_home, pythonpath=src)
+def app(path, cache_home, src, settle=False):
+    r = b.app_open(path, cache_home, pythonpath=src, settle=settle)
     return r["first_paint_s"], r["panes_s"]
 
 
@@ -57,7 +57,7 @@ for d in traces:
             if do_app:
                 ch = tempfile.mkdtemp(prefix="htptui-ab-")
                 try:
-                    row["cold_first"], row["cold_panes"] = app(path, ch, src)
+                    row["cold_first"], row["cold_panes"] = app(path, ch, src, settle=True)
                     row["cached_first"], row["cached_panes"] = app(path, ch, src)
                 finally:
                     shutil.rmtree(ch, ignore_errors=True)

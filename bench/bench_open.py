@@ -9,7 +9,8 @@ Not a test. For every trace it measures, in one run:
   /proc, and the sum of each process's own peak as an upper bound);
 * the app: ``htptui FILE`` launched in a detached tmux pane (160x50), its screen polled with
   ``tmux capture-pane`` every 25 ms: first useful paint (the progressive header and lanes, or the
-  full header) and panes filled (the full header), cold (empty cache dir) and cached (second launch);
+  full header) and panes filled (the full header), cold (empty cache dir) and cached (second launch,
+  once the first has finished writing its cache);
 * start-up: ``htptui --version`` and ``htptui report`` on the small real sample.
 
 Every time is printed with its ratio to the same run's validate-only scan.
@@ -153,12 +154,45 @@ def _screen(session: str) -> str:
                           text=True, check=False).stdout  # fmt: skip
 
 
+def _cache_settled(cache_home: str, limit: float = 30.0) -> float:
+    """Wait until nothing under ``cache_home`` is being written (no temporary names, sizes steady
+    for 0.3 s), at most ``limit`` s; the seconds waited."""
+    t0 = time.perf_counter()
+    last, steady = None, 0
+    while time.perf_counter() - t0 < limit:
+        state = []
+        for root, dirs, files in os.walk(cache_home):
+            for name in dirs + files:
+                state.append(
+                    (os.path.join(root, name), name.startswith(".tmp") or name.endswith(".tmp"))
+                )
+        sizes = []
+        for p, _tmp in state:
+            try:
+                sizes.append((p, os.path.getsize(p)))
+            except OSError:
+                sizes.append((p, -1))
+        busy = any(tmp for _p, tmp in state)
+        steady = steady + 1 if (sizes == last and not busy) else 0
+        if steady >= 6:
+            break
+        last = sizes
+        time.sleep(0.05)
+    return time.perf_counter() - t0
+
+
 def app_open(
-    path: Path, cache_home: str, timeout: float = 120.0, pythonpath: str | None = None
+    path: Path,
+    cache_home: str,
+    timeout: float = 120.0,
+    pythonpath: str | None = None,
+    settle: bool = False,
 ) -> dict[str, float | None]:
     """Launch ``htptui PATH`` in tmux; seconds to first useful paint and to panes filled.
 
-    ``pythonpath`` runs another source tree's htptui (bench/ab_open.py).
+    ``pythonpath`` runs another source tree's htptui (bench/ab_open.py). With ``settle`` the app
+    is left running until its cache writes are done (a cold open before a cached one: a user
+    reopens after a session, not 0.1 s after the panes appear).
     """
     session = f"bench{os.getpid()}"
     env = f"XDG_CACHE_HOME={cache_home} TEXTUAL_ANIMATIONS=none"
@@ -181,6 +215,8 @@ def app_open(
                 filled = now
                 break
             time.sleep(0.025)
+        if settle:
+            _cache_settled(cache_home)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
     return {"first_paint_s": first, "panes_s": filled}
@@ -231,7 +267,7 @@ def main() -> None:
         if not ns.skip_app:
             cache_home = tempfile.mkdtemp(prefix="htptui-bench-")
             try:
-                cold = app_open(path, cache_home)
+                cold = app_open(path, cache_home, settle=True)
                 cached = app_open(path, cache_home)
             finally:
                 shutil.rmtree(cache_home, ignore_errors=True)

@@ -58,6 +58,71 @@ class CoverageIndex:
                 a, b = np.searchsorted(ks, [k, k + 1])
                 self.tracks[(ln.index, int(k))] = self._track(by_kind[a:b])
 
+    def parts(self) -> tuple[list[int], np.ndarray, list[tuple[int, int]], np.ndarray]:
+        """The index as flat arrays, what :meth:`restore` rebuilds it from: the lane keys and
+        their tracks' op indices as (lengths, concatenation), then the (lane, kind) keys and theirs."""
+
+        def flat(tracks: list[_Track]) -> np.ndarray:
+            lens = np.array([t.index.size for t in tracks], dtype=np.int64)
+            cat = np.concatenate([t.index for t in tracks]) if tracks else lens[:0]
+            return np.concatenate([lens, cat.astype(np.int64)])
+
+        return (list(self.lane_tracks), flat(list(self.lane_tracks.values())),
+                list(self.tracks), flat(list(self.tracks.values())))  # fmt: skip
+
+    @classmethod
+    def restore(
+        cls,
+        trace: OpTrace,
+        kinds: np.ndarray,
+        lane_keys: list[int],
+        lane_flat: np.ndarray,
+        track_keys: list[tuple[int, int]],
+        track_flat: np.ndarray,
+    ) -> CoverageIndex:
+        """The index :meth:`parts` describes, over ``trace`` (the same state as built afresh, in
+        a few vectorised passes). Raises ValueError when the parts do not fit the trace."""
+        self = cls.__new__(cls)
+        self.trace, self.kinds, self.n_kinds = trace, kinds, len(KIND_NAMES)
+        n = len(trace)
+        lane_tracks = self._unflatten(lane_flat, len(lane_keys))
+        self.lane_tracks = dict(zip(lane_keys, lane_tracks, strict=True))
+        self.tracks = dict(
+            zip(track_keys, self._unflatten(track_flat, len(track_keys)), strict=True)
+        )
+        self.position = np.full(n, -1, dtype=np.int64)
+        lens = lane_flat[: len(lane_keys)]
+        cat = lane_flat[len(lane_keys) :]
+        firsts = np.repeat(np.cumsum(lens) - lens, lens)
+        self.position[cat] = np.arange(cat.size, dtype=np.int64) - firsts
+        return self
+
+    def _unflatten(self, flat: np.ndarray, m: int) -> list[_Track]:
+        lens, cat = flat[:m], flat[m:]
+        n = len(self.trace)
+        if lens.size != m or (m and int(lens.min()) < 0) or int(lens.sum()) != cat.size:
+            raise ValueError("coverage parts: track lengths")
+        if cat.size and (int(cat.min()) < 0 or int(cat.max()) >= n):
+            raise ValueError("coverage parts: op index out of range")
+        starts, durs = self.trace.ts[cat], self.trace.dur[cat]
+        bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        csum = np.cumsum(durs, dtype=np.int64)
+        # every track's prefix sums [0, d0, d0+d1, ...] side by side in one array
+        prefix = np.empty(cat.size + m, dtype=np.int64)
+        zero_at = bounds[:-1] + np.arange(m, dtype=np.int64)
+        rest = np.ones(prefix.size, dtype=bool)
+        rest[zero_at] = False
+        prefix[zero_at] = 0
+        base = np.concatenate([[0], csum])[bounds[:-1]]
+        prefix[rest] = csum - np.repeat(base, lens)
+        b = bounds.tolist()
+        return [
+            _Track(
+                starts=starts[a:z], durs=durs[a:z], prefix=prefix[a + j : z + j + 1], index=cat[a:z]
+            )
+            for j, (a, z) in enumerate(zip(b, b[1:], strict=False))
+        ]
+
     def _track(self, idx: np.ndarray) -> _Track:
         durs = self.trace.dur[idx]
         return _Track(

@@ -256,7 +256,7 @@ def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
         if cs.hvx_union and cs.hmx_union and cs.overlap_pct < cfg.overlap_max_pct:
             hideable = min(cs.hvx_union, cs.hmx_union) - cs.hvx_hmx_overlap
             if wall and hideable / wall >= cfg.serial_min_share:
-                ops = tuple(int(i) for i in np.flatnonzero(hvx | hmx_c))
+                ops = tuple(np.flatnonzero(hvx | hmx_c).tolist())
                 yield Finding(
                     rule="serialisation",
                     severity=_severity(hideable, wall, cfg),
@@ -323,7 +323,7 @@ def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                     "hideable cycles": hideable,
                     "hideable % of wall": _pct(hideable, wall),
                 },
-                ops=tuple(int(i) for i in np.sort(np.concatenate([hv, hm]))),
+                ops=tuple(np.sort(np.concatenate([hv, hm])).tolist()),
                 qnn_ops=(name,),
                 impact=float(hideable),
             )
@@ -387,7 +387,7 @@ def _serial_branches(
         ev[f"pair {k}"] = f"{a} / {b}"
         ev[f"pair {k} hideable cycles"] = h
     _, a, b, _ = pairs[0]
-    ops = tuple(int(i) for i in np.sort(np.concatenate([groups[a], groups[b]])))
+    ops = tuple(np.sort(np.concatenate([groups[a], groups[b]])).tolist())
     yield Finding(
         rule="serialisation",
         severity=_severity(hideable, wall, cfg),
@@ -445,7 +445,7 @@ def boundary_tax(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                 "choose formats the next op consumes, shrink batched handoffs that spill to DDR)."
             ),
             evidence=ev,
-            ops=tuple(int(i) for i in idx),
+            ops=tuple(np.asarray(idx).tolist()),
             qnn_ops=_names(idx, t),
             impact=float(b.total_dpc),
         )
@@ -511,7 +511,7 @@ def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                     "excess over HMX (cycles)": excess,
                     "excess % of wall": _pct(excess, wall),
                 },
-                ops=tuple(int(i) for i in sel),
+                ops=tuple(np.asarray(sel).tolist()),
                 qnn_ops=(name,),
                 impact=float(excess),
             )
@@ -591,7 +591,7 @@ def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                 f"{count} {names[k]} instances ran ≥ {cfg.packet_factor:g}× the {basis} in cycles/packet "
                 f"(worst {cpp[worst]:.2f} in {qnn}, {ratio:.2f}×)"
             )
-        ops = tuple(int(i) for i in idx[members[: cfg.packet_max_ops]])
+        ops = tuple(idx[members[: cfg.packet_max_ops]].tolist())
         yield Finding(
             rule="packet_efficiency",
             severity=_severity(total, wall, cfg),
@@ -770,7 +770,7 @@ def memory_verdicts(opt: Run, cfg: FindingsConfig | None = None) -> list[MemoryV
                 dram_per_cycle=d,
                 vtcm_per_cycle=v,
                 memory_bound=d >= cfg.dram_bytes_per_cycle or v >= cfg.vtcm_bytes_per_cycle,
-                ops=tuple(int(i) for i in idx),
+                ops=tuple(np.asarray(idx).tolist()),
             )
         )
     return out

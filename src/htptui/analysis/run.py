@@ -104,6 +104,13 @@ class RunAnalysis:
                 self._cache[key] = compute()
             return self._cache[key]  # type: ignore[no-any-return]
 
+    def _seed(self, figures: dict[Hashable, Any]) -> None:
+        """Take already known figures (read back by :mod:`htptui.analysis.warm_cache`); a figure
+        computed meanwhile stays as it is."""
+        with self._lock:
+            for key, value in figures.items():
+                self._cache.setdefault(key, value)
+
     def cached(self, key: Hashable) -> bool:
         """Whether a figure is already computed (tests and the bench use it)."""
         return key in self._cache
@@ -485,7 +492,15 @@ class RunAnalysis:
     # ------------------------------------------------------------------ warming
 
     def warm_first(self, progress: Callable[[float, str], None] | None = None) -> None:
-        """Compute what the explorer's visible panes show first (call it off the UI thread)."""
+        """Compute what the explorer's visible panes show first (call it off the UI thread).
+
+        A trace from the column cache reads these figures back from beside its entry when an
+        earlier open stored them (:mod:`htptui.analysis.warm_cache`: keyed, checked, else
+        computed); figures computed here are stored there for the next open."""
+        from htptui.analysis import warm_cache
+
+        again = self.cached("coverage")  # warmed before: neither read nor stored again
+        restored = self.has_ops and not again and warm_cache.restore(self)
         steps: list[tuple[str, Callable[[], object]]] = [("timing", self.timing)]
         if self.has_ops:
             steps = [
@@ -502,6 +517,8 @@ class RunAnalysis:
             if progress is not None:
                 progress(k / len(steps), f"analysing: {label}")
             step()
+        if self.has_ops and not restored and not again:
+            warm_cache.store(self)
 
     def warm_rest(self) -> None:
         """Compute the rest ahead of use: other ranking levels and the findings (off the UI thread)."""

@@ -53,7 +53,7 @@ from htptui.analysis import attribution
 from htptui.analysis.intervals import grouped_max_concurrency
 from htptui.analysis.ranking import Ranking, op_units
 from htptui.errors import InputError
-from htptui.model._io import clean_text
+from htptui.model._io import MAX_NAME_CHARS, clean_text
 from htptui.model.chrometrace import OpTrace
 from htptui.model.dpc import known_mask
 
@@ -306,7 +306,8 @@ _SOFT_INDEX_TOKEN = re.compile(r"(?<![^_])[0-9]+(?![^_])")
 
 def _family_key(name: str) -> str:
     """``name`` with every token the folder reads as an index replaced by ``0``."""
-    dotted = sum(1 for p in HARD_SEPARATORS.split(name) if p) > 1
+    inner = name.strip("./")  # two or more dotted components ⇔ a separator between them
+    dotted = "." in inner or "/" in inner
     return (_INDEX_TOKEN if dotted else _SOFT_INDEX_TOKEN).sub("0", name)
 
 
@@ -500,7 +501,11 @@ def rank(
     dpc_all = np.maximum(trace.dpc, 0)
     graph_path = int(dpc_all.sum())
     uniq, inverse = np.unique(trace.qnn_op[idx], return_inverse=True)
-    names = [clean_text(trace.strings[int(u)]) or "(none)" for u in uniq.tolist()]
+    strings = trace.strings.names  # cleaned when interned; clean_text again only what is not
+    names = [
+        (s if s.isprintable() and len(s) <= MAX_NAME_CHARS else clean_text(s)) or "(none)"
+        for s in (strings[u] for u in uniq.tolist())
+    ]
     paths = fold_paths(names, rules)
     # the trie: one node per distinct path prefix
     node_of: dict[tuple[int, str], int] = {}

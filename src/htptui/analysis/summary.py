@@ -43,13 +43,24 @@ KIND_OTHER = 5
 KIND_NAMES = ("HMX compute", "HVX compute", "DMA", "sync/wait", "boundary", "other")
 
 
+_boundary_last: tuple[list[str], int, np.ndarray] | None = None
+
+
 def boundary_kernel_mask(trace: OpTrace) -> np.ndarray:
-    """Boolean per string id: whether that kernel name is a boundary op (Spill/Fill/Concat/ForceFormat*/flat_from_vtcm)."""
-    return np.fromiter(
-        (bool(BOUNDARY_RE.search(s)) for s in trace.strings.names),
-        dtype=bool,
-        count=len(trace.strings),
-    )
+    """Boolean per string id: whether that kernel name is a boundary op (Spill/Fill/Concat/ForceFormat*/flat_from_vtcm).
+
+    The last table's mask is kept (op kinds, the boundary summary and the findings each ask for
+    it); a table that grew since is classified again. Treat the result as read-only.
+    """
+    global _boundary_last
+    names = trace.strings.names
+    last = _boundary_last
+    if last is not None and last[0] is names and last[1] == len(names):
+        return last[2]
+    mask = np.fromiter((bool(BOUNDARY_RE.search(s)) for s in names), dtype=bool, count=len(names))
+    mask.flags.writeable = False
+    _boundary_last = (names, len(names), mask)
+    return mask
 
 
 def op_kinds(trace: OpTrace) -> np.ndarray:

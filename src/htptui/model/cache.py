@@ -16,7 +16,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,31 @@ _DTYPES = {
     "ordinal": np.int64,
 }
 _COLUMNS = tuple(_DTYPES)
+
+
+# the entry each trace was loaded from or saved to, and the background saves still running: what
+# the figures cache of the analysis layer (htptui.analysis.warm_cache) stores its figures beside
+_ENTRY_OF: weakref.WeakKeyDictionary[Any, Path] = weakref.WeakKeyDictionary()
+_SAVING: weakref.WeakKeyDictionary[Any, threading.Thread] = weakref.WeakKeyDictionary()
+
+
+def entry_of(trace: Any, wait: bool = True) -> Path | None:
+    """The cache entry directory holding exactly this trace's columns (None when there is none).
+
+    Only the trace object that was loaded from or saved to an entry has one (a trace derived from
+    it, a window or a partial trace, has none). With ``wait`` a background save still writing
+    the entry is waited for first.
+    """
+    saving = _SAVING.get(trace)
+    if saving is not None and wait:
+        saving.join()
+    d = _ENTRY_OF.get(trace)
+    return d if d is not None and (d / "meta.msgpack").is_file() else None
+
+
+def has_entry(trace: Any) -> bool:
+    """Whether this trace has a cache entry, or one is being written for it."""
+    return trace in _SAVING or trace in _ENTRY_OF
 
 
 class _Invalid(Exception):
@@ -183,7 +210,9 @@ def load_or_decode(
     big = size > CACHE_ABOVE
     if big:
         assert path is not None
-        cached = load(path)  # the columns of an earlier decode of this exact file
+        cached = _take_prefetched(path)
+        if cached is None:
+            cached = load(path)  # the columns of an earlier decode of this exact file
         if cached is not None:
             cached.source = label
             if progress:
@@ -193,14 +222,81 @@ def load_or_decode(
     if big:
         assert path is not None
         if background_save:
-            import threading
-
-            threading.Thread(target=save, args=(path, trace), name="htptui-cache-save").start()
+            th = threading.Thread(target=save, args=(path, trace), name="htptui-cache-save")
+            _SAVING[trace] = th
+            th.start()
         else:
             if progress:
                 progress(1.0, "saving the column cache")
             save(path, trace)
     return trace
+
+
+# cache entries being read ahead (prefetch): resolved path -> (thread, its results)
+_PREFETCH: dict[str, tuple[threading.Thread, dict[str, Any]]] = {}
+_SIDE: weakref.WeakKeyDictionary[Any, dict[str, dict[str, np.ndarray]]] = (
+    weakref.WeakKeyDictionary()
+)
+#: files beside the columns that a prefetch reads too (htptui.analysis.warm_cache writes them)
+SIDE_FILES = ("figures.npz",)
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file, read now (no pickles; zip's CRC checked on each)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+def prefetch(path: str | Path) -> bool:
+    """Start reading the cache entry of ``path`` in a thread (its columns and :data:`SIDE_FILES`),
+    for a later :func:`load_or_decode` of it; False when there is no entry.
+
+    The CLI calls it before importing Textual: the arrays are read while the UI starts."""
+    if not exists(path):
+        return False
+    key = os.path.realpath(path)
+    if key in _PREFETCH:
+        return True
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            trace = load(path)
+        except Exception:  # noqa: BLE001 - the later load_or_decode reads (or decodes) it again
+            return
+        out["trace"] = trace
+        d = _ENTRY_OF.get(trace) if trace is not None else None
+        side: dict[str, dict[str, np.ndarray]] = {}
+        for name in SIDE_FILES if d is not None else ():
+            try:
+                side[name] = read_npz(d / name)
+            except Exception:  # noqa: BLE001 - unreadable here: its reader meets the problem again
+                continue
+        if trace is not None:
+            _SIDE[trace] = side
+
+    th = threading.Thread(target=run, name="htptui-cache-read", daemon=True)
+    _PREFETCH[key] = (th, out)
+    th.start()
+    return True
+
+
+def _take_prefetched(path: str | Path) -> Any | None:
+    """The trace a :func:`prefetch` read, if it is still the entry of ``path`` now."""
+    job = _PREFETCH.pop(os.path.realpath(path), None)
+    if job is None:
+        return None
+    job[0].join()
+    trace = job[1].get("trace")
+    if trace is None or _ENTRY_OF.get(trace) != entry_dir(path):
+        return None  # the file changed meanwhile (or the entry did not load): read it afresh
+    return trace
+
+
+def side_arrays(trace: Any, name: str) -> dict[str, np.ndarray] | None:
+    """The arrays of the side file ``name`` a prefetch read for this trace (once; None if none)."""
+    side = _SIDE.get(trace)
+    return None if side is None else side.pop(name, None)
 
 
 def exists(path: str | Path) -> bool:
@@ -291,6 +387,7 @@ def load(path: str | Path) -> Any | None:
         )
         trace._chunks = [tuple(c) for c in meta["chunks"]]
         os.utime(d, None)  # mark as recently used
+        _ENTRY_OF[trace] = d
         return trace
     except (_Invalid, OSError, ValueError, KeyError, TypeError, IndexError, EOFError,
             AttributeError, OverflowError, RecursionError, msgspec.DecodeError,
@@ -357,6 +454,7 @@ def save(path: str | Path, trace: Any) -> Path | None:
         if d.exists():
             shutil.rmtree(d, ignore_errors=True)
         tmp.rename(d)
+        _ENTRY_OF[trace] = d
         _evict(root)
         return d
     except OSError:

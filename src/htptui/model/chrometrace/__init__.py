@@ -21,7 +21,9 @@ from typing import Any
 
 CHUNK_BYTES = 16 * 1024 * 1024  # at most about this many bytes of events per chunk
 MIN_CHUNK_BYTES = 4 * 1024 * 1024  # smaller files get smaller chunks, down to this
-CHUNKS_PER_WORKER = 8  # ... so that each decode worker gets about this many
+CHUNKS_PER_WORKER = 16  # ... so that each decode worker gets about this many (16, not 8: a
+# worker holds one chunk's objects, so the counter-heavy 1M open peaks at 0.75x the file in PSS
+# rather than 1.02x, at the same speed)
 KEEP_RAW_BELOW = 64 * 1024 * 1024  # smaller traces keep their bytes for lazy args decoding
 PARALLEL_ABOVE = 96 * 1024 * 1024  # plain files larger than this are decoded by worker processes
 MAX_WORKERS = min(8, os.cpu_count() or 1)  # one decode worker per core (2 on the dev VM), capped
@@ -86,14 +88,17 @@ def load(
 
 
 def prefetch(path: str | Path) -> bool:
-    """Start decoding a big plain trace now, for a later :func:`load` (nothing if it is cached).
+    """Start decoding a big plain trace now, for a later :func:`load`; for a cached one, start
+    reading its cache entry instead (returns False then: no decode was started).
 
-    The CLI calls this before importing Textual, so the decode runs while the UI starts.
+    The CLI calls this before importing Textual, so the decode (or the read) runs while the UI
+    starts.
     """
     from htptui.model import cache
     from htptui.model.chrometrace import workers
 
     if cache.exists(path):
+        cache.prefetch(path)  # read the cached columns ahead instead
         return False
     return workers.prefetch(path)
 
