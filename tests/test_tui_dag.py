@@ -139,10 +139,10 @@ async def test_search_walk_back_and_enter(big: BigGraph) -> None:
         # d with the cursor on a consumer row: that consumer
         src = dag._source
         assert src is not None
-        rows = [r for r in range(src.count()) if src.rows[r][0] == "succ"]  # type: ignore[union-attr]
+        rows = [r for r in range(src.count()) if src.row(r)[0] == "succ"]  # type: ignore[union-attr]
         await pilot.press(*["j"] * 3)
         assert dag.nodelist.cursor == rows[2]
-        chosen = src.rows[rows[2]][1]  # type: ignore[union-attr]
+        chosen = src.row(rows[2])[1]  # type: ignore[union-attr]
         await pilot.press("d")
         assert dag.centre == nid(big, big.consumers_of(heaviest)[2]) == idx.nodes[chosen]
         # Backspace: back along the walk, step by step
@@ -336,3 +336,22 @@ async def test_tab_closes_the_search_and_export_lists_every_node(big: BigGraph) 
             and hub[col["dpc_cycles"]] == big.dur[1]
         )
         assert len(hub[col["successors"]].split(" q::")) == 360 * 17
+
+
+def test_around_rows_lay_out_producers_tensors_and_consumers(big: BigGraph) -> None:
+    from htptui.tui.panes.dag import _AroundRows
+
+    an = analysis_of(load_run(big.path))
+    idx = build_index(an, "node")
+    assert idx is not None
+    for centre in (big.pos_of_qnn("model.layers.7.self_attn.attn"), 1, 0, len(big.keys) - 1):
+        want: list[tuple[str, int, int]] = []
+        for p in big.inputs[centre]:
+            want += [("pred", p, -1), ("ptensor", p, nid(big, p))]
+        want.append(("centre", centre, -1))
+        for s in big.consumers_of(centre):
+            want += [("stensor", s, nid(big, centre)), ("succ", s, -1)]
+        rows = _AroundRows(None, idx, centre)  # type: ignore[arg-type]
+        assert [rows.row(r) for r in range(rows.count())] == want
+        assert all(rows.row_of(p) == want.index(("pred", p, -1)) for p in big.inputs[centre])
+        assert rows.row_of(centre) == want.index(("centre", centre, -1))

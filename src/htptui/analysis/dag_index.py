@@ -42,6 +42,7 @@ class DagIndex:
     succ_eid: np.ndarray
     edge_tensors: list[tuple[int, ...]]  # the tensors of each edge, in first-seen order
     dpc: np.ndarray  # Σ DPC of each node's ops (int64, unreported DPC counts 0)
+    edge_ntensors: np.ndarray  # len(edge_tensors[e]) for every edge e
     _folded: list[str] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
@@ -197,8 +198,9 @@ def _finish(
     d = np.asarray(dst, dtype=np.int64)
     pred_ptr, pred_idx, pred_eid = _csr(n, d, s)
     succ_ptr, succ_idx, succ_eid = _csr(n, s, d)
+    ntensors = np.fromiter(map(len, tensors), dtype=np.int64, count=len(tensors))
     return DagIndex(level, nodes, *text, pos, pred_ptr, pred_idx, pred_eid, succ_ptr, succ_idx,
-                    succ_eid, tensors, dpc)  # fmt: skip
+                    succ_eid, tensors, dpc, ntensors)  # fmt: skip
 
 
 def build_index(an: RunAnalysis, level: str) -> DagIndex | None:

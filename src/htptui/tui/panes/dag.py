@@ -93,47 +93,76 @@ class IndexReady(Message):
 
 
 class _AroundRows:
-    """The centre node with its producers above and its consumers below (tensors between)."""
+    """The centre node with its producers above and its consumers below (tensors between).
+
+    Rows are not materialised: a producer slot is its node row then one row per tensor, a
+    consumer slot its tensor rows then its node row; row → (kind, position, tensor) is a binary
+    search in the slots' cumulative row counts (numpy, built in O(degree)).
+    """
 
     def __init__(self, pane: DagPane, idx: DagIndex, centre: int) -> None:
         self.pane = pane
         self.idx = idx
-        # (kind, position, tensor id or edge): built from the CSR slices, no text
-        rows: list[tuple[str, int, int]] = []
-        for p, e in zip(idx.producers(centre).tolist(), idx.producer_edges(centre).tolist(),
-                        strict=True):  # fmt: skip
-            rows.append(("pred", p, e))
-            rows.extend(("ptensor", p, t) for t in idx.edge_tensors[e])
-        self.centre_row = len(rows)
-        rows.append(("centre", centre, -1))
-        for s, e in zip(idx.consumers(centre).tolist(), idx.consumer_edges(centre).tolist(),
-                        strict=True):  # fmt: skip
-            rows.extend(("stensor", s, t) for t in idx.edge_tensors[e])
-            rows.append(("succ", s, e))
-        if len(rows) == 1:
-            rows.append(("note", -1, -1))
-        self.rows = rows
+        self.centre = centre
+        self.preds = idx.producers(centre)
+        self.pred_edges = idx.producer_edges(centre)
+        self.succs = idx.consumers(centre)
+        self.succ_edges = idx.consumer_edges(centre)
+        ntensors = idx.edge_ntensors
+        self.pred_start = np.concatenate(([0], np.cumsum(1 + ntensors[self.pred_edges])))
+        self.centre_row = int(self.pred_start[-1])
+        self.succ_start = (
+            self.centre_row + 1 + np.concatenate(([0], np.cumsum(1 + ntensors[self.succ_edges])))
+        )
+        self.n = int(self.succ_start[-1])
+        self.note = not self.preds.size and not self.succs.size
+        if self.note:
+            self.n += 1
+
+    def row(self, r: int) -> tuple[str, int, int]:
+        """(kind, node position, tensor id or -1) of row ``r``."""
+        if r < self.centre_row:
+            k = int(np.searchsorted(self.pred_start, r, side="right")) - 1
+            off = r - int(self.pred_start[k])
+            p, e = int(self.preds[k]), int(self.pred_edges[k])
+            return (
+                ("pred", p, -1) if off == 0 else ("ptensor", p, self.idx.edge_tensors[e][off - 1])
+            )
+        if r == self.centre_row:
+            return ("centre", self.centre, -1)
+        if self.note:
+            return ("note", -1, -1)
+        k = int(np.searchsorted(self.succ_start, r, side="right")) - 1
+        off = r - int(self.succ_start[k])
+        s, e = int(self.succs[k]), int(self.succ_edges[k])
+        tensors = self.idx.edge_tensors[e]
+        return ("succ", s, -1) if off == len(tensors) else ("stensor", s, tensors[off])
 
     def count(self) -> int:
-        return len(self.rows)
+        return self.n
 
     def selectable(self, row: int) -> bool:
-        return self.rows[row][0] in ("pred", "centre", "succ")
+        return self.row(row)[0] in ("pred", "centre", "succ")
 
     def position(self, row: int) -> int | None:
-        kind, p, _ = self.rows[row]
+        kind, p, _ = self.row(row)
         return p if kind in ("pred", "centre", "succ") else None
 
     def row_of(self, pos: int) -> int | None:
-        for r, (kind, p, _) in enumerate(self.rows):
-            if p == pos and kind in ("pred", "centre", "succ"):
-                return r
+        if pos == self.centre:
+            return self.centre_row
+        hit = np.flatnonzero(self.preds == pos)
+        if hit.size:
+            return int(self.pred_start[hit[0]])
+        hit = np.flatnonzero(self.succs == pos)
+        if hit.size:
+            return int(self.succ_start[hit[0] + 1]) - 1
         return None
 
     def render(self, start: int, stop: int, width: int) -> list[list[Part]]:
-        chunk = self.rows[start:stop]
-        node_rows = [(k, p) for k, p, _ in chunk if k in ("pred", "centre", "succ")]
-        names = iter(self.pane.short_names([p for _, p in node_rows], width, 4))
+        chunk = [self.row(r) for r in range(start, stop)]
+        node_rows = [p for k, p, _ in chunk if k in ("pred", "centre", "succ")]
+        names = iter(self.pane.short_names(node_rows, width, 4))
         out: list[list[Part]] = []
         for kind, p, extra in chunk:
             if kind == "note":
@@ -538,8 +567,12 @@ class DagPane(Vertical, can_focus=True):
         kind = "pred" if direction == "up" else "succ"
         src = self._source
         target: int | None = None
-        if isinstance(src, _AroundRows) and src.rows and src.rows[self.nodelist.cursor][0] == kind:
-            target = src.rows[self.nodelist.cursor][1]
+        if (
+            isinstance(src, _AroundRows)
+            and src.count()
+            and src.row(self.nodelist.cursor)[0] == kind
+        ):
+            target = src.row(self.nodelist.cursor)[1]
         if target is None:
             base = self.cursor_position() if self.mode == "all" else idx.pos.get(self.centre)  # type: ignore[arg-type]
             if base is None:
