@@ -369,7 +369,8 @@ WIDE = 120
 
 # keys of the single-run explorer that have no meaning on two runs: what pressing them says
 NOT_HERE = {
-    "dag": "4 / l: there is no op DAG in compare mode (graph structure changes: htptui diff)",
+    "dag": "4 / l / u / Backspace: there is no op DAG in compare mode (graph structure changes: "
+    "htptui diff)",
     "wait": "p / P (why is this op waiting) follow one run's op dependencies: open that run "
     "alone (htptui PATH [--graph G])",
     "bookmark": "B / ': no bookmarks: the runs' op traces are not at hand (a saved report?)",
@@ -483,7 +484,7 @@ class CompareApp(CompareWindowMixin, App[int]):
         Binding("5", "focus_figures", "Figures", show=False),
         Binding("greater_than_sign", "timeline_size(2)", "Taller", show=False),
         Binding("less_than_sign", "timeline_size(-2)", "Shorter", show=False),
-        Binding("4,l", "not_here('dag')", "DAG", show=False),
+        Binding("4,l,u,backspace", "not_here('dag')", "DAG", show=False),
         Binding(
             "left_square_bracket,right_square_bracket",
             "toggle_window_pane",

@@ -1,93 +1,346 @@
-"""The op DAG pane: the selected op's neighbourhood in the compiled graph, with DPC heat per node.
+"""The op DAG pane: a virtual list over the compiled graph, with DPC heat per node.
 
-Node → ops comes from the analysis's op-id index and QNN-op edges from its one QNN-op DAG, so moving
-the selection costs a dict lookup per neighbour, not a scan of the trace.
+Two views of one :class:`~htptui.analysis.dag_index.DagIndex` (HTP-node or QNN-op level, `l`):
+the selected node with its producers above and consumers below (each edge's tensors between),
+and the whole graph in graph order (`a`). Only the rows on screen are formatted
+(:class:`~htptui.tui.widgets.nodelist.NodeList`), their names shortened together in the middle
+(the full name is in Details). `f` searches node names, `n`/`N` step through the matches, `u`/`d`
+walk to a producer/consumer, Backspace walks back, Enter selects the node's ops everywhere.
+
+The index is built once per level (iterative, linear in nodes + edges + ops) from the analysis's
+op-id index and QNN-op DAG; graphs above ``SYNC_INDEX_NODES`` nodes are indexed in a thread worker.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import on, work
+from textual.actions import SkipAction
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
 
+from htptui.analysis.dag_index import DagIndex, build_index
 from htptui.present.columns import DAG_NODE_COLUMNS
-from htptui.present.format import fmt_float, fmt_int, heat_bar
+from htptui.present.format import (
+    cell_width,
+    elide_middle,
+    elide_names,
+    fmt_float,
+    fmt_int,
+    heat_bar,
+)
 from htptui.present.tables import export_rows
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes._common import missing_text
+from htptui.tui.widgets.nodelist import NodeList, Part
 
 if TYPE_CHECKING:
     from htptui.analysis.run import RunAnalysis
     from htptui.model.htp_graph import HtpGraph
 
 ExportTable = tuple[list[str], list[list[Any]]]
-DAG_WHOLE_LIMIT = 60
 EMPTY = np.zeros(0, dtype=np.int64)
 Node = int | str
+SYNC_INDEX_NODES = 5_000  # bigger graphs are indexed in a thread worker
+HISTORY_LIMIT = 1_000
+BAR_WIDTH = 8
+NAME_AND_KERNEL = 28  # fewer cells than this for the name, and the kernel is left out
+MIN_NAME = 40  # narrower than this for the name, and the heat bar is left out
 
 
-class DagPane(VerticalScroll, can_focus=True):
-    """Text neighbourhood of the selected op in the compiled graph, with DPC heat per node."""
+def _bind(key: str, action: str, desc: str, bid: str, tip: str, show: bool = False) -> Binding:
+    return Binding(key, action, desc, show=show, id=bid, tooltip=tip)
 
-    BINDINGS = [
-        Binding("j", "move(1)", "Next node", show=False, id="dag.next", tooltip="Next graph node"),
-        Binding("k", "move(-1)", "Prev node", show=False, id="dag.prev", tooltip="Previous node"),
-        Binding("enter", "pick", "Select node", id="dag.pick", tooltip="Select this node's ops"),
+
+class DagSearch(Input):
+    """The `f` search field: Enter searches, Esc closes."""
+
+    DEFAULT_CSS = """
+    DagSearch { height: 1; border: none; padding: 0 1; background: $boost; }
+    DagSearch:focus { border: none; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _bind("escape", "close", "Close", "dag.search_close", "Close the DAG search")
+    ]
+
+    def action_close(self) -> None:
+        """Esc: close without searching."""
+        pane = next((a for a in self.ancestors if isinstance(a, DagPane)), None)
+        if pane is not None:
+            pane.close_search()
+
+    def on_blur(self) -> None:
+        """Focus went elsewhere (Tab, a click): the field closes, the last search stays."""
+        pane = next((a for a in self.ancestors if isinstance(a, DagPane)), None)
+        if pane is not None and self.display:
+            pane.close_search(refocus=False)
+
+
+class IndexReady(Message):
+    """The worker built a level's index."""
+
+    def __init__(self, level: str, index: DagIndex | None, graph: object) -> None:
+        super().__init__()
+        self.level = level
+        self.index = index
+        self.graph = graph
+
+
+class _AroundRows:
+    """The centre node with its producers above and its consumers below (tensors between).
+
+    Rows are not materialised: a producer slot is its node row then one row per tensor, a
+    consumer slot its tensor rows then its node row; row → (kind, position, tensor) is a binary
+    search in the slots' cumulative row counts (numpy, built in O(degree)).
+    """
+
+    def __init__(self, pane: DagPane, idx: DagIndex, centre: int) -> None:
+        self.pane = pane
+        self.idx = idx
+        self.centre = centre
+        self.preds = idx.producers(centre)
+        self.pred_edges = idx.producer_edges(centre)
+        self.succs = idx.consumers(centre)
+        self.succ_edges = idx.consumer_edges(centre)
+        ntensors = idx.edge_ntensors
+        self.pred_start = np.concatenate(([0], np.cumsum(1 + ntensors[self.pred_edges])))
+        self.centre_row = int(self.pred_start[-1])
+        self.succ_start = (
+            self.centre_row + 1 + np.concatenate(([0], np.cumsum(1 + ntensors[self.succ_edges])))
+        )
+        self.n = int(self.succ_start[-1])
+        self.note = not self.preds.size and not self.succs.size
+        if self.note:
+            self.n += 1
+
+    def row(self, r: int) -> tuple[str, int, int]:
+        """(kind, node position, tensor id or -1) of row ``r``."""
+        if r < self.centre_row:
+            k = int(np.searchsorted(self.pred_start, r, side="right")) - 1
+            off = r - int(self.pred_start[k])
+            p, e = int(self.preds[k]), int(self.pred_edges[k])
+            return (
+                ("pred", p, -1) if off == 0 else ("ptensor", p, self.idx.edge_tensors[e][off - 1])
+            )
+        if r == self.centre_row:
+            return ("centre", self.centre, -1)
+        if self.note:
+            return ("note", -1, -1)
+        k = int(np.searchsorted(self.succ_start, r, side="right")) - 1
+        off = r - int(self.succ_start[k])
+        s, e = int(self.succs[k]), int(self.succ_edges[k])
+        tensors = self.idx.edge_tensors[e]
+        return ("succ", s, -1) if off == len(tensors) else ("stensor", s, tensors[off])
+
+    def count(self) -> int:
+        return self.n
+
+    def selectable(self, row: int) -> bool:
+        return self.row(row)[0] in ("pred", "centre", "succ")
+
+    def position(self, row: int) -> int | None:
+        kind, p, _ = self.row(row)
+        return p if kind in ("pred", "centre", "succ") else None
+
+    def row_of(self, pos: int) -> int | None:
+        if pos == self.centre:
+            return self.centre_row
+        hit = np.flatnonzero(self.preds == pos)
+        if hit.size:
+            return int(self.pred_start[hit[0]])
+        hit = np.flatnonzero(self.succs == pos)
+        if hit.size:
+            return int(self.succ_start[hit[0] + 1]) - 1
+        return None
+
+    def render(self, start: int, stop: int, width: int) -> list[list[Part]]:
+        chunk = [self.row(r) for r in range(start, stop)]
+        node_rows = [p for k, p, _ in chunk if k in ("pred", "centre", "succ")]
+        names = iter(self.pane.short_names(node_rows, width, 4))
+        out: list[list[Part]] = []
+        for kind, p, extra in chunk:
+            if kind == "note":
+                out.append([("  (no graph neighbours)", "empty")])
+            elif kind in ("ptensor", "stensor"):
+                corner = "└─" if kind == "ptensor" else "┌─"
+                out.append([(f"      {corner} {self.pane.tensor_text(extra)} ─▶", "tensor")])
+            else:
+                arrow = {"pred": "  ↑ ", "centre": "  ● ", "succ": "  ↓ "}[kind]
+                out.append(self.pane.node_parts(arrow, p, next(names), width, kind == "centre"))
+        return out
+
+
+class _AllRows:
+    """Every node of the level, in graph order (the centre marked ●)."""
+
+    def __init__(self, pane: DagPane, idx: DagIndex, centre: int | None) -> None:
+        self.pane = pane
+        self.idx = idx
+        self.centre = centre
+
+    def count(self) -> int:
+        return len(self.idx)
+
+    def selectable(self, row: int) -> bool:
+        return True
+
+    def position(self, row: int) -> int | None:
+        return row if 0 <= row < len(self.idx) else None
+
+    def row_of(self, pos: int) -> int | None:
+        return pos
+
+    def render(self, start: int, stop: int, width: int) -> list[list[Part]]:
+        names = self.pane.short_names(list(range(start, stop)), width, 2)
+        return [
+            self.pane.node_parts(
+                "● " if p == self.centre else "  ", p, name, width, p == self.centre
+            )
+            for p, name in zip(range(start, stop), names, strict=True)
+        ]
+
+
+class DagPane(Vertical, can_focus=True):
+    """The compiled graph around the selected op, or all of it, as a virtual list with DPC heat."""
+
+    DEFAULT_CSS = """
+    DagPane { height: 1fr; }
+    DagPane > #dag-title { height: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _bind("j,down", "move(1)", "Next node", "dag.next", "Next graph node"),
+        _bind("k,up", "move(-1)", "Prev node", "dag.prev", "Previous graph node"),
+        _bind("pagedown,space", "page(1)", "Page down", "dag.page_down", "One page down"),
+        _bind("pageup,b", "page(-1)", "Page up", "dag.page_up", "One page up"),
+        _bind("g,home", "edge(0)", "Top", "dag.top", "First row"),
+        _bind("G,end", "edge(1)", "Bottom", "dag.bottom", "Last row"),
+        _bind(
+            "enter", "pick", "Select node", "dag.pick", "Select this node's ops everywhere", True
+        ),
+        _bind(
+            "a",
+            "toggle_all",
+            "All nodes",
+            "dag.all",
+            "Whole graph ↔ the selected node's neighbours",
+        ),
+        _bind("f", "find", "Find", "dag.find", "Find nodes by name (substring, any case)", True),
+        _bind(
+            "n", "next_match(1)", "Next match", "dag.next_match", "Next node matching the search"
+        ),
+        _bind("N", "next_match(-1)", "Prev match", "dag.prev_match", "Previous matching node"),
+        _bind("u", "walk('up')", "Producer", "dag.up", "Walk up to a producer"),
+        _bind("d", "walk('down')", "Consumer", "dag.down", "Walk down to a consumer"),
+        _bind("backspace", "back", "Back", "dag.back", "Walk back (the walk history)"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.analysis: RunAnalysis | None = None
         self.level = "node"  # or "qnn"
+        self.mode = "around"  # or "all"
         self.centre: Node | None = None  # node id (node level) or QNN op name
-        self.cursor = 0
         self.filter_mask: np.ndarray | None = None
-        self._dpc_cache: dict[Node, int] = {}
-        self._succ: dict[int, list[int]] | None = None
-        self._node_lists: dict[str, list[Node]] = {}
+        self.find_text: str | None = None
+        self.matches: np.ndarray = EMPTY
+        self._match_set: set[int] = set()
+        self.history: dict[str, list[Node]] = {"node": [], "qnn": []}
+        self._index: dict[str, DagIndex | None] = {}
+        self._building: set[str] = set()
+        self._source: _AroundRows | _AllRows | None = None
+        self._dpc_total = 0
 
     def compose(self):  # type: ignore[no-untyped-def]
-        """A title line and the rendered neighbourhood."""
+        """A title line, the virtual list, the missing-artifact sentence and the search field."""
         yield Static("Op DAG", id="dag-title", classes="pane-title", markup=False)
         yield Static("", id="dag-body", markup=False)
+        yield NodeList(id="dag-list")
+        yield DagSearch(placeholder="find node (substring, any case; Enter finds, Esc closes)",
+                        id="dag-search")  # fmt: skip
+
+    def on_mount(self) -> None:
+        """The search field is hidden until `f`."""
+        self.query_one("#dag-search", DagSearch).display = False
+        self.query_one("#dag-body", Static).display = False
+
+    @property
+    def nodelist(self) -> NodeList:
+        """The virtual list widget."""
+        return self.query_one("#dag-list", NodeList)
+
+    # ------------------------------------------------------------ run and index
 
     def show_run(self, an: RunAnalysis) -> None:
-        """Show the loaded run's graph (the indexes were built in the load worker)."""
+        """Show the loaded run's graph (indexed here when small, else in a worker)."""
         self.analysis = an
-        self._dpc_cache = {}
-        self._succ = None
-        self._node_lists = {}
+        self._index = {}
+        self._building = set()
+        self.history = {"node": [], "qnn": []}
+        self.find_text, self.matches, self._match_set = None, EMPTY, set()
+        self._dpc_total = an.ranking("qnn_op").dpc_total if an.has_ops else 0
+        body = self.query_one("#dag-body", Static)
         if an.run.graph is None:
             self.add_class("-missing")
-        nodes = self.node_list()
-        if nodes and self.centre is None:
-            self.centre = nodes[0]
-        self.render_body()
-
-    # --- graph views
+            body.display = True
+            self.nodelist.display = False
+            body.update(missing_text(an.run.missing_sentence("htp_graph")))
+            self.query_one("#dag-title", Static).update("Op DAG")
+            return
+        if self.centre is None and an.run.graph.nodes:
+            first = next(iter(an.run.graph.nodes))
+            self.centre = first if self.level == "node" else an.run.graph.nodes[first].grouping
+        self.refresh_view()
 
     @property
     def graph(self) -> HtpGraph | None:
         """The compiled graph, if loaded."""
         return self.analysis.run.graph if self.analysis is not None else None
 
+    def index(self, level: str | None = None) -> DagIndex | None:
+        """The level's index, or None while a worker builds it (started here if needed)."""
+        level = level or self.level
+        if level in self._index:
+            return self._index[level]
+        an, g = self.analysis, self.graph
+        if an is None or g is None:
+            return None
+        if len(g.nodes) <= SYNC_INDEX_NODES:
+            self._index[level] = build_index(an, level)
+            return self._index[level]
+        if level not in self._building:
+            self._building.add(level)
+            self._index_worker(an, level)
+        return None
+
+    @work(thread=True, exit_on_error=False, group="dag-index")
+    def _index_worker(self, an: RunAnalysis, level: str) -> None:
+        self.post_message(IndexReady(level, build_index(an, level), an.run.graph))
+
+    def on_index_ready(self, message: IndexReady) -> None:
+        """Keep a worker's index (unless another run was loaded meanwhile) and draw with it."""
+        message.stop()
+        if message.graph is not self.graph:
+            return
+        self._building.discard(message.level)
+        self._index[message.level] = message.index
+        if message.level == self.level:
+            if self.find_text:
+                self._run_search(self.find_text, jump=False)
+            self.refresh_view()
+
+    # ------------------------------------------------------------ node facts
+
     def node_list(self) -> list[Node]:
-        """Nodes at the current level, in graph (topological) order."""
-        g = self.graph
-        if g is None or self.analysis is None:
-            return []
-        if self.level not in self._node_lists:
-            if self.level == "qnn":
-                dag = self.analysis.qnn_dag()
-                self._node_lists["qnn"] = list(dag.ops) if dag is not None else []
-            else:
-                self._node_lists["node"] = list(g.nodes)
-        return self._node_lists[self.level]
+        """Nodes at the current level, in graph order (empty while the index is being built)."""
+        idx = self.index()
+        return idx.nodes if idx is not None else []
 
     def ops_of(self, node: Node) -> np.ndarray:
         """Trace op indices of a node (by op ID) or of a QNN op (by name)."""
@@ -98,41 +351,15 @@ class DagPane(VerticalScroll, can_focus=True):
 
     def dpc_of(self, node: Node) -> int:
         """Dominant Path Cycles of a node's ops."""
-        if node not in self._dpc_cache:
-            an = self.analysis
-            self._dpc_cache[node] = an.dpc_of_ops(self.ops_of(node)) if an is not None else 0
-        return self._dpc_cache[node]
+        idx = self.index(self._level_of(node))
+        if idx is not None and node in idx.pos:
+            return int(idx.dpc[idx.pos[node]])
+        an = self.analysis
+        return an.dpc_of_ops(self.ops_of(node)) if an is not None else 0
 
-    def neighbours(self, node: Node) -> tuple[list[tuple[Node, list[int]]], ...]:
-        """(predecessors, successors), each with the tensors connecting them to ``node``."""
-        g = self.graph
-        if g is None or self.analysis is None:
-            return [], []
-        if isinstance(node, int):
-            n = g.nodes.get(node)
-            if n is None:
-                return [], []
-            preds: dict[Node, list[int]] = {}
-            for t in n.inputs:
-                p = g.producer.get(t)
-                if p is not None and p != node:
-                    preds.setdefault(p, []).append(t)
-            if self._succ is None:
-                self._succ = g.successors()
-            outs = set(n.outputs)
-            succs: dict[Node, list[int]] = {}
-            for other_id in self._succ.get(node, []):
-                other = g.nodes[other_id]
-                for t in other.inputs:
-                    if t in outs:
-                        succs.setdefault(other_id, []).append(t)
-            return list(preds.items()), list(succs.items())
-        dag = self.analysis.qnn_dag()
-        if dag is None:
-            return [], []
-        preds_q = [(p, list(dag.edges[(p, node)])) for p in dag.predecessors(node)]
-        succs_q = [(s, list(dag.edges[(node, s)])) for s in dag.successors(node)]
-        return preds_q, succs_q  # type: ignore[return-value]
+    @staticmethod
+    def _level_of(node: Node) -> str:
+        return "qnn" if isinstance(node, str) else "node"
 
     def label(self, node: Node) -> str:
         """Display name of a node."""
@@ -141,6 +368,18 @@ class DagPane(VerticalScroll, can_focus=True):
             return str(node)
         n = g.nodes.get(node)
         return f"{n.type} · {n.grouping}" if n else str(node)
+
+    def neighbours(self, node: Node) -> tuple[list[tuple[Node, list[int]]], ...]:
+        """(predecessors, successors), each with the tensors connecting them to ``node``."""
+        idx = self.index(self._level_of(node))
+        if idx is None or node not in idx.pos:
+            return [], []
+        p = idx.pos[node]
+        preds = [(idx.nodes[q], list(idx.edge_tensors[e]))
+                 for q, e in zip(idx.producers(p).tolist(), idx.producer_edges(p).tolist(), strict=True)]  # fmt: skip
+        succs = [(idx.nodes[s], list(idx.edge_tensors[e]))
+                 for s, e in zip(idx.consumers(p).tolist(), idx.consumer_edges(p).tolist(), strict=True)]  # fmt: skip
+        return preds, succs
 
     def tensor_text(self, tid: int) -> str:
         """ID, type, dims and dtype of a tensor."""
@@ -153,10 +392,8 @@ class DagPane(VerticalScroll, can_focus=True):
 
     def heat(self, node: Node) -> Text:
         """Heat bar and DPC of a node against the whole path."""
-        an = self.analysis
-        total = an.ranking("qnn_op").dpc_total if an is not None and an.has_ops else 0
         dpc = self.dpc_of(node)
-        frac = dpc / total if total else 0.0
+        frac = dpc / self._dpc_total if self._dpc_total else 0.0
         out = Text()
         out.append(heat_bar(frac), style="bold")
         out.append(f" {fmt_int(dpc):>7} DPC {fmt_float(100 * frac, 1):>5}%")
@@ -168,61 +405,271 @@ class DagPane(VerticalScroll, can_focus=True):
         ops = self.ops_of(node)
         return not bool(ops.size and self.filter_mask[ops].any())
 
-    def render_body(self) -> None:
-        """Rebuild the neighbourhood (and whole graph when small)."""
-        title = self.query_one("#dag-title", Static)
-        body = self.query_one("#dag-body", Static)
+    # ------------------------------------------------------------ rows (only the visible ones)
+
+    def _fixed_width(self, width: int, prefix: int) -> tuple[bool, int]:
+        """(show the heat bar, cells left for the name) at ``width``."""
+        figures = 1 + 7 + 5 + 5 + 2  # " 1,234 DPC  12.3% "
+        with_bar = width - prefix - BAR_WIDTH - figures
+        if with_bar >= MIN_NAME:
+            return True, with_bar
+        return False, max(width - prefix - figures + 1, 1)
+
+    def short_names(self, positions: list[int], width: int, prefix: int) -> list[str]:
+        """The names of visible rows shortened in the middle, together, so that names that differ
+        stay different (the QNN op and the kernel each keep their distinguishing tail)."""
+        idx = self.index()
+        if idx is None:
+            return ["" for _ in positions]
+        _, room = self._fixed_width(width, prefix)
+        names = [idx.names[p] for p in positions]
+        kernels = [idx.kernels[p] for p in positions]
+        if not any(kernels) or room < NAME_AND_KERNEL:  # narrow: the QNN op name only
+            return elide_names(names, room)
+        longest_name = max(map(cell_width, names))
+        # the kernel gets what the QNN op names leave, at least a quarter of the room
+        kernel_room = min(max(map(cell_width, kernels)), max(8, room // 4, room - 3 - longest_name))
+        name_room = max(room - kernel_room - 3, 1)
+        short_names = elide_names(names, name_room)
+        return [
+            f"{elide_middle(k, kernel_room)} · {n}"
+            for k, n in zip(kernels, short_names, strict=True)
+        ]
+
+    def node_parts(self, prefix: str, p: int, name: str, width: int, bold: bool) -> list[Part]:
+        """One node row: marker, heat bar, DPC and share, the (shortened) name."""
+        idx = self.index()
+        assert idx is not None
+        dpc = int(idx.dpc[p])
+        frac = dpc / self._dpc_total if self._dpc_total else 0.0
+        bar, _ = self._fixed_width(width, len(prefix))
+        parts: list[Part] = [(prefix, "arrow")]
+        if bar:
+            parts.append((heat_bar(frac, BAR_WIDTH), "heat"))
+        parts.append((f" {fmt_int(dpc):>7} DPC {fmt_float(100 * frac, 1):>5}% ", ""))
+        style = "match" if p in self._match_set else "centre" if bold else ""
+        parts.append((name, style))
+        if self._dimmed(idx.nodes[p]):
+            parts = [(text, "dim") for text, _ in parts]
+        return parts
+
+    # ------------------------------------------------------------ drawing
+
+    def refresh_view(self, cursor_pos: int | None = None) -> None:
+        """Rebuild the row source for the mode, level and centre; the cursor on ``cursor_pos``
+        (a node position; default: the centre)."""
         an = self.analysis
-        if an is None:
+        if an is None or self.graph is None:
             return
-        if an.run.graph is None:
-            title.update("Op DAG")
-            body.update(missing_text(an.run.missing_sentence("htp_graph")))
+        idx = self.index()
+        nl = self.nodelist
+        self._update_title(idx)
+        if idx is None:
+            self._source = None
+            nl.set_source(None, empty_text=f"indexing the graph ({fmt_int(len(self.graph.nodes))} "
+                          "nodes)…")  # fmt: skip
             return
-        nodes = self.node_list()
-        lvl = "QNN-op level" if self.level == "qnn" else "HTP-node level"
-        title.update(
-            f"Op DAG · {lvl} ({len(nodes)} nodes) · l toggles · j/k move · Enter selects",
-            layout=False,
-        )
-        lines: list[RenderableType] = []
-        centre = self.centre
-        if centre is None or centre not in set(nodes):
-            lines.append(Text("the selected op produces no tensor, so it has no graph node"))
+        c = idx.pos.get(self.centre) if self.centre is not None else None
+        if self.mode == "all":
+            self._source = _AllRows(self, idx, c)
+        elif c is None:
+            self._source = None
+            nl.set_source(None, empty_text="the selected op produces no tensor, so it has no "
+                          "graph node · a lists all nodes")  # fmt: skip
+            return
         else:
-            preds, succs = self.neighbours(centre)
-            for node, tensors in preds:
-                lines.append(self._node_line("  ↑ ", node))
-                for t in tensors:
-                    lines.append(
-                        Text(f"      └─ {self.tensor_text(t)} ─▶", style="dim", no_wrap=True)
-                    )
-            lines.append(self._node_line("  ● ", centre, bold=True))
-            for node, tensors in succs:
-                for t in tensors:
-                    lines.append(
-                        Text(f"      ┌─ {self.tensor_text(t)} ─▶", style="dim", no_wrap=True)
-                    )
-                lines.append(self._node_line("  ↓ ", node))
-            if not preds and not succs:
-                lines.append(Text("  (no graph neighbours)", style="dim"))
-        if len(nodes) <= DAG_WHOLE_LIMIT:
-            lines.append(Text(f"\nwhole graph ({len(nodes)} nodes, graph order)", style="bold"))
-            for pos, node in enumerate(nodes):
-                prefix = "► " if pos == self.cursor else "  "
-                mark = "● " if node == centre else "  "
-                lines.append(self._node_line(prefix + mark, node, bold=node == centre))
-        body.update(Group(*lines))
+            self._source = _AroundRows(self, idx, c)
+        target = cursor_pos if cursor_pos is not None else c
+        row = self._source.row_of(target) if target is not None else None
+        nl.set_source(self._source, cursor=row if row is not None else 0)
 
-    def _node_line(self, prefix: str, node: Node, bold: bool = False) -> Text:
-        out = Text(prefix, no_wrap=True, overflow="ellipsis")
-        out.append_text(self.heat(node))
-        out.append(" " + self.label(node), style="bold" if bold else "")
-        if self._dimmed(node):
-            out.stylize("dim")
-        return out
+    def _update_title(self, idx: DagIndex | None) -> None:
+        lvl = "QNN-op level" if self.level == "qnn" else "HTP-node level"
+        n = len(idx) if idx is not None else len(self.graph.nodes) if self.graph is not None else 0
+        parts = [f"Op DAG · {lvl} · {fmt_int(n)} nodes"]
+        if idx is not None and self.centre in idx.pos:
+            c = idx.pos[self.centre]  # type: ignore[index]
+            parts.append(f"{fmt_int(idx.producers(c).size)}↑ {fmt_int(idx.consumers(c).size)}↓")
+        parts.append("all nodes" if self.mode == "all" else "around the selection")
+        if self.find_text:
+            parts.append(f"find {self.find_text!r}: {fmt_int(self.matches.size)}")
+        parts.append("f find · u/d walk · ⌫ back · a all · Enter selects")
+        self.query_one("#dag-title", Static).update(Text(" · ".join(parts)), layout=False)
 
-    # --- linking
+    # ------------------------------------------------------------ navigation
+
+    def cursor_position(self) -> int | None:
+        """The node position under the cursor (None without rows)."""
+        src = self._source
+        if src is None or not src.count():
+            return None
+        return src.position(self.nodelist.cursor)
+
+    def cursor_node(self) -> Node | None:
+        """The node under the cursor."""
+        idx, p = self.index(), self.cursor_position()
+        return idx.nodes[p] if idx is not None and p is not None else None
+
+    def set_centre(self, node: Node | None, push: bool = True) -> None:
+        """Centre on ``node`` (the old centre onto the walk history when ``push``)."""
+        if node == self.centre:
+            self.refresh_view()
+            return
+        hist = self.history[self.level]
+        if push and self.centre is not None:
+            hist.append(self.centre)
+            del hist[:-HISTORY_LIMIT]
+        self.centre = node
+        self.refresh_view()
+
+    def action_move(self, delta: int) -> None:
+        """Next / previous node row."""
+        self.nodelist.step(delta)
+
+    def action_page(self, direction: int) -> None:
+        """One page down / up."""
+        nl = self.nodelist
+        nl.step(direction * nl.page_rows)
+
+    def action_edge(self, end: int) -> None:
+        """First / last row."""
+        nl = self.nodelist
+        nl.move_cursor(nl.n_rows - 1 if end else 0, -1 if end else 1)
+
+    def action_toggle_all(self) -> None:
+        """`a`: the whole graph ↔ the centre's neighbourhood (the cursor stays on its node)."""
+        pos = self.cursor_position()
+        self.mode = "around" if self.mode == "all" else "all"
+        idx = self.index()
+        if self.mode == "around" or idx is None:
+            self.refresh_view()
+        else:
+            self.refresh_view(cursor_pos=pos)
+
+    def action_pick(self) -> None:
+        """Enter: centre on the node under the cursor and select its ops everywhere."""
+        node = self.cursor_node()
+        if node is None:
+            return
+        self.set_centre(node)
+        ops = self.ops_of(node)
+        if ops.size:
+            self.post_message(SelectOps(tuple(ops.tolist()), int(ops[0]), origin="dag"))
+        else:
+            self.app.notify("this node has no executed op in the trace", severity="warning")
+
+    def action_walk(self, direction: str) -> None:
+        """`u` / `d`: centre on a producer / consumer: the one under the cursor, else the one with
+        the most DPC."""
+        idx = self.index()
+        if idx is None:
+            return
+        kind = "pred" if direction == "up" else "succ"
+        src = self._source
+        target: int | None = None
+        if (
+            isinstance(src, _AroundRows)
+            and src.count()
+            and src.row(self.nodelist.cursor)[0] == kind
+        ):
+            target = src.row(self.nodelist.cursor)[1]
+        if target is None:
+            base = self.cursor_position() if self.mode == "all" else idx.pos.get(self.centre)  # type: ignore[arg-type]
+            if base is None:
+                return
+            nbrs = idx.producers(base) if direction == "up" else idx.consumers(base)
+            target = idx.heaviest(nbrs)
+        if target is None:
+            word = "producer" if direction == "up" else "consumer"
+            self.app.notify(f"no {word} in the graph", severity="warning", timeout=2)
+            return
+        self.set_centre(idx.nodes[target])
+
+    def action_back(self) -> None:
+        """Backspace: back to the node walked from."""
+        hist = self.history[self.level]
+        if not hist:
+            self.app.notify("the walk history is empty", severity="warning", timeout=2)
+            return
+        node = hist.pop()
+        self.set_centre(node, push=False)
+
+    # ------------------------------------------------------------ search
+
+    def action_find(self) -> None:
+        """`f`: open the search field."""
+        field = self.query_one("#dag-search", DagSearch)
+        field.display = True
+        field.value = self.find_text or ""
+        self.screen.set_focus(field)
+
+    def close_search(self, refocus: bool = True) -> None:
+        """Hide the search field (and give the keys back to the pane)."""
+        self.query_one("#dag-search", DagSearch).display = False
+        if refocus:
+            self.focus()
+
+    @on(Input.Submitted, "#dag-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close_search()
+        self._run_search(event.value, jump=True)
+
+    def search(self, query: str) -> None:
+        """Find nodes whose name contains ``query`` (any case) and go to the first from here."""
+        self._run_search(query, jump=True)
+
+    def _run_search(self, query: str, jump: bool) -> None:
+        q = query.strip()
+        self.find_text = q or None
+        idx = self.index()
+        self.matches = idx.search(q) if idx is not None and q else EMPTY
+        self._match_set = set(self.matches.tolist())
+        if jump and self.find_text is not None:
+            if self.matches.size:
+                self._step_match(1, inclusive=True)
+            elif idx is not None:
+                self.app.notify(f"no node matches {q!r}", severity="warning", timeout=3)
+        if not jump:
+            return
+        self._update_title(idx)
+        self.nodelist.redraw()
+
+    def _reference(self) -> int:
+        idx = self.index()
+        if idx is None:
+            return -1
+        if self.mode == "all":
+            p = self.cursor_position()
+            return p if p is not None else -1
+        return idx.pos.get(self.centre, -1)  # type: ignore[arg-type]
+
+    def _step_match(self, delta: int, inclusive: bool = False) -> None:
+        m = self.matches
+        ref = self._reference()
+        if delta > 0:
+            k = int(np.searchsorted(m, ref, side="left" if inclusive else "right"))
+        else:
+            k = int(np.searchsorted(m, ref, side="left")) - 1
+        target = int(m[k % m.size])
+        idx = self.index()
+        assert idx is not None
+        if self.mode == "all":
+            self.nodelist.move_cursor(target, centre=True)
+            self._update_title(idx)
+        elif target != idx.pos.get(self.centre, -2):  # type: ignore[arg-type]
+            self.set_centre(idx.nodes[target])
+
+    def action_next_match(self, delta: int) -> None:
+        """`n` / `N`: the next / previous node matching the search (without one: the filter's)."""
+        if self.find_text is None:
+            raise SkipAction()
+        if not self.matches.size:
+            self.app.notify(f"no node matches {self.find_text!r}", severity="warning", timeout=2)
+            return
+        self._step_match(delta)
+
+    # ------------------------------------------------------------ linking
 
     def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
         """Centre on the primary op's node (or its QNN op)."""
@@ -236,63 +683,53 @@ class DagPane(VerticalScroll, can_focus=True):
             centre = node.id if node is not None else None
         if centre == self.centre:
             return
-        self.centre = centre
-        nodes = self.node_list()
-        if self.centre in nodes:
-            self.cursor = nodes.index(self.centre)
-        self.render_body()
+        self.set_centre(centre)
+
+    def on_node_list_clicked(self, message: NodeList.Clicked) -> None:
+        """A click moved the cursor: keys continue here."""
+        message.stop()
+        self.focus()
 
     def on_filter(self, pattern: str | None) -> None:
         """Dim nodes with no op matching the filter."""
         an = self.analysis
         self.filter_mask = an.filter_mask(pattern) if an is not None and pattern else None
-        self.render_body()
+        if self.graph is not None:
+            self.nodelist.redraw()
 
     def toggle_level(self) -> None:
-        """`l`: HTP-node level ↔ QNN-op level, keeping the centre."""
+        """`l`: HTP-node level ↔ QNN-op level, keeping the centre (and the search)."""
         g = self.graph
+        an = self.analysis
         if self.level == "node":
             self.level = "qnn"
             if isinstance(self.centre, int) and g is not None and self.centre in g.nodes:
                 self.centre = g.nodes[self.centre].grouping
         else:
             self.level = "node"
-            if isinstance(self.centre, str) and g is not None:
-                self.centre = next((n.id for n in g.nodes.values() if n.grouping == self.centre),
-                                   None)  # fmt: skip
-        nodes = self.node_list()
-        self.cursor = nodes.index(self.centre) if self.centre in nodes else 0
-        self.render_body()
-
-    def action_move(self, delta: int) -> None:
-        """Move the node cursor in the whole-graph list."""
-        nodes = self.node_list()
-        if not nodes:
-            return
-        self.cursor = max(0, min(len(nodes) - 1, self.cursor + delta))
-        self.render_body()
-
-    def action_pick(self) -> None:
-        """Select the ops of the node under the cursor everywhere."""
-        nodes = self.node_list()
-        if not nodes:
-            return
-        ops = self.ops_of(nodes[self.cursor])
-        if ops.size:
-            self.post_message(SelectOps(tuple(ops.tolist()), int(ops[0]), origin="dag"))
+            if isinstance(self.centre, str) and an is not None:
+                dag = an.qnn_dag()
+                ids = dag.nodes_of.get(self.centre) if dag is not None else None
+                self.centre = ids[0] if ids else None
+        if self.find_text:
+            self._run_search(self.find_text, jump=False)
+        self.refresh_view()
 
     def export_table(self) -> ExportTable:
         """Nodes with their DPC and neighbours (node IDs, raw DPC)."""
+        idx = self.index()
+        if idx is None and self.analysis is not None:  # `e` while the worker indexes: do it now
+            idx = build_index(self.analysis, self.level)
         records = []
-        for node in self.node_list():
-            preds, succs = self.neighbours(node)
-            records.append(
-                {
-                    "node": str(node) if isinstance(node, str) else f"0x{node:016x}",
-                    "label": self.label(node),
-                    "dpc": self.dpc_of(node),
-                    "predecessors": " ".join(self.label(p) for p, _ in preds),
-                    "successors": " ".join(self.label(s) for s, _ in succs),
-                }
-            )
+        if idx is not None:
+            for p, node in enumerate(idx.nodes):
+                records.append(
+                    {
+                        "node": str(node) if isinstance(node, str) else f"0x{node:016x}",
+                        "label": idx.labels[p],
+                        "dpc": int(idx.dpc[p]),
+                        "predecessors": " ".join(idx.labels[q] for q in idx.producers(p).tolist()),
+                        "successors": " ".join(idx.labels[s] for s in idx.consumers(p).tolist()),
+                    }
+                )
         return export_rows(DAG_NODE_COLUMNS, records)
