@@ -178,3 +178,33 @@ def test_timeline_selection_in_view_is_a_slice_not_a_pass() -> None:
             got = got[(trace.end[got] > lo) & (trace.ts[got] < hi)]
             want = sel[(trace.end[sel] > lo) & (trace.ts[sel] < hi)]
             assert got.tolist() == want.tolist()
+
+
+async def test_filter_does_not_relayout_for_unchanged_pane_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Static update lays the whole screen out again: the Window pane (no window marked), the
+    QHAS instance note and the findings detail must not re-show the same text on a filter."""
+    from textual.widgets import Static
+
+    from htptui.tui.panes.window import PANE
+
+    updates: Counter[str] = Counter()
+    orig = Static.update
+
+    def counting(self: Static, *a: Any, **k: Any) -> None:
+        updates[self.id or type(self).__name__] += 1
+        orig(self, *a, **k)
+
+    app = HtpApp(str(SAMPLE), extra_panes=[PANE])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        monkeypatch.setattr(Static, "update", counting)
+        for pattern in ("Conv", "Conv"):
+            app.apply_filter(pattern)
+            await app.workers.wait_for_complete()
+            for _ in range(3):
+                await pilot.pause()
+        assert updates["window-body"] == 0, updates
+        assert updates["qhas-instances"] == 0, updates
+        assert updates["findings-detail"] <= 1, updates  # the first filter may change the findings

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from htptui.present.format import fmt_int, fmt_value
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec
+from htptui.tui.panes._common import update_static
 
 if TYPE_CHECKING:
     from htptui.analysis.findings import Finding
@@ -129,10 +130,10 @@ class FindingsPane(Vertical):
     def _update_detail(self, row: int | None) -> None:
         detail = self.query_one("#findings-detail", Static)
         if row is None or not (0 <= row < len(self._shown)):
-            detail.update("nothing to report: no rule fired" if not self._shown else "")
+            update_static(detail, "nothing to report: no rule fired" if not self._shown else "")
             return
         an = self.analysis
-        detail.update(detail_text(self._shown[row], an.trace if an is not None else None))
+        update_static(detail, detail_text(self._shown[row], an.trace if an is not None else None))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the evidence and advice of the highlighted finding."""

@@ -33,7 +33,7 @@ from htptui.present.columns import (
 )
 from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
-from htptui.tui.panes._common import missing_text
+from htptui.tui.panes._common import missing_text, update_static
 from htptui.tui.widgets.grid import Column as GridColumn
 from htptui.tui.widgets.grid import TextGrid
 
@@ -279,7 +279,7 @@ class QhasPane(VerticalScroll, can_focus=True):
         self._fill("#qhas-instance-table", cols, list(shown), marks)
         more = len(self._instances) - QHAS_INSTANCE_ROWS
         note = Text(f"… {more} more (e exports all)") if more > 0 else Text("")
-        self.query_one("#qhas-instances", Static).update(note)
+        update_static(self.query_one("#qhas-instances", Static), note)
 
     def render_body(self) -> None:
         """Draw the head once; redraw only the instance table when the selection marks move."""

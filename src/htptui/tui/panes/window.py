@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from htptui.present.format import fmt_int
 from htptui.tui.panes import PaneSpec
+from htptui.tui.panes._common import update_static
 
 if TYPE_CHECKING:
     from htptui.analysis.run import RunAnalysis
@@ -154,7 +155,7 @@ class WindowPane(ScrollableContainer, can_focus=True):
     def _show(self, body: str) -> None:
         self.text = body
         if self.is_mounted:
-            self.query_one("#window-body", Static).update(Text(body, no_wrap=True))
+            update_static(self.query_one("#window-body", Static), Text(body, no_wrap=True))
 
     def copy_text(self) -> str:
         """The window's figures as text (for `y`)."""
