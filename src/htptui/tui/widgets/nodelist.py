@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from htptui.present.format import cell_width, elide_middle
-from htptui.tui.widgets._cached_lines import CachedLinesMixin
+from htptui.tui.widgets._cached_lines import CachedLinesMixin, set_virtual_size
 
 Part = tuple[str, str]
 STYLES = ("head", "centre", "match", "dim", "tensor", "heat", "empty", "arrow")
@@ -91,7 +91,7 @@ class NodeList(CachedLinesMixin, ScrollView, can_focus=False):
         self.empty_text = empty_text
         self._gen += 1
         self._cache.clear()
-        self.virtual_size = Size(0, max(self.n_rows, 1))
+        set_virtual_size(self, Size(0, max(self.n_rows, 1)))  # no layout pass for a new list
         self.cursor = self._selectable_from(min(max(cursor, 0), max(self.n_rows - 1, 0)), 1)
         self.scroll_to_cursor(centre=True)
         # before the first layout (or a resize) the height is not known yet: centre again after it
