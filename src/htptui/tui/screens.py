@@ -35,7 +35,32 @@ def help_subsection(title: str) -> str:
     raise KeyError(title)
 
 
-class LegendScreen(ModalScreen[None]):
+class _MarkdownModal(ModalScreen[None]):
+    """A modal, scrollable Markdown document from help.md (``markdown()``), focused on open."""
+
+    NAME = "help"  # ids: #NAME-body (the scroll container) and #NAME-md
+
+    def markdown(self) -> str:
+        """The document shown."""
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        """A scrollable Markdown document."""
+        from textual.widgets import Markdown  # markdown-it + pygments: only when one opens
+
+        with VerticalScroll(id=f"{self.NAME}-body"):
+            yield Markdown(self.markdown(), id=f"{self.NAME}-md")
+
+    def on_mount(self) -> None:
+        """Focus the document so arrows scroll it on short screens."""
+        self.query_one(f"#{self.NAME}-body").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        """Close the screen."""
+        self.dismiss(result)
+
+
+class LegendScreen(_MarkdownModal):
     """The timeline glyph legend (`L`), from the help.md table the help screen shows too."""
 
     DEFAULT_CSS = """
@@ -43,6 +68,7 @@ class LegendScreen(ModalScreen[None]):
     LegendScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 100%;
                                     border: round $accent; background: $surface; }
     """
+    NAME = "legend"
     BINDINGS = [
         Binding("escape,q,L", "dismiss", "Close legend", id="legend.close", tooltip="Back"),
     ]
@@ -51,25 +77,15 @@ class LegendScreen(ModalScreen[None]):
         super().__init__()
         self.section = section
 
-    def compose(self) -> ComposeResult:
-        """The glyph table as Markdown."""
-        from textual.widgets import Markdown
-
-        with VerticalScroll(id="legend-body"):
-            yield Markdown(help_subsection(self.section), id="legend-md")
-
-    def on_mount(self) -> None:
-        """Focus the table so arrows scroll it on short screens."""
-        self.query_one("#legend-body").focus()
-
-    async def action_dismiss(self, result: None = None) -> None:
-        """Close the legend."""
-        self.dismiss(result)
+    def markdown(self) -> str:
+        """The glyph table."""
+        return help_subsection(self.section)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(_MarkdownModal):
     """Every key of the explorer, from the packaged help.md."""
 
+    NAME = "help"
     BINDINGS = [
         Binding(
             "escape,q,question_mark,f1",
@@ -84,20 +100,9 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.section = section
 
-    def compose(self) -> ComposeResult:
-        """A scrollable Markdown document."""
-        from textual.widgets import Markdown  # markdown-it + pygments: only when help opens
-
-        with VerticalScroll(id="help-body"):
-            yield Markdown(help_text(self.section), id="help-md")
-
-    def on_mount(self) -> None:
-        """Focus the document so arrows scroll it."""
-        self.query_one("#help-body").focus()
-
-    async def action_dismiss(self, result: None = None) -> None:
-        """Close the help screen."""
-        self.dismiss(result)
+    def markdown(self) -> str:
+        """The whole help, or one section of it."""
+        return help_text(self.section)
 
 
 class LoadingScreen(Screen[None]):
