@@ -60,7 +60,7 @@ from htptui.model.chrometrace.columns import (  # noqa: E402
     flag_names,
 )
 from htptui.model.chrometrace.extract import _process_range  # noqa: E402
-from htptui.model.chrometrace.loader import decode, sniff  # noqa: E402
+from htptui.model.chrometrace.loader import decode  # noqa: E402
 from htptui.model.chrometrace.wire import MAX_CYCLES, MAX_PID_TID, NON_EXECUTED_LANE  # noqa: E402
 from htptui.model.chrometrace.workers import _BigLoad, _worker_main  # noqa: E402
 
@@ -108,5 +108,5 @@ __all__ = [
     "FLAG_NULL_EXEC", "FLAG_OTHER", "FLAG_SYNC", "MAX_CYCLES", "MAX_PID_TID", "NON_EXECUTED_LANE", "UNIT_ORDER", "Counters",
     "Flows", "Lane", "NonExecuted", "OpTrace", "PartialFn", "ProgressFn", "StringTable",
     "TailLayout", "_BigLoad", "_process_range", "_scan_overview_pids", "_worker_main", "decode",
-    "flag_names", "load", "prefetch", "read_tail", "sniff",
+    "flag_names", "load", "prefetch", "read_tail",
 ]  # fmt: skip

@@ -294,11 +294,3 @@ def _check_header(data: bytes, label: str) -> None:
     found = sniff_artifact_type(data[:4096])
     if found is not None and found != "OP_TRACE":
         raise InputError(label, f"artifact_type is {found!r}, expected 'OP_TRACE' (an op trace)")
-
-
-def sniff(head: bytes) -> bool:
-    """Tell whether the first bytes look like a Chrome trace (object with traceEvents or array)."""
-    text = head.lstrip()
-    if text[:1] == b"[":
-        return True
-    return b'"traceEvents"' in head or b'"artifact_type": "OP_TRACE"' in head
