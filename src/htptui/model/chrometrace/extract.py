@@ -16,6 +16,7 @@ from htptui.model._io import (
     clean_text,
     parse_id,
 )
+from htptui.model.chrometrace import counterlines
 from htptui.model.chrometrace.chunking import (
     _read_range_into,
     _strip_chunk,
@@ -106,6 +107,36 @@ def _hex_ids(raw_ids: list[Any]) -> tuple[list[int], int]:
                 i = 0
             out.append(i)
         return out, bad
+
+
+_HEX_DIGIT = np.full(256, 255, dtype=np.uint8)
+for _k, _c in enumerate(b"0123456789abcdef"):
+    _HEX_DIGIT[_c] = _k
+for _k, _c in enumerate(b"ABCDEF"):
+    _HEX_DIGIT[_c] = 10 + _k
+
+
+def _hex_id_column(raw_ids: list[Any]) -> tuple[np.ndarray, int]:
+    """:func:`_hex_ids` as a uint64 column: vectorised when every ID is written the SDK's way (a
+    string ``0x`` + 1-16 hex digits, all of one length), else :func:`_hex_ids` itself."""
+    n = len(raw_ids)
+    width = len(raw_ids[0]) if n and type(raw_ids[0]) is str else 0
+    if 3 <= width <= 18 and None not in raw_ids:
+        lengths = np.fromiter(map(len, raw_ids), np.intp, n)
+        if (lengths == width).all():
+            text = "".join(raw_ids)
+            if text.isascii():
+                m = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, width)
+                digits = _HEX_DIGIT[m[:, 2:]]
+                if (m[:, 0] == 0x30).all() and (m[:, 1] == 0x78).all() and (digits < 16).all():
+                    value = np.zeros(n, dtype=np.uint64)
+                    four = np.uint64(4)
+                    for k in range(width - 2):
+                        value <<= four
+                        value |= digits[:, k]
+                    return value, 0
+    ids, bad = _hex_ids(raw_ids)
+    return np.array(ids, dtype=np.uint64), bad
 
 
 def _extract(
@@ -403,7 +434,7 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
     strings = list(local)
     local[None] = 0
     lookup = local.__getitem__
-    ids, bad = _hex_ids(list(map(_GET_ID, ar)))
+    ids, bad = _hex_id_column(list(map(_GET_ID, ar)))
     flag_vals = list(map(_GET_FLAGS, ar))
     bits = {f: _flag_bits_of(f) for f in dict.fromkeys(flag_vals)}
     x = {
@@ -414,7 +445,7 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
         "kernel": np.fromiter(map(lookup, htp), np.int32, n),
         "qnn": np.fromiter(map(lookup, qnn_names), np.int32, n),
         "qtype": np.fromiter(map(lookup, qnn_types), np.int32, n),
-        "op_id": np.array(ids, dtype=np.uint64),
+        "op_id": ids,
         "flags": np.fromiter(map(bits.__getitem__, flag_vals), np.uint16, n),
         "dpc": _int_column(list(map(_GET_DPC, ar))),
         "cpp": np.array(list(map(_GET_CPP, ar)), dtype=np.float32),  # None -> nan
@@ -467,8 +498,42 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
     )
 
 
+def _counter_only_chunk(n_events: int, counters: dict) -> _Chunk:
+    """The chunk of ``n_events`` counter events, as :func:`_extract_lean` gives it."""
+    i64 = np.zeros(0, dtype=np.int64)
+    i32 = np.zeros(0, dtype=np.int32)
+    x = {
+        "pid": i64, "tid": i64.copy(), "ts": i64.copy(), "dur": i64.copy(),
+        "kernel": i32, "qnn": i32.copy(), "qtype": i32.copy(),
+        "op_id": np.zeros(0, dtype=np.uint64), "flags": np.zeros(0, dtype=np.uint16),
+        "dpc": i64.copy(), "cpp": np.zeros(0, dtype=np.float32), "start": i64.copy(),
+        "ordinal": i64.copy(),
+    }  # fmt: skip
+    flows = (i64.copy(), np.zeros(0, dtype=bool), i64.copy(), i64.copy(), [])
+    return _Chunk(
+        n_events=n_events,
+        strings=[""],
+        x=x,
+        counters=counters,
+        flows=flows,
+        thread_names={},
+        process_names={},
+        process_opids={},
+        other_ph=0,
+        bad_ids=0,
+        skipped=0,
+    )
+
+
 def _process_view(view: memoryview, keep_pids: frozenset[int] | None) -> _Chunk:
-    """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit."""
+    """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit.
+
+    A chunk of nothing but the SDK's counter lines is read from its bytes (``counterlines``).
+    """
+    if counterlines.looks_like_counters(view):
+        got = counterlines.read_counter_chunk(view)
+        if got is not None:
+            return _counter_only_chunk(*got)
     try:
         return _extract_lean(_TAGGED_DECODER.decode(view), keep_pids)
     except msgspec.DecodeError as exc:  # not JSON (ValidationError, a subclass, is handled below)

@@ -123,6 +123,34 @@ def _is_sorted_ts_dur(ts: np.ndarray, dur: np.ndarray) -> bool:
     return not tie.any() or not (tie & (dur[1:] > dur[:-1])).any()
 
 
+def ts_dur_order(ts: np.ndarray, dur: np.ndarray) -> np.ndarray:
+    """The permutation ``np.lexsort((-dur, ts))`` (by ts, longer first on a tie, stable), faster.
+
+    One stable sort on ts (timsort: near-linear on the nearly ordered ops of a real trace), then
+    only the runs of equal ts whose durations are out of order are sorted again, by -dur.
+    """
+    order = np.argsort(ts, kind="stable")
+    if ts.size < 2:
+        return order
+    ts_o = ts[order]
+    tie = ts_o[1:] == ts_o[:-1]
+    if not tie.any():
+        return order
+    dur_o = dur[order]
+    if not (tie & (dur_o[1:] > dur_o[:-1])).any():
+        return order
+    member = np.zeros(ts.size, dtype=bool)  # the positions that share their ts with a neighbour
+    member[1:] |= tie
+    member[:-1] |= tie
+    pos = np.flatnonzero(member)
+    new_run = np.ones(pos.size, dtype=bool)
+    new_run[1:] = ~tie[pos[1:] - 1]  # not tied to the position before it: a new run starts
+    run = np.cumsum(new_run)
+    within = np.lexsort((-dur_o[pos], run))  # stable: equal (ts, dur) keep their order
+    order[pos] = order[pos[within]]
+    return order
+
+
 def _dense_codes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Sorted distinct values of ``v`` and each element's index among them, by a table lookup;
     None when the values span too wide a range for a table."""
@@ -342,7 +370,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
 
     ex = np.flatnonzero(executed)
     # the SDK writes each core's ops in time order: then the stable (ts, -dur) sort is the identity
-    order = ex if _is_sorted_ts_dur(ts[ex], dur[ex]) else ex[np.lexsort((-dur[ex], ts[ex]))]
+    order = ex if _is_sorted_ts_dur(ts[ex], dur[ex]) else ex[ts_dur_order(ts[ex], dur[ex])]
     negative = int((dur[order] < 0).sum()) if order.size else 0
     if negative:
         warnings.append(f"{negative} ops have a negative dur; treated as 0")
