@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from htptui.model.chrometrace.counterlines import looks_like_counters, read_counter_chunk
+from htptui.model.chrometrace.eventlines import form_of, read_counter_chunk, read_flow_chunk
 from htptui.model.chrometrace.extract import (
     _ChunkError,
     _extract_lean,
@@ -151,7 +151,7 @@ counter_events = st.tuples(
 @example(events=[("VTCM alloc", 0, 0, 22, 65536)] * 3)
 def test_counter_chunk_is_what_the_decoder_gives(events) -> None:
     view = _view([_counter_line(*e) for e in events])
-    assert looks_like_counters(view) or len(view) < 140
+    assert form_of(view) == "C" or len(view) < 100
     fast = read_counter_chunk(view)
     assert fast is not None
     _assert_same_counters(fast, _decoder_chunk(view))
@@ -222,7 +222,7 @@ def test_a_changed_byte_never_makes_the_fast_reader_disagree(events, at, byte) -
 
 def test_many_names_or_pids() -> None:
     lines = [_counter_line(f"c{k}", k % 3, 0, k, k) for k in range(200)]
-    assert read_counter_chunk(_view(lines)) is None  # more than MAX_NAMES names
+    assert read_counter_chunk(_view(lines)) is None  # more than MAX_STRINGS names
     lines = [_counter_line(f"c{k % 5}", k % 7, 0, k, k) for k in range(200)]
     view = _view(lines)
     _assert_same_counters(read_counter_chunk(view), _decoder_chunk(view))
@@ -237,7 +237,7 @@ def test_a_chunk_of_counters_goes_through_the_fast_reader(monkeypatch) -> None:
         calls.append(got is not None)
         return got
 
-    monkeypatch.setattr("htptui.model.chrometrace.counterlines.read_counter_chunk", spy)
+    monkeypatch.setattr("htptui.model.chrometrace.eventlines.read_counter_chunk", spy)
     view = _view([_counter_line("VTCM alloc", 0, 0, k, 4 * k) for k in range(50)])
     chunk = _process_view(view, frozenset({0}))
     assert calls == [True]
@@ -268,7 +268,7 @@ def _chunk_views(path, chunk_bytes: int, monkeypatch) -> list[memoryview]:
 def _check_chunks(views: list[memoryview]) -> int:
     fast = 0
     for view in views:
-        got = read_counter_chunk(view) if looks_like_counters(view) else None
+        got = read_counter_chunk(view) if form_of(view) == "C" else None
         if got is not None:
             fast += 1
             _assert_same_counters(got, _decoder_chunk(view))
@@ -289,3 +289,122 @@ def test_synthetic_counter_heavy_chunks_are_read_fast_and_the_same(tmp_path, mon
     write_big_trace(path, 40_000, seed=5, counter_share=0.85)
     views = _chunk_views(path, 64 * 1024, monkeypatch)
     assert _check_chunks(views) >= len(views) // 3
+
+
+# --- flow chunks read from their bytes -----------------------------------------------------------
+
+
+def _flow_line(cat: str, name: str, tid: int, pid: int, ts: int, start: bool, fid: int) -> str:
+    ph = '"ph": "s"' if start else '"ph": "f", "pb": "e"'
+    return (
+        f'{{ "cat": "{cat}", "name": "{name}", "tid": {tid}, "pid": {pid}, "ts": {ts}, {ph}, '
+        f'"id": {fid}}}'
+    )
+
+
+def _assert_same_flows(fast, ref) -> None:
+    n, flows = fast
+    assert n == ref.n_events
+    for got, want in zip(flows[:4], ref.flows[:4], strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert flows[4] == ref.flows[4]
+    assert not ref.counters and not ref.x["ts"].size and not ref.thread_names
+
+
+flow_events = st.tuples(
+    st.sampled_from(["input_output", "", "a,b", "é"]),
+    st.sampled_from(["InputOutputFlowEvents", "x"]),
+    st.integers(0, 5000),  # tid
+    st.integers(0, 3),  # pid
+    st.integers(0, 10**18 - 1),  # ts
+    st.booleans(),
+    st.integers(0, 10**12),  # id
+)
+
+
+@given(events=st.lists(flow_events, min_size=1, max_size=40))
+def test_flow_chunk_is_what_the_decoder_gives(events) -> None:
+    view = _view([_flow_line(*e) for e in events])
+    fast = read_flow_chunk(view)
+    assert fast is not None
+    _assert_same_flows(fast, _decoder_chunk(view))
+    chunk = _process_view(view, frozenset({0}))
+    assert chunk.flows[4] == fast[1][4] and np.array_equal(chunk.flows[0], fast[1][0])
+
+
+def test_hostile_flow_lines_take_the_decoder() -> None:
+    s = _flow_line("input_output", "InputOutputFlowEvents", 1, 0, 40052, True, 0)
+    f = _flow_line("input_output", "InputOutputFlowEvents", 256, 0, 22, False, 1)
+    bad_lines = [
+        s.replace('"ph": "s"', '"ph": "t"'),  # another phase
+        f.replace('"pb": "e"', '"pb": "x"'),
+        f.replace('"pb": "e", ', ""),  # f without pb: not the SDK's form
+        s.replace('"id": 0', '"id": -1'),
+        s.replace('"id": 0', '"id": "0x1"'),
+        s.replace('"id": 0}', '"id": 0, "bp": "e"}'),
+        s.replace('"tid": 1', '"tid": 01'),
+        s.replace('"ts": 40052', '"ts": 4.5'),
+        s.replace("input_output", "in\\tput"),
+        s.replace("InputOutputFlowEvents", "Input\x02Output"),
+        s.replace('"cat": "input_output", ', ""),
+        s + " ",
+        "",
+    ]
+    for bad in bad_lines:
+        for place in (0, 1, 2):
+            lines = [s, f, s]
+            lines[place] = bad
+            view = _view(lines)
+            assert read_flow_chunk(view) is None, (bad, place)
+            ref = _decoder_chunk(view)
+            try:
+                chunk = _process_view(view, frozenset({0}))
+            except _ChunkError:
+                assert ref is None
+                continue
+            if ref is not None:
+                assert chunk.flows[4] == ref.flows[4]
+
+
+@given(
+    events=st.lists(flow_events, min_size=2, max_size=12),
+    at=st.integers(0, 10_000),
+    byte=st.integers(0, 255),
+)
+def test_a_changed_byte_never_makes_the_flow_reader_disagree(events, at, byte) -> None:
+    raw = bytearray(_view([_flow_line(*e) for e in events]))
+    raw[1 + at % (len(raw) - 2)] = byte
+    view = memoryview(raw)
+    fast = read_flow_chunk(view)
+    if fast is not None:
+        ref = _decoder_chunk(view)
+        assert ref is not None
+        _assert_same_flows(fast, ref)
+
+
+def test_the_real_samples_flow_block_is_read_fast_and_the_same(monkeypatch) -> None:
+    from tests.conftest import REAL_SAMPLE
+
+    views = _chunk_views(REAL_SAMPLE / "chrometrace.json", 512, monkeypatch)
+    fast = 0
+    for view in views:
+        got = read_flow_chunk(view) if form_of(view) == "flow" else None
+        if got is not None:
+            fast += 1
+            _assert_same_flows(got, _decoder_chunk(view))
+    assert fast >= 4  # its runs of 18-20 flow lines fill several 512-byte chunks
+
+
+def test_numbers_of_every_width_read_exactly() -> None:
+    """Widths 1-18 (the 8-digit words' edges included) in every field; 19 digits take the decoder."""
+    values = sorted({v for k in range(19) for v in (10**k, 10**k - 1, 10**k + 1) if v < 10**18})
+    lines = [_counter_line("n", 0, v, v, v) for v in values]
+    view = _view(lines)
+    fast = read_counter_chunk(view)
+    assert fast is not None
+    _assert_same_counters(fast, _decoder_chunk(view))
+    assert fast[1][(0, "n")][0].tolist() == values
+    flows = [_flow_line("c", "n", v, 0, v, k % 2 == 0, v) for k, v in enumerate(values)]
+    got = read_flow_chunk(_view(flows))
+    assert got is not None and got[1][0].tolist() == values == got[1][2].tolist()
+    assert read_counter_chunk(_view([_counter_line("n", 0, 0, 10**18, 1)])) is None

@@ -156,6 +156,16 @@ def _file_chunks(path: str, size: int) -> list[tuple[int, int]] | None:
 _WS = b" \t\r\n"
 
 
+#: spare bytes after a read buffer's events: the byte-level readers (``eventlines``) load 8 bytes
+#: at a time and may read a few past the closing bracket
+READ_SLACK = 16
+
+
+def read_buffer(nbytes: int) -> bytearray:
+    """A buffer for :func:`_read_range_into` of a range of up to ``nbytes`` bytes."""
+    return bytearray(nbytes + 2 + READ_SLACK)
+
+
 def _read_range_into(fh: Any, buf: bytearray, start: int, end: int) -> memoryview:
     """Read [start, end) of ``fh`` into the reused ``buf`` as ``[<events>]`` (no fresh copy).
 

@@ -16,10 +16,11 @@ from htptui.model._io import (
     clean_text,
     parse_id,
 )
-from htptui.model.chrometrace import counterlines
+from htptui.model.chrometrace import eventlines
 from htptui.model.chrometrace.chunking import (
     _read_range_into,
     _strip_chunk,
+    read_buffer,
 )
 from htptui.model.chrometrace.columns import (
     FLAG_BITS,
@@ -308,9 +309,7 @@ def _process_range_lean(
 ) -> _Chunk:
     """Read one byte range of the file into a buffer and decode it the lean way."""
     with open(path, "rb", buffering=0) as fh:
-        return _process_view(
-            _read_range_into(fh, bytearray(end - start + 2), start, end), keep_pids
-        )
+        return _process_view(_read_range_into(fh, read_buffer(end - start), start, end), keep_pids)
 
 
 def _int_column(values: list[int | None]) -> np.ndarray:
@@ -498,8 +497,13 @@ def _extract_lean(events: list[Any], keep_pids: frozenset[int] | None) -> _Chunk
     )
 
 
-def _counter_only_chunk(n_events: int, counters: dict) -> _Chunk:
-    """The chunk of ``n_events`` counter events, as :func:`_extract_lean` gives it."""
+def _lines_chunk(
+    n_events: int,
+    counters: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] | None = None,
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]] | None = None,
+) -> _Chunk:
+    """The chunk of ``n_events`` counter or flow events (no X, no M), as :func:`_extract_lean`
+    gives it."""
     i64 = np.zeros(0, dtype=np.int64)
     i32 = np.zeros(0, dtype=np.int32)
     x = {
@@ -509,12 +513,13 @@ def _counter_only_chunk(n_events: int, counters: dict) -> _Chunk:
         "dpc": i64.copy(), "cpp": np.zeros(0, dtype=np.float32), "start": i64.copy(),
         "ordinal": i64.copy(),
     }  # fmt: skip
-    flows = (i64.copy(), np.zeros(0, dtype=bool), i64.copy(), i64.copy(), [])
+    if flows is None:
+        flows = (i64.copy(), np.zeros(0, dtype=bool), i64.copy(), i64.copy(), [])
     return _Chunk(
         n_events=n_events,
         strings=[""],
         x=x,
-        counters=counters,
+        counters=counters or {},
         flows=flows,
         thread_names={},
         process_names={},
@@ -528,12 +533,18 @@ def _counter_only_chunk(n_events: int, counters: dict) -> _Chunk:
 def _process_view(view: memoryview, keep_pids: frozenset[int] | None) -> _Chunk:
     """Decode one ``[<events>]`` buffer the lean way, or the old way when it does not fit.
 
-    A chunk of nothing but the SDK's counter lines is read from its bytes (``counterlines``).
+    A chunk of nothing but the SDK's counter lines, or of its flow lines, is read from its bytes
+    (``eventlines``; anything else there takes the decoder).
     """
-    if counterlines.looks_like_counters(view):
-        got = counterlines.read_counter_chunk(view)
-        if got is not None:
-            return _counter_only_chunk(*got)
+    form = eventlines.form_of(view)
+    if form == "C":
+        counters = eventlines.read_counter_chunk(view)
+        if counters is not None:
+            return _lines_chunk(counters[0], counters=counters[1])
+    elif form == "flow":
+        flows = eventlines.read_flow_chunk(view)
+        if flows is not None:
+            return _lines_chunk(flows[0], flows=flows[1])
     try:
         return _extract_lean(_TAGGED_DECODER.decode(view), keep_pids)
     except msgspec.DecodeError as exc:  # not JSON (ValidationError, a subclass, is handled below)

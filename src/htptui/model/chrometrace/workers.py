@@ -20,6 +20,7 @@ from htptui.model.chrometrace.chunking import (
     _file_chunks,
     _read_range_into,
     _scan_overview_pids,
+    read_buffer,
     read_tail,
 )
 from htptui.model.chrometrace.columns import ProgressFn
@@ -60,7 +61,7 @@ def _serve(inp: Any, out: Any) -> None:
             pickle.dump(old, out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
         return
-    buf = bytearray(max((b - a for a, b in ranges), default=0) + 2)
+    buf = read_buffer(max((b - a for a, b in ranges), default=0))
     with open(path, "rb", buffering=0) as fh:
         for a, b in ranges:
             try:
