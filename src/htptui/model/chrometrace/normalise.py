@@ -269,7 +269,7 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
 
     overview_core: dict[int, int] = {}
     for p, name in b.process_names.items():
-        m = _PROCESS_CORE_RE.match(name.strip())
+        m = _PROCESS_CORE_RE.match(name.strip()) if "Overview" in name else None  # one per core
         if m:
             overview_core[p] = int(m.group(1))
 
@@ -375,17 +375,21 @@ def _finish(b: _Builder, label: str, shape: str, gzipped: bool) -> OpTrace:
     if negative:
         warnings.append(f"{negative} ops have a negative dur; treated as 0")
 
-    qnn_op_ids: dict[str, int] = {}
-    for p, name in b.process_names.items():
-        if name.startswith("QNN::") and p in b.process_opids:
-            qnn_op_ids[name[5:]] = b.process_opids[p]
+    opids = b.process_opids
+    qnn_op_ids: dict[str, int] = {
+        name[5:]: opids[p]
+        for p, name in b.process_names.items()
+        if p in opids and name.startswith("QNN::")
+    }
     q_sel = qnn[order]
     if q_sel.size:
         uq, first = np.unique(q_sel, return_index=True)
-        for sid, fi in zip(uq.tolist(), first.tolist(), strict=True):
-            name = b.strings[sid]
+        names = b.strings.names
+        first_ids = (op_id[order[first]] & np.uint64(0xFFFFFFFF)).tolist()
+        for sid, qid in zip(uq.tolist(), first_ids, strict=True):
+            name = names[sid]
             if name and name not in qnn_op_ids:
-                qnn_op_ids[name] = int(op_id[order[fi]]) & 0xFFFFFFFF
+                qnn_op_ids[name] = qid
     if b.bad_ids:
         warnings.append(f"{b.bad_ids} events have an unreadable args.ID")
     if b.other_ph:
