@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htptui.analysis import intervals, ranking, summary
-from htptui.analysis.buckets import CoverageIndex
+from htptui.analysis.buckets import CoverageIndex, search_sorted
 from htptui.model import chrometrace
 from tests.conftest import small_trace_events, write_trace
 
@@ -160,3 +160,35 @@ def test_run_analysis_computes_each_figure_once() -> None:
     for r in range(len(rk)):
         for op in rk.members(r).tolist():
             assert rk.row_of_op(op) == r
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**40), 2**40), max_size=60),
+    queries=st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(-(2**41), 2**41).map(float),  # whole-number floats: the tie cases
+            st.floats(-(2**41), 2**41),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    dtype=st.sampled_from([np.int64, np.int32, np.uint64]),
+    side=st.sampled_from(["left", "right"]),
+)
+def test_search_sorted_matches_a_float_search(
+    values: list[int], queries: list[float], dtype: type, side: str
+) -> None:
+    """search_sorted answers exactly what numpy's float search of the same array answers, for
+    arrays and scalars, ties, NaN, infinities and values outside the dtype's range."""
+    info = np.iinfo(dtype)
+    a = np.sort(np.clip(np.asarray(values, dtype=np.int64), max(info.min, -(2**40)), info.max))
+    a = a.astype(dtype)
+    ref_a = a.astype(np.float64)
+    q = np.asarray(queries, dtype=np.float64)
+    expect = np.searchsorted(ref_a, q, side=side)
+    assert np.array_equal(search_sorted(a, q, side=side), expect)
+    for x, want in zip(queries, expect.tolist(), strict=True):
+        assert search_sorted(a, x, side=side) == want
+        assert search_sorted(a, np.float64(x), side=side) == want

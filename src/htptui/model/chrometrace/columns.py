@@ -218,8 +218,15 @@ class OpTrace:
 
     @property
     def end(self) -> np.ndarray:
-        """End cycle of every op (ts + dur)."""
-        return self.ts + self.dur
+        """End cycle of every op (ts + dur), computed once per (ts, dur) pair of arrays and
+        read-only: panes index it per key (``t.end[i]``), which must not add N cycles each time."""
+        cached = self.__dict__.get("_end")
+        if cached is not None and cached[0] is self.ts and cached[1] is self.dur:
+            return cached[2]  # type: ignore[no-any-return]
+        end = self.ts + self.dur
+        end.flags.writeable = False
+        self.__dict__["_end"] = (self.ts, self.dur, end)
+        return end
 
     @property
     def rebase(self) -> int | None:

@@ -35,7 +35,7 @@ from htptui.present.format import (
     heat_bar,
 )
 from htptui.present.tables import export_rows
-from htptui.tui.messages import SelectOps
+from htptui.tui.messages import request_selection
 from htptui.tui.panes._common import missing_text
 from htptui.tui.widgets.nodelist import NodeList, Part
 
@@ -554,7 +554,7 @@ class DagPane(Vertical, can_focus=True):
         self.set_centre(node)
         ops = self.ops_of(node)
         if ops.size:
-            self.post_message(SelectOps(tuple(ops.tolist()), int(ops[0]), origin="dag"))
+            request_selection(self, tuple(ops.tolist()), int(ops[0]), origin="dag")
         else:
             self.app.notify("this node has no executed op in the trace", severity="warning")
 

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from htptui.present.format import fmt_int, fmt_value
-from htptui.tui.messages import SelectOps
+from htptui.tui.messages import request_selection
 from htptui.tui.panes import PaneSpec
 from htptui.tui.panes._common import update_static
 
@@ -147,7 +147,7 @@ class FindingsPane(Vertical):
             return
         f = self._shown[event.cursor_row]
         if f.ops:
-            self.post_message(SelectOps(op_indices=f.ops, primary=f.ops[0], origin="findings"))
+            request_selection(self, tuple(f.ops), f.ops[0], origin="findings")
 
     def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
         """Move the cursor to the first finding that concerns the primary selected op."""

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ListItem, ListView, Static
 
 from htptui.present.format import fmt_int
-from htptui.tui.messages import SelectOps
+from htptui.tui.messages import request_selection
 from htptui.tui.panes import PaneSpec
 
 if TYPE_CHECKING:
@@ -214,11 +214,7 @@ class GraphDiffPane(Horizontal):
         if not indices:
             return
         first = self.op_indices_of(item.ops[:1])
-        self.post_message(
-            SelectOps(
-                op_indices=indices, primary=first[0] if first else indices[0], origin="graph-diff"
-            )
-        )
+        request_selection(self, indices, first[0] if first else indices[0], origin="graph-diff")
 
     def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
         """Remember the selection (the DAG is per QNN op, so nothing moves)."""

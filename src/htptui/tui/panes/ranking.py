@@ -36,7 +36,7 @@ from htptui.present.columns import (
 )
 from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
-from htptui.tui.messages import SelectOps
+from htptui.tui.messages import request_selection
 from htptui.tui.widgets._cached_lines import set_virtual_size
 from htptui.tui.widgets.grid import Column as GridColumn
 from htptui.tui.widgets.grid import DataGrid
@@ -121,7 +121,9 @@ class RankingPane(Vertical, can_focus=False):
     def compose(self):  # type: ignore[no-untyped-def]
         """A title line above the grid."""
         yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
-        yield RankingGrid(id="ranking-grid")
+        grid = RankingGrid(id="ranking-grid")
+        grid.on_highlight = self._highlight_row
+        yield grid
 
     @property
     def grid(self) -> DataGrid:
@@ -388,18 +390,18 @@ class RankingPane(Vertical, can_focus=False):
             self._suppress_row = display_row
         self.grid.move_cursor(display_row)
 
-    @on(DataGrid.RowHighlighted, "#ranking-grid")
-    def _row_highlighted(self, event: DataGrid.RowHighlighted) -> None:
-        event.stop()
-        if self._suppress_row is not None and event.row == self._suppress_row:
+    def _highlight_row(self, row: int) -> None:
+        """The grid's cursor moved to display row ``row``: select its ops everywhere (at once, so
+        the linked panes repaint in the cursor's frame), unless the move was not to be announced."""
+        if self._suppress_row is not None and row == self._suppress_row:
             self._suppress_row = None
             return
         self._suppress_row = None
-        members = self.members_of_display_row(event.row)
+        members = self.members_of_display_row(row)
         an = self.analysis
         if members.size and an is not None and an.trace is not None:
             primary = int(members[np.argmax(an.trace.dpc[members])])  # the hottest instance
-            self.post_message(SelectOps(tuple(members.tolist()), primary, origin="ranking"))
+            request_selection(self, tuple(members.tolist()), primary, origin="ranking")
 
     @on(DataGrid.RowSelected, "#ranking-grid")
     def _row_selected(self, event: DataGrid.RowSelected) -> None:

@@ -241,6 +241,9 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         self.cell: Callable[[int, str], str] = lambda row, key: ""
         self.row_key: Callable[[int], Hashable] | None = None
         self.row_style: Callable[[int], str | None] | None = None
+        # set by an owner that links panes: called with the new row instead of posting
+        # RowHighlighted, so what it repaints lands in the same frame as the cursor
+        self.on_highlight: Callable[[int], None] | None = None
         self.cursor_row = 0
         self.sort_key: str | None = None
         self.sort_descending = True
@@ -309,7 +312,8 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         return max(self.scrollable_content_region.height - 1, 1)
 
     def move_cursor(self, row: int, scroll: bool = True) -> None:
-        """Move the cursor to ``row`` (clamped), scroll it into view and post RowHighlighted."""
+        """Move the cursor to ``row`` (clamped), scroll it into view and announce the row: by calling
+        ``on_highlight`` when the owner set one, else by posting RowHighlighted."""
         if self.n_rows == 0:
             return
         row = min(max(int(row), 0), self.n_rows - 1)
@@ -319,7 +323,10 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
             self._scroll_cursor_into_view(animate=False)
         self.refresh()
         if changed:
-            self.post_message(self.RowHighlighted(self, row))
+            if self.on_highlight is not None:
+                self.on_highlight(row)  # in this call: its repaints share the cursor's frame
+            else:
+                self.post_message(self.RowHighlighted(self, row))
 
     def _scroll_cursor_into_view(self, animate: bool = False) -> None:
         """Scroll vertically so the cursor row sits between the header and the bottom."""

@@ -27,6 +27,7 @@ from htptui.analysis.buckets import (
     dominant_kind,
     interval_coverage,
     kind_coverage,
+    search_sorted,
     step_max,
 )
 from htptui.analysis.run import analysis_of
@@ -746,7 +747,7 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         track = self.index.lane_tracks.get(lane)
         if track is None or track.index.size == 0:
             return None
-        p = int(np.searchsorted(track.starts, t, side="right")) - 1
+        p = int(search_sorted(track.starts, t, side="right")) - 1
         best: tuple[float, int] | None = None
         for q in (p, p + 1):
             if 0 <= q < track.index.size:
@@ -1165,9 +1166,21 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         return cells
 
     def _lane_cells(self, lane: int, plot_w: int) -> list[tuple[str, Style]]:
-        """Cells of one unit lane: coverage colours, selection, cursor and kernel names."""
-        assert self.index is not None and self.trace is not None
+        """Cells of one unit lane: the cached base (coverage colours, kernel names) under the
+        selection, dependency and cursor marks, which alone change when the selection moves."""
+        cells = list(self._lane_base(lane, plot_w))
+        self._overlay_ops(cells, lane, self.view_lo, self.view_hi, plot_w)
+        return cells
+
+    def _lane_base(self, lane: int, plot_w: int) -> tuple[tuple[str, Style], ...]:
+        """Coverage colours and kernel names of one lane for the current view (cached: a new
+        selection redraws a row's marks, not its coverage)."""
         lo, hi = self.view_lo, self.view_hi
+        key = ("lane-base", lane, lo, hi, plot_w, self._style_gen, self._filter_gen)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        assert self.index is not None and self.trace is not None
         bucket = (hi - lo) / max(plot_w, 1)
         cov = self.index.coverage(lane, lo, hi, plot_w)
         dim = None
@@ -1186,44 +1199,60 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         else:
             kind, frac = dominant_kind(cov, bucket)
         cells = self._kind_cells(kind, frac, dim)
-        self._overlay_ops(cells, lane, lo, hi, plot_w)
-        return cells
+        self._kernel_names(cells, lane, lo, hi, plot_w)
+        base = tuple(cells)
+        self._cache[key] = base  # type: ignore[assignment]
+        return base
+
+    def _cell_range(self, op: int, lo: float, bucket: float, plot_w: int) -> tuple[int, int]:
+        """The plot cells [c0, c1) that op ``op`` covers (at least one)."""
+        assert self.trace is not None
+        s = float(self.trace.ts[op])
+        e = s + float(self.trace.dur[op])
+        c0 = int(np.floor((s - lo) / bucket))
+        c1 = max(int(np.ceil((e - lo) / bucket)), c0 + 1)
+        return max(c0, 0), min(c1, plot_w)
+
+    def _kernel_names(
+        self, cells: list[tuple[str, Style]], lane: int, lo: float, hi: float, plot_w: int
+    ) -> None:
+        """Write kernel names into the cells when few enough ops are visible to span several."""
+        assert self.index is not None and self.trace is not None
+        trace = self.trace
+        bucket = (hi - lo) / max(plot_w, 1)
+        track = self.index.lane_tracks.get(lane)
+        if track is None or not track.starts.size:
+            return
+        a = max(int(search_sorted(track.starts, lo, side="right")) - 1, 0)
+        b = int(search_sorted(track.starts, hi, side="left"))
+        if not 0 < b - a <= plot_w // MIN_CELLS_FOR_NAME:
+            return
+        for op in self.index.ops_in(lane, lo, hi).tolist():
+            c0, c1 = self._cell_range(op, lo, bucket, plot_w)
+            if c1 - c0 < MIN_CELLS_FOR_NAME:
+                continue
+            name = trace.kernel_name(op)
+            room = c1 - c0 - 1
+            text = name if len(name) <= room else name[: max(room - 1, 0)] + "…"
+            style = cells[c0 + 1][1] + Style(reverse=True) if c0 + 1 < plot_w else None
+            if style is None:
+                continue
+            for j, ch in enumerate(text):
+                cells[c0 + 1 + j] = (ch, style)
+            for j in range(c0 + 1 + len(text), c1):
+                cells[j] = (" ", style)
 
     def _overlay_ops(
         self, cells: list[tuple[str, Style]], lane: int, lo: float, hi: float, plot_w: int
     ) -> None:
-        """Mark selected ops and the cursor op, and write kernel names when zoomed in."""
+        """Mark selected ops, the selected op's producers and consumers, and the cursor op."""
         assert self.index is not None and self.trace is not None
         trace = self.trace
         bucket = (hi - lo) / max(plot_w, 1)
 
         def cell_range(op: int) -> tuple[int, int]:
-            s = float(trace.ts[op])
-            e = s + float(trace.dur[op])
-            c0 = int(np.floor((s - lo) / bucket))
-            c1 = max(int(np.ceil((e - lo) / bucket)), c0 + 1)
-            return max(c0, 0), min(c1, plot_w)
+            return self._cell_range(op, lo, bucket, plot_w)
 
-        # kernel names, when few enough ops are visible to span several cells each
-        track = self.index.lane_tracks.get(lane)
-        if track is not None and track.starts.size:
-            a = max(int(np.searchsorted(track.starts, lo, side="right")) - 1, 0)
-            b = int(np.searchsorted(track.starts, hi, side="left"))
-            if 0 < b - a <= plot_w // MIN_CELLS_FOR_NAME:
-                for op in self.index.ops_in(lane, lo, hi).tolist():
-                    c0, c1 = cell_range(op)
-                    if c1 - c0 < MIN_CELLS_FOR_NAME:
-                        continue
-                    name = trace.kernel_name(op)
-                    room = c1 - c0 - 1
-                    text = name if len(name) <= room else name[: max(room - 1, 0)] + "…"
-                    style = cells[c0 + 1][1] + Style(reverse=True) if c0 + 1 < plot_w else None
-                    if style is None:
-                        continue
-                    for j, ch in enumerate(text):
-                        cells[c0 + 1 + j] = (ch, style)
-                    for j in range(c0 + 1 + len(text), c1):
-                        cells[j] = (" ", style)
         # selection
         lane_sel = self._lane_sel_ops.get(lane)
         if lane_sel is not None:
@@ -1287,8 +1316,8 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         assert self.trace is not None
         ops, longest = lane_sel
         ts = self.trace.ts
-        first = int(np.searchsorted(ts, lo - longest, side="left"))
-        last = int(np.searchsorted(ts, hi, side="left"))
+        first = int(search_sorted(ts, lo - longest, side="left"))
+        last = int(search_sorted(ts, hi, side="left"))
         return ops[int(np.searchsorted(ops, first)) : int(np.searchsorted(ops, last))]
 
     def _boundary_cells(self, core: int, plot_w: int) -> list[tuple[str, Style]]:
