@@ -232,6 +232,7 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     res = attribution.group_split(inverse, dpc_all[idx], res_all[idx], n)
     absent = np.bincount(inverse, weights=(trace.dpc[idx] < 0), minlength=n).astype(np.int64)
     row_order = np.lexsort((first, -dpc))
+    table = trace.strings.names
     # members grouped by row, in time order inside a row
     rank_of_group = np.empty(n, dtype=np.int64)
     rank_of_group[row_order] = np.arange(n)
@@ -241,7 +242,7 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     member_start = np.concatenate([[0], np.cumsum(count[row_order])]).astype(np.int64)
     return Ranking(
         level=level,
-        names=[trace.strings[int(uniq[g])] or "(none)" for g in row_order],
+        names=[table[k] or "(none)" for k in uniq[row_order].tolist()],
         dpc=dpc[row_order],
         busy=busy[row_order],
         instances=count[row_order],
