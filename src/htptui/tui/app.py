@@ -154,7 +154,6 @@ def _bind(key: str, action: str, description: str, bid: str, tooltip: str, **kw:
     return Binding(key, action, description, id=bid, tooltip=tooltip, **kw)
 
 
-
 def _freeze_heap() -> None:
     """Move every object alive now out of the cyclic collector's reach (``gc.freeze``).
 
