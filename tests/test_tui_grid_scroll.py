@@ -286,3 +286,47 @@ async def test_elided_names_on_one_screen_stay_distinct() -> None:
             assert all(len(v) == 1 for v in shown.values()), {
                 k: v for k, v in shown.items() if len(v) > 1
             }
+
+
+def _title(app: HtpApp) -> str:
+    return str(app.ranking.query_one("#ranking-title").render())
+
+
+async def test_ranking_title_counts_the_columns_out_of_view_at_80x24() -> None:
+    """The title says how many columns lie right (and left) of the view; the count is what the
+    header really hides, and it follows l/h and a resize."""
+    app = await _llm_app((80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        grid = app.ranking.grid
+
+        def shown(col: Any) -> bool:
+            # the column's whole padded label cell is in the header's scrolling part
+            cell = col.label.ljust(col.width) if col.align == "left" else col.label.rjust(col.width)
+            return cell in _line(grid, 0)[grid.frozen_width :]
+
+        left, right = grid.columns_out_of_view()
+        assert left == 0 and right > 0
+        cols = grid.columns
+        assert not any(shown(c) for c in cols[len(cols) - right :])  # the counted ones are hidden
+        assert shown(cols[len(cols) - right - 1])  # and the one before them is on show
+        assert f"→ {right} more column" in _title(app) and "(l)" in _title(app)
+        await pilot.press("l")
+        await pilot.pause()
+        left2, right2 = grid.columns_out_of_view()
+        assert left2 == 1 and right2 < right
+        assert f"← {left2} (h)" in _title(app)
+        while grid.scroll_x < grid.max_scroll_x:
+            await pilot.press("l")
+        await pilot.pause()
+        assert grid.columns_out_of_view()[1] == 0 and "more column" not in _title(app)
+        await pilot.press(*["h"] * len(grid.columns))
+        await pilot.pause()
+        assert grid.columns_out_of_view() == (0, right)
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        wide = grid.columns_out_of_view()[1]
+        assert wide < right
+        assert (f"→ {wide} more column" in _title(app)) == (wide > 0)

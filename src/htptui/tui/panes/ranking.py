@@ -123,6 +123,7 @@ class RankingPane(Vertical, can_focus=False):
         yield Static("DPC ranking", id="ranking-title", classes="pane-title", markup=False)
         grid = RankingGrid(id="ranking-grid")
         grid.on_highlight = self._highlight_row
+        grid.on_columns_shown = self.update_title
         yield grid
 
     @property
@@ -273,6 +274,11 @@ class RankingPane(Vertical, can_focus=False):
             parts.append("filtered (% path of the whole graph)")
         if self.scope.drill:
             parts.append(f"in {self.scope.drill[-1][1]} (Esc back)")
+        left, right = self.grid.columns_out_of_view() if self.is_mounted else (0, 0)
+        if right:
+            parts.append(f"→ {right} more column{'s' if right > 1 else ''} (l)")
+        if left:
+            parts.append(f"← {left} (h)")
         rk = self.ranking
         if rk is not None and rk.dpc_exact is not None and not rk.dpc_exact.all():
             parts.append("* DPC per instance unknown (tiled op without QHAS, or no DPC)")

@@ -244,6 +244,9 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
         # set by an owner that links panes: called with the new row instead of posting
         # RowHighlighted, so what it repaints lands in the same frame as the cursor
         self.on_highlight: Callable[[int], None] | None = None
+        # set by an owner that names the hidden columns (a title hint): called after a sideways
+        # scroll or a resize
+        self.on_columns_shown: Callable[[], None] | None = None
         self.cursor_row = 0
         self.sort_key: str | None = None
         self.sort_descending = True
@@ -368,6 +371,38 @@ class DataGrid(CachedLinesMixin, ScrollView, can_focus=True):
             return 0
         frozen = self.columns[0].width + len(SEPARATOR)
         return frozen if frozen < self.scrollable_content_region.width else 0
+
+    def columns_out_of_view(self) -> tuple[int, int]:
+        """(left, right): how many columns lie wholly or partly outside the view on each side
+        (the fixed first column never counts); (0, 0) before the grid has a size."""
+        width = self.scrollable_content_region.width
+        if width <= 0 or not self.columns:
+            return 0, 0
+        x = int(self.scroll_x)
+        frozen = self.frozen_width
+        lo, hi = x + frozen, x + width  # the full-row cells on show right of the fixed column
+        left = right = edge = 0
+        for i, col in enumerate(self.columns):
+            start, end = edge, edge + col.width
+            edge = end + len(SEPARATOR)
+            if i == 0 and frozen:
+                continue
+            if end > hi:
+                right += 1
+            elif start < lo:
+                left += 1
+        return left, right
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Repaint, and tell the owner when the columns on show change."""
+        super().watch_scroll_x(old_value, new_value)
+        if round(old_value) != round(new_value) and self.on_columns_shown is not None:
+            self.on_columns_shown()
+
+    def on_resize(self) -> None:
+        """A new width shows other columns: tell the owner."""
+        if self.on_columns_shown is not None:
+            self.on_columns_shown()
 
     def column_stops(self) -> list[int]:
         """``scroll_x`` values that put a scrolling column's left edge right after the fixed one."""
