@@ -2,9 +2,11 @@
 
 Loading runs in a thread worker that loads the run, warms its :class:`RunAnalysis` (summaries,
 timing, coverage, rankings, indexes, findings) and only posts messages; handlers here own every
-widget change and read the cached figures. Selections travel as :class:`SelectOps` and are broadcast
-to each pane's ``on_ops_selected``; the `/` filter's regex is broadcast to each pane's ``on_filter``
-after a worker has computed its mask, ranking and coverage on big traces.
+widget change and read the cached figures. Panes ask for a selection with
+:func:`~htptui.tui.messages.request_selection` (a direct :meth:`HtpApp.select_ops` call, in the
+same frame as the key), which is broadcast to each pane's ``on_ops_selected``; the `/` filter's
+regex is broadcast to each pane's ``on_filter`` after a worker has computed its mask, ranking and
+coverage on big traces.
 """
 
 from __future__ import annotations
