@@ -52,7 +52,8 @@ def max_concurrency(starts: np.ndarray, ends: np.ndarray) -> int:
     if starts.size == 0:
         return 0
     t = np.concatenate([starts, ends]).astype(np.int64)
-    d = np.concatenate([np.ones(starts.size, np.int64), -np.ones(ends.size, np.int64)])
+    d = np.ones(starts.size + ends.size, np.int64)
+    d[starts.size :] = -1
     order = np.lexsort((d, t))
     return int(np.cumsum(d[order]).max())
 
@@ -66,7 +67,8 @@ def grouped_max_concurrency(
         return out
     g = np.concatenate([group, group]).astype(np.int64)
     t = np.concatenate([starts, ends]).astype(np.int64)
-    d = np.concatenate([np.ones(starts.size, np.int64), -np.ones(ends.size, np.int64)])
+    d = np.ones(starts.size + ends.size, np.int64)
+    d[starts.size :] = -1
     lo = int(t.min())
     width = int(t.max()) - lo + 1
     if n_groups * width < (1 << 61):  # one int64 key (group, time, end-before-start): one sort

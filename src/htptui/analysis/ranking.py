@@ -184,11 +184,7 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS} (structure: analysis.structure.rank)")
     idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
-    dpc_all = np.maximum(trace.dpc, 0)
-    graph_path = int(dpc_all.sum())
-    known = known_mask(trace)
-    units_all = op_units(trace)
-    res_all = attribution.op_resources(trace)
+    dpc_all, graph_path, known, units_all, res_all = op_figures(trace)
     if level == "instance":
         order = idx[np.lexsort((trace.ts[idx], -dpc_all[idx]))]
         cpp = trace.cpp[order].astype(np.float64)
@@ -261,6 +257,20 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     )
 
 
+def op_figures(trace: OpTrace) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+    """The whole-trace per-op inputs of every ranking, computed once per trace (and again only
+    when a column they read is replaced): DPC clamped at 0, its sum (the graph's path), whether
+    each DPC is known, the unit bits and the resource index of every op."""
+
+    def compute() -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+        dpc_all = np.maximum(trace.dpc, 0)
+        return (dpc_all, int(dpc_all.sum()), known_mask(trace), op_units(trace),
+                attribution.op_resources(trace))  # fmt: skip
+
+    inputs = (trace.dpc, trace.dpc_source, trace.flags, trace.lane, trace.lanes)
+    return trace.derived("ranking.op_figures", inputs, compute)
+
+
 def op_units(trace: OpTrace) -> np.ndarray:
     """UNIT_BITS per op: DMA for DMA transfers, sets and waits (on whatever lane), else the lane's unit."""
     lane_units = np.array([UNIT_BITS.get(ln.unit, 8) for ln in trace.lanes] or [8], dtype=np.int64)
@@ -275,12 +285,13 @@ def group_cpp(cpp: np.ndarray, dur: np.ndarray, inverse: np.ndarray, n: int) -> 
     Groups whose instances all report 0 cycles/packet get 0; groups with no rate at all get nan.
     """
     vals = cpp.astype(np.float64)
-    pos = np.isfinite(vals) & (vals > 0)
-    packets = np.zeros(vals.shape[0])
-    packets[pos] = dur[pos] / vals[pos]
-    cyc = np.bincount(inverse[pos], weights=dur[pos].astype(np.float64), minlength=n)
-    pk = np.bincount(inverse[pos], weights=packets[pos], minlength=n)
-    zero = np.bincount(inverse[np.isfinite(vals) & (vals == 0)], minlength=n)
+    finite = np.isfinite(vals)
+    pos = finite & (vals > 0)
+    # zeros where no rate: adding 0.0 leaves every float sum exactly as a gather would
+    packets = np.where(pos, dur / np.where(pos, vals, 1.0), 0.0)
+    cyc = np.bincount(inverse, weights=np.where(pos, dur, 0).astype(np.float64), minlength=n)
+    pk = np.bincount(inverse, weights=packets, minlength=n)
+    zero = np.bincount(inverse, weights=finite & (vals == 0), minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(pk > 0, cyc / np.maximum(pk, 1e-300), np.nan)
     return np.where((pk <= 0) & (zero > 0), 0.0, out)

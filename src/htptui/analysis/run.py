@@ -196,6 +196,16 @@ class RunAnalysis:
 
         return self._memo(("filter", pattern), compute)
 
+    def forget_pattern(self, pattern: str) -> int:
+        """Drop every cached figure computed for the filter ``pattern`` (its mask, rankings,
+        drill-downs, coverage, match order and scoped children); the number of figures dropped.
+        The explorer computes a typed pattern before Enter and forgets the ones never applied."""
+        with self._lock:
+            stale = [k for k in self._cache if _mentions_pattern(k, pattern)]
+            for k in stale:
+                self._cache.pop(k, None)
+        return len(stale)
+
     def mask(self, scope: Scope) -> np.ndarray | None:
         """Boolean op mask of a scope (None = every op)."""
         if scope == ALL:
@@ -564,6 +574,16 @@ def _uses_structure(key: Hashable) -> bool:
         return True
     scope = key[-1]
     return isinstance(scope, Scope) and any(lv == "structure" for lv, _ in scope.drill)
+
+
+def _mentions_pattern(key: Hashable, pattern: str) -> bool:
+    """Whether a cache key was computed under the filter ``pattern``: ("filter", p),
+    ("coverage", p), ("time_order", p), ("scoped", lo, hi, p) or a key holding Scope(p, …)."""
+    if not isinstance(key, tuple) or not key:
+        return False
+    if key[0] in ("filter", "coverage", "time_order", "scoped") and key[-1] == pattern:
+        return True
+    return any(isinstance(part, Scope) and part.pattern == pattern for part in key)
 
 
 def _freeze(value: Any) -> Hashable:

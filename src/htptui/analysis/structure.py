@@ -51,11 +51,10 @@ import numpy as np
 
 from htptui.analysis import attribution
 from htptui.analysis.intervals import grouped_max_concurrency
-from htptui.analysis.ranking import Ranking, op_units
+from htptui.analysis.ranking import Ranking, op_figures
 from htptui.errors import InputError
 from htptui.model._io import MAX_NAME_CHARS, clean_text
 from htptui.model.chrometrace import OpTrace
-from htptui.model.dpc import known_mask
 
 FOLD = ".*"
 PATH_SEP = "/"
@@ -498,8 +497,7 @@ def rank(
 ) -> StructureRanking:
     """The structure level over the executed ops (optionally only those in ``mask``)."""
     idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
-    dpc_all = np.maximum(trace.dpc, 0)
-    graph_path = int(dpc_all.sum())
+    dpc_all, graph_path, known_all, units_all, res_all = op_figures(trace)
     uniq, inverse = np.unique(trace.qnn_op[idx], return_inverse=True)
     strings = trace.strings.names  # cleaned when interned; clean_text again only what is not
     names = [
@@ -543,10 +541,10 @@ def rank(
     dpc = summed(d_idx.astype(np.float64)).astype(np.int64)
     busy = summed(dur.astype(np.float64)).astype(np.int64)
     count = summed(None)
-    known = known_mask(trace)[idx]
+    known = known_all[idx]
     unknown = summed((~known).astype(np.float64)).astype(np.int64)
     absent = summed((trace.dpc[idx] < 0).astype(np.float64)).astype(np.int64)
-    res = attribution.group_split(op_node, d_idx, attribution.op_resources(trace)[idx], n)
+    res = attribution.group_split(op_node, d_idx, res_all[idx], n)
     for sel in reversed(by_depth[1:]):
         np.add.at(res, parent[sel], res[sel])
     # cycles per packet: Σ cycles ÷ Σ packets, additive over the subtree (as ranking.group_cpp)
@@ -561,7 +559,7 @@ def rank(
     cpp = np.where((pk <= 0) & (zero > 0), 0.0, cpp)
     units = np.zeros(n, dtype=np.int64)
     if idx.size:
-        np.bitwise_or.at(units, op_node, op_units(trace)[idx])
+        np.bitwise_or.at(units, op_node, units_all[idx])
     _up(units, parent, by_depth, "or")
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)

@@ -31,6 +31,7 @@ from textual.containers import Grid, Vertical
 from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
 
 EXPORT_DIR_ENV = "HTPTUI_EXPORT_DIR"
 FILTER_WORKER_ABOVE_OPS = 100_000  # filters of bigger traces are computed in a thread worker
+# on those traces a pattern left unchanged this long in the filter input is computed before Enter
+FILTER_PREVIEW_DELAY_S = 0.12
+FILTER_PREVIEWS_KEPT = 4  # typed-but-never-applied patterns whose figures stay cached
 REGIONS = ("timeline", "ranking", "qhas", "dag", "details")
 REGION_TITLES = {"timeline": "Timeline", "ranking": "Ranking", "qhas": "QHAS", "dag": "DAG",
                  "details": "Details"}  # fmt: skip
@@ -337,6 +341,8 @@ class HtpApp(AskMixin, App[int]):
         self.selection: tuple[tuple[int, ...], int | None] = ((), None)
         self.filter_pattern: str | None = None
         self._pending_filter: str | None = None
+        self._preview_timer: Timer | None = None
+        self._previewed: list[str] = []  # patterns computed ahead of Enter, oldest first
         self.current_region = "ranking"
         self.grid_region = "ranking"
         self._extra_widgets: dict[str, Widget] = {}
@@ -860,9 +866,71 @@ class HtpApp(AskMixin, App[int]):
         if target is not None:
             target.focus()
 
+    @on(Input.Changed, "#filter-input")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        """On a big trace, compute what the typed pattern needs once typing pauses, so Enter only
+        installs cached figures (one frame) instead of waiting for the worker."""
+        event.stop()
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        an = self.analysis
+        pattern = event.value.strip()
+        if (
+            not pattern
+            or an is None
+            or an.trace is None
+            or len(an.trace) <= FILTER_WORKER_ABOVE_OPS
+        ):
+            return
+        try:
+            re.compile(pattern)
+        except re.error:
+            return  # half-typed: Enter reports it
+        if self._filter_cached(pattern):
+            return
+        level = self.ranking.level
+        self._preview_timer = self.set_timer(
+            FILTER_PREVIEW_DELAY_S, lambda: self._filter_preview(pattern, level)
+        )
+
+    def _filter_preview(self, pattern: str, level: str) -> None:
+        self._preview_timer = None
+        an = self.analysis
+        if an is None:
+            return
+        if pattern not in self._previewed:
+            self._previewed.append(pattern)
+        # forget the oldest previews nobody applied (each holds a mask, a ranking and a coverage)
+        while len(self._previewed) > FILTER_PREVIEWS_KEPT:
+            old = self._previewed.pop(0)
+            if old != self.filter_pattern and old != self._pending_filter:
+                an.forget_pattern(old)
+        self._filter_preview_worker(pattern, level)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="filter-preview")
+    def _filter_preview_worker(self, pattern: str, level: str) -> None:
+        """The filter worker's figures for a pattern still being typed; posts nothing (Enter finds
+        them cached, or its own worker waits on the same figure's lock)."""
+        an = self.analysis
+        assert an is not None
+        me = get_current_worker()
+        steps = (lambda: an.filter_mask(pattern), lambda: an.ranking(level, Scope(pattern)),
+                 lambda: an.coverage(pattern), lambda: an.ops_in_time_order(pattern))  # fmt: skip
+        for step in steps:
+            if me.is_cancelled:  # a newer pattern was typed
+                return
+            try:
+                step()
+            except re.error:
+                return
+
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
         value = event.value.strip()
         self._close_filter_input()
         self.apply_filter(value or None)

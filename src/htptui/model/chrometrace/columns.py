@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
@@ -13,6 +13,8 @@ from htptui.model._io import MAX_NAME_CHARS, clean_text, fmt_id
 from htptui.model.chrometrace import inputs
 from htptui.model.chrometrace.chunking import _array_bytes, _strip_chunk
 from htptui.model.chrometrace.wire import _RAW_LIST_DECODER
+
+T = TypeVar("T")
 
 FLAG_DMA = 1 << 0
 
@@ -216,17 +218,33 @@ class OpTrace:
     def __len__(self) -> int:
         return int(self.ts.shape[0])
 
+    def derived(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """A figure computed from some of this trace's columns, once per identity of ``inputs``.
+
+        Panes and analyses ask per key for whole-trace per-op columns (ends, clamped DPC, unit
+        bits); this keeps one copy per (name, input arrays) and recomputes when a column is
+        replaced (``load_run`` swaps ``dpc`` after the QHAS join). Arrays returned are read-only.
+        """
+        cache = self.__dict__.setdefault("_derived", {})
+        hit = cache.get(name)
+        if (
+            hit is not None
+            and len(hit[0]) == len(inputs)
+            and all(a is b for a, b in zip(hit[0], inputs, strict=True))
+        ):
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False
+        cache[name] = (inputs, value)
+        return value
+
     @property
     def end(self) -> np.ndarray:
         """End cycle of every op (ts + dur), computed once per (ts, dur) pair of arrays and
         read-only: panes index it per key (``t.end[i]``), which must not add N cycles each time."""
-        cached = self.__dict__.get("_end")
-        if cached is not None and cached[0] is self.ts and cached[1] is self.dur:
-            return cached[2]  # type: ignore[no-any-return]
-        end = self.ts + self.dur
-        end.flags.writeable = False
-        self.__dict__["_end"] = (self.ts, self.dur, end)
-        return end
+        return self.derived("end", (self.ts, self.dur), lambda: self.ts + self.dur)
 
     @property
     def rebase(self) -> int | None:
