@@ -50,6 +50,32 @@ def test_max_concurrency(a) -> None:
         assert intervals.grouped_max_concurrency(g, s, e, 1)[0] == brute
 
 
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 200), st.integers(0, 50)), max_size=30),
+    st.booleans(),
+)
+@settings(max_examples=150, deadline=None)
+def test_grouped_max_concurrency_matches_brute_force_per_group(rows, huge) -> None:
+    """Both paths: the one-key sort, and the lexsort fallback when (group, time) overflows."""
+    offset = (1 << 60) if huge else 0  # a time span so wide that n_groups * width overflows
+    g = np.array([r[0] for r in rows], dtype=np.int64)
+    s = np.array([r[1] for r in rows], dtype=np.int64)
+    e = np.array([r[1] + r[2] for r in rows], dtype=np.int64)
+    if huge and rows:
+        s = np.append(s, offset)
+        e = np.append(e, offset)
+        g = np.append(g, 0)
+        rows = [*rows, (0, offset, 0)]
+    got = intervals.grouped_max_concurrency(g, s, e, 4)
+    for grp in range(4):
+        mine = [(a, d) for gg, a, d in rows if gg == grp]
+        points = sorted({a for a, _ in mine})
+        brute = max((sum(1 for a, d in mine if a <= t < a + d) for t in points), default=0)
+        # half-open [a, a + d): an interval ending where another starts does not overlap it,
+        # and an empty one counts for nothing
+        assert got[grp] == brute, (grp, mine)
+
+
 def _lane_trace(tmp_path, spans):
     from tests.conftest import meta_process, meta_thread, x_event
 

@@ -143,13 +143,23 @@ def _pct(part: float, whole: float) -> float:
     return _r(100.0 * part / whole) if whole else 0.0
 
 
-def _lane_units(trace: OpTrace) -> np.ndarray:
-    units = np.array([ln.unit for ln in trace.lanes] or ["?"])
-    return units[trace.lane] if len(trace) else np.array([], dtype=str)
+def _on_unit(trace: OpTrace, unit: str) -> np.ndarray:
+    """Whether each op ran on a lane of ``unit`` (compared once per lane, not once per op)."""
+
+    def compute() -> np.ndarray:
+        lane_is = np.array([ln.unit == unit for ln in trace.lanes] or [False])
+        return lane_is[trace.lane] if len(trace) else np.zeros(0, dtype=bool)
+
+    return trace.derived(f"findings.on_unit.{unit}", (trace.lane, trace.lanes), compute)
 
 
-def _qnn_groups(trace: OpTrace, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """Op indices per QNN op name among the masked ops, in first-start order."""
+def _qnn_groups(
+    trace: OpTrace, mask: np.ndarray, only: set[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Op indices per QNN op name among the masked ops, in first-start order (only the names in
+    ``only``, when given: the rules' vectorised prefilters leave a few of thousands)."""
+    if only is not None and not only:
+        return {}
     idx = np.flatnonzero(mask)
     if not idx.size:
         return {}
@@ -160,14 +170,16 @@ def _qnn_groups(trace: OpTrace, mask: np.ndarray) -> dict[str, np.ndarray]:
     bounds = np.r_[starts, sorted_keys.size]
     firsts = idx[order[starts]]  # stable sort: a group's first member is its first occurrence
     names = trace.strings.names
-    return {
-        names[int(sorted_keys[starts[g]])]: idx[order[bounds[g] : bounds[g + 1]]]
-        for g in np.argsort(firsts, kind="stable").tolist()
-    }
+    out: dict[str, np.ndarray] = {}
+    for g in np.argsort(firsts, kind="stable").tolist():
+        name = names[int(sorted_keys[starts[g]])]
+        if only is None or name in only:
+            out[name] = idx[order[bounds[g] : bounds[g + 1]]]
+    return out
 
 
 def _serial_candidates(
-    trace: OpTrace, units: np.ndarray, mask: np.ndarray, wall: int, cfg: FindingsConfig
+    trace: OpTrace, mask: np.ndarray, wall: int, cfg: FindingsConfig
 ) -> set[str]:
     """QNN ops whose HVX and HMX-compute work might be serialised (one vectorised pass; the rule
     then checks each candidate exactly)."""
@@ -176,8 +188,8 @@ def _serial_candidates(
         return set()
     uniq, inv = np.unique(trace.qnn_op[idx], return_inverse=True)
     n = uniq.size
-    hv = units[idx] == "HVX"
-    hm = (units[idx] == "HMX") & ((trace.flags[idx] & FLAG_HMX) != 0)
+    hv = _on_unit(trace, "HVX")[idx]
+    hm = _on_unit(trace, "HMX")[idx] & ((trace.flags[idx] & FLAG_HMX) != 0)
     ts, end = trace.ts[idx], trace.end[idx]
     both = hv | hm
     uv = intervals.grouped_union_length(inv[hv], ts[hv], end[hv], n)
@@ -245,14 +257,13 @@ def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     t = opt.trace
     if t is None or not len(t):
         return
-    units = _lane_units(t)
     end = t.end
     for core in _cores(t):
         cs = analysis_of(opt).core_summary(core)
         wall = cs.wall
         cm = summary.core_mask(t, core)
-        hvx = cm & (units == "HVX")
-        hmx_c = cm & (units == "HMX") & ((t.flags & FLAG_HMX) != 0)
+        hvx = cm & _on_unit(t, "HVX")
+        hmx_c = cm & _on_unit(t, "HMX") & ((t.flags & FLAG_HMX) != 0)
         if cs.hvx_union and cs.hmx_union and cs.overlap_pct < cfg.overlap_max_pct:
             hideable = min(cs.hvx_union, cs.hmx_union) - cs.hvx_hmx_overlap
             if wall and hideable / wall >= cfg.serial_min_share:
@@ -282,12 +293,10 @@ def serialisation(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                     qnn_ops=_names(np.flatnonzero(hvx), t),
                     impact=float(hideable),
                 )
-        candidates = _serial_candidates(t, units, hvx | hmx_c, wall, cfg)
-        for name, idx in _qnn_groups(t, hvx | hmx_c).items():
-            if name not in candidates:
-                continue
-            hv = idx[units[idx] == "HVX"]
-            hm = idx[(units[idx] == "HMX") & ((t.flags[idx] & FLAG_HMX) != 0)]
+        candidates = _serial_candidates(t, hvx | hmx_c, wall, cfg)
+        for name, idx in _qnn_groups(t, hvx | hmx_c, candidates).items():
+            hv = idx[_on_unit(t, "HVX")[idx]]
+            hm = idx[_on_unit(t, "HMX")[idx] & ((t.flags[idx] & FLAG_HMX) != 0)]
             if not hv.size or not hm.size:
                 continue
             uv = intervals.union_length(t.ts[hv], end[hv])
@@ -456,14 +465,11 @@ def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     t = opt.trace
     if t is None or not len(t):
         return
-    units = _lane_units(t)
     for core in _cores(t):
         cm = summary.core_mask(t, core)
         wall = analysis_of(opt).core_summary(core).wall
         candidates = _unit_bound_candidates(t, cm, wall, cfg)
-        for name, idx in _qnn_groups(t, cm).items():
-            if name not in candidates:
-                continue
+        for name, idx in _qnn_groups(t, cm, candidates).items():
             if not ((t.flags[idx] & FLAG_HMX) != 0).any():
                 continue
             lanes_of, inverse = np.unique(t.lane[idx], return_inverse=True)
@@ -487,7 +493,7 @@ def unit_bound(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
                 or excess / wall < cfg.unit_bound_min_share
             ):
                 continue
-            sel = idx[units[idx] == "HVX"]
+            sel = idx[_on_unit(t, "HVX")[idx]]
             yield Finding(
                 rule="unit_bound",
                 severity=_severity(excess, wall, cfg),
@@ -527,29 +533,31 @@ def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
     if t is None or not len(t):
         return
     cpp = t.cpp.astype(np.float64)
-    units = _lane_units(t)
     eligible = np.isfinite(cpp) & (cpp > 0) & ((t.flags & CONTROL_FLAGS) == 0)
     compute = (t.flags & (FLAG_HMX | FLAG_HVX)) != 0
     names = t.strings.names
     native_name = np.fromiter((n.startswith("q::") for n in names), dtype=bool, count=len(names))
     native = native_name[t.kernel]
-    ref = np.full(len(t), np.nan)
-    ref_n = np.zeros(len(t), dtype=np.int64)
-    ref_kind = np.zeros(len(t), dtype=np.int8)  # 1 = own kernel's median, 2 = native unit median
     kernels_e = t.kernel[eligible]
     order = np.argsort(kernels_e, kind="stable")
     uniq, starts, counts = np.unique(kernels_e[order], return_index=True, return_counts=True)
     vals_sorted = cpp[eligible][order]
+    # per kernel id, then spread to the ops by one lookup (not one full-trace pass per kernel)
+    k_ref = np.full(len(names) or 1, np.nan)
+    k_n = np.zeros(len(names) or 1, dtype=np.int64)
     for k, a0, n in zip(uniq.tolist(), starts.tolist(), counts.tolist(), strict=True):
         if n >= cfg.packet_min_group:
-            sel = t.kernel == k
-            ref[sel] = float(np.median(vals_sorted[a0 : a0 + n]))
-            ref_n[sel] = n
-            ref_kind[sel] = 1
+            k_ref[k] = float(np.median(vals_sorted[a0 : a0 + n]))
+            k_n[k] = n
+    ref = k_ref[t.kernel]
+    ref_n = k_n[t.kernel]
+    # 1 = own kernel's median, 2 = native unit median
+    ref_kind = (ref_n > 0).astype(np.int8)
     for unit in ("HMX", "HVX"):
-        pool = eligible & compute & native & (units == unit)
+        on_unit = _on_unit(t, unit)
+        pool = eligible & compute & native & on_unit
         if int(pool.sum()) >= cfg.packet_min_group:
-            fill = compute & (units == unit) & (ref_kind == 0)
+            fill = compute & on_unit & (ref_kind == 0)
             ref[fill] = float(np.median(cpp[pool]))
             ref_n[fill] = int(pool.sum())
             ref_kind[fill] = 2
@@ -578,7 +586,7 @@ def packet_efficiency(opt: Run, cfg: FindingsConfig) -> Iterator[Finding]:
         basis = (
             f"median of {n} {names[k]} instances"
             if ref_kind[worst] == 1
-            else f"median of {n} native {units[worst]} compute instances"
+            else f"median of {n} native {t.lanes[int(t.lane[worst])].unit} compute instances"
         )
         ratio = cpp[worst] / med
         total = float(excess[members].sum())

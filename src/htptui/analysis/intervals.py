@@ -65,16 +65,28 @@ def grouped_max_concurrency(
     out = np.zeros(n_groups, dtype=np.int64)
     if starts.size == 0:
         return out
+    starts = starts.astype(np.int64, copy=False)
+    ends = ends.astype(np.int64, copy=False)
+    lo = int(min(starts.min(), ends.min()))
+    width = int(max(starts.max(), ends.max())) - lo + 1
+    if n_groups * width < (1 << 61):
+        # one int64 key per boundary, (group, time, end-before-start), sorted by value: no argsort
+        # and no gathers; the group and the +1/-1 step are read back from the key
+        gw = group.astype(np.int64) * width
+        key = np.empty(2 * starts.size, np.int64)
+        key[: starts.size] = ((gw + (starts - lo)) << 1) + 1
+        key[starts.size :] = (gw + (ends - lo)) << 1
+        key.sort()
+        level = np.cumsum(((key & 1) << 1) - 1)  # each group's steps sum to zero: levels restart
+        gs = (key >> 1) // width
+        boundaries = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+        out[gs[boundaries]] = np.maximum.reduceat(level, boundaries)
+        return out
     g = np.concatenate([group, group]).astype(np.int64)
-    t = np.concatenate([starts, ends]).astype(np.int64)
+    t = np.concatenate([starts, ends])
     d = np.ones(starts.size + ends.size, np.int64)
     d[starts.size :] = -1
-    lo = int(t.min())
-    width = int(t.max()) - lo + 1
-    if n_groups * width < (1 << 61):  # one int64 key (group, time, end-before-start): one sort
-        order = np.argsort(((g * width + (t - lo)) << 1) + (d > 0), kind="stable")
-    else:
-        order = np.lexsort((d, t, g))
+    order = np.lexsort((d, t, g))
     level = np.cumsum(d[order])  # each group's deltas sum to zero, so levels restart per group
     gs = g[order]
     boundaries = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])

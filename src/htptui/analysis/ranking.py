@@ -207,34 +207,45 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
             res_of_row=res_all[order],
             dpc_absent=(trace.dpc[order] < 0).astype(np.int64),
         )
+
+    # every op (no mask): read the columns as they are, no gather through an arange
+    def take(col: np.ndarray) -> np.ndarray:
+        return col if mask is None else col[idx]
+
     key_col = trace.qnn_op if level == "qnn_op" else trace.kernel
-    keys = key_col[idx]
+    keys = take(key_col)
     uniq, inverse = np.unique(keys, return_inverse=True)
     n = uniq.size
-    ts, end = trace.ts[idx], trace.end[idx]
-    dpc = np.bincount(inverse, weights=dpc_all[idx], minlength=n).astype(np.int64)
-    busy = np.bincount(inverse, weights=trace.dur[idx], minlength=n).astype(np.int64)
+    ts, end, dur, d_idx = take(trace.ts), take(trace.end), take(trace.dur), take(dpc_all)
+    dpc = np.bincount(inverse, weights=d_idx, minlength=n).astype(np.int64)
+    busy = np.bincount(inverse, weights=dur, minlength=n).astype(np.int64)
     count = np.bincount(inverse, minlength=n).astype(np.int64)
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, inverse, ts)
     np.maximum.at(last, inverse, end)
-    cpp = group_cpp(trace.cpp[idx], trace.dur[idx], inverse, n)
+    cpp = group_cpp(take(trace.cpp), dur, inverse, n)
     units = np.zeros(n, dtype=np.int64)
     if idx.size:
-        np.bitwise_or.at(units, inverse, units_all[idx])
-    unknown = np.bincount(inverse, weights=(~known[idx]).astype(np.int64), minlength=n)
+        np.bitwise_or.at(units, inverse, take(units_all))
+    unknown = np.bincount(inverse, weights=~take(known), minlength=n)
     conc = grouped_max_concurrency(inverse, ts, end, n)
-    res = attribution.group_split(inverse, dpc_all[idx], res_all[idx], n)
-    absent = np.bincount(inverse, weights=(trace.dpc[idx] < 0), minlength=n).astype(np.int64)
+    res = attribution.group_split(inverse, d_idx, take(res_all), n)
+    absent = np.bincount(inverse, weights=take(trace.dpc) < 0, minlength=n).astype(np.int64)
     row_order = np.lexsort((first, -dpc))
     table = trace.strings.names
     # members grouped by row, in time order inside a row
     rank_of_group = np.empty(n, dtype=np.int64)
     rank_of_group[row_order] = np.arange(n)
     member_rows = rank_of_group[inverse]
-    morder = np.lexsort((ts, member_rows))
-    member_order = idx[morder]
+    if ts.size < 2 or bool(np.all(ts[1:] >= ts[:-1])):
+        # ops in time order (the loader sorts them so): a stable sort by row keeps it inside
+        # each row, as the lexsort below; rows fit int16 on most levels, where numpy radix-sorts
+        morder = np.argsort(member_rows.astype(np.int16) if n < 1 << 15 else member_rows,
+                            kind="stable")  # fmt: skip
+    else:
+        morder = np.lexsort((ts, member_rows))
+    member_order = morder if mask is None else idx[morder]
     member_start = np.concatenate([[0], np.cumsum(count[row_order])]).astype(np.int64)
     return Ranking(
         level=level,
@@ -250,7 +261,7 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
         dpc_total=graph_path,
         member_order=member_order,
         member_start=member_start,
-        dpc_filtered_total=int(dpc_all[idx].sum()),
+        dpc_filtered_total=graph_path if mask is None else int(d_idx.sum()),
         dpc_exact=(unknown == 0)[row_order],
         res_dpc=res[row_order],
         dpc_absent=absent[row_order],
