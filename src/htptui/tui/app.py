@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,6 +51,7 @@ from htptui.tui.panes.details import DetailsPane
 from htptui.tui.panes.qhas import QhasPane
 from htptui.tui.panes.ranking import RankingPane
 from htptui.tui.screens import HelpScreen, LoadingScreen
+from htptui.tui.selection import OpSelection
 from htptui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -338,7 +340,7 @@ class HtpApp(AskMixin, App[int]):
         self.analysis: RunAnalysis | None = None
         self.ready = False
         self.load_error: str | None = None
-        self.selection: tuple[tuple[int, ...], int | None] = ((), None)
+        self.selection: tuple[OpSelection, int | None] = (OpSelection(), None)
         self.filter_pattern: str | None = None
         self._pending_filter: str | None = None
         self._preview_timer: Timer | None = None
@@ -676,10 +678,15 @@ class HtpApp(AskMixin, App[int]):
         message.stop()
         self.select_ops(message.op_indices, message.primary, origin=message.origin)
 
-    def select_ops(self, ops: tuple[int, ...], primary: int | None, origin: str = "") -> None:
-        """Select ``ops`` everywhere (``origin`` is not told again)."""
+    def select_ops(
+        self, ops: Sequence[int] | OpSelection, primary: int | None, origin: str = ""
+    ) -> None:
+        """Select ``ops`` everywhere (``origin`` is not told again); panes receive them as one
+        :class:`~htptui.tui.selection.OpSelection` (a sorted array with a tuple's interface)."""
         if not self.ready and origin:
             return
+        if not isinstance(ops, OpSelection):
+            ops = OpSelection(ops)
         if (ops, primary) == self.selection:
             return
         self.selection = (ops, primary)
@@ -694,14 +701,14 @@ class HtpApp(AskMixin, App[int]):
                 except Exception as exc:  # noqa: BLE001 - a broken plug-in pane must not crash
                     self.notify(f"{pane_id}: {type(exc).__name__}: {exc}", severity="error")
 
-    def group_of(self, op_index: int) -> tuple[int, ...]:
+    def group_of(self, op_index: int) -> OpSelection:
         """All ops of the ranking row (instance / QNN op / kernel) holding ``op_index``."""
         rk = self.ranking.ranking
         if rk is not None:
             row = rk.row_of_op(op_index)
             if row is not None:
-                return tuple(rk.members(row).tolist())
-        return (op_index,)
+                return OpSelection(rk.members(row))
+        return OpSelection((op_index,))
 
     def select_op(self, op_index: int, origin: str = "") -> None:
         """Select one op and its siblings at the current ranking level."""
@@ -819,7 +826,7 @@ class HtpApp(AskMixin, App[int]):
         self.ranking.cycle_level()
         primary = self.selection[1]
         if primary is not None:
-            self.selection = ((), None)
+            self.selection = (OpSelection(), None)
             self.select_op(primary)
 
     def action_dag_level(self) -> None:

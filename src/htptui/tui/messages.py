@@ -11,6 +11,7 @@ alone, so the linked panes waited a second frame (16-30 ms more per key at 1M ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from textual.widget import Widget
 class SelectOps(Message):
     """Select these trace op indices in every pane (``primary`` is the one to centre on)."""
 
-    op_indices: tuple[int, ...]
+    op_indices: Sequence[int]  # an OpSelection once the app has it
     primary: int | None = None
     origin: str = ""  # id of the pane that asked, so it need not react to its own request
 
@@ -31,9 +32,7 @@ class SelectOps(Message):
         return isinstance(message, SelectOps)
 
 
-def request_selection(
-    widget: Widget, ops: tuple[int, ...], primary: int | None, origin: str
-) -> None:
+def request_selection(widget: Widget, ops: Sequence[int], primary: int | None, origin: str) -> None:
     """Select ``ops`` in every pane: at once when the app can (same frame as the caller's own
     repaint), else by posting :class:`SelectOps` (an app without ``select_ops``, e.g. a test host)."""
     select: Any = getattr(widget.app, "select_ops", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,8 +27,10 @@ class LinkedPane(Protocol):
     def show_run(self, an: RunAnalysis) -> None:
         """Receive the loaded run's analysis (called once after loading, on the UI thread)."""
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
-        """Reflect a selection made in another pane."""
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
+        """Reflect a selection made in another pane. ``op_indices`` is an
+        :class:`~htptui.tui.selection.OpSelection`: sorted unique trace op indices with a tuple's
+        interface; ``htptui.tui.selection.ops_array(op_indices)`` is its numpy array (no copy)."""
 
     def on_filter(self, pattern: str | None) -> None:
         """Rescope to the ops matching the `/` regex (None = all ops); ``an.filter_mask(pattern)``."""

@@ -13,6 +13,7 @@ op-id index and QNN-op DAG; graphs above ``SYNC_INDEX_NODES`` nodes are indexed 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -37,6 +38,7 @@ from htptui.present.format import (
 from htptui.present.tables import export_rows
 from htptui.tui.messages import request_selection
 from htptui.tui.panes._common import missing_text
+from htptui.tui.selection import OpSelection
 from htptui.tui.widgets.nodelist import NodeList, Part
 
 if TYPE_CHECKING:
@@ -554,7 +556,7 @@ class DagPane(Vertical, can_focus=True):
         self.set_centre(node)
         ops = self.ops_of(node)
         if ops.size:
-            request_selection(self, tuple(ops.tolist()), int(ops[0]), origin="dag")
+            request_selection(self, OpSelection(ops), int(ops[0]), origin="dag")
         else:
             self.app.notify("this node has no executed op in the trace", severity="warning")
 
@@ -671,7 +673,7 @@ class DagPane(Vertical, can_focus=True):
 
     # ------------------------------------------------------------ linking
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Centre on the primary op's node (or its QNN op)."""
         an = self.analysis
         if an is None or an.trace is None or primary is None or an.run.graph is None:

@@ -7,6 +7,7 @@ selection repaints this pane alone."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -68,7 +69,7 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
     def on_filter(self, pattern: str | None) -> None:
         """Details follow the selection, not the filter."""
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Describe the primary op of the selection (big traces: its raw args come from a worker)."""
         self.primary = primary
         self.count = len(op_indices)

@@ -3,6 +3,7 @@ highlighted finding; selecting one selects its ops in every pane."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -65,7 +66,7 @@ class FindingsPane(Vertical):
         super().__init__(id=id)
         self._all: list[Finding] = []
         self._shown: list[Finding] = []
-        self._selected: tuple[int, ...] = ()
+        self._selected: Sequence[int] = ()
         self._filled = False  # the table shows self._shown
         self.analysis: RunAnalysis | None = None
 
@@ -149,9 +150,9 @@ class FindingsPane(Vertical):
         if f.ops:
             request_selection(self, tuple(f.ops), f.ops[0], origin="findings")
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Move the cursor to the first finding that concerns the primary selected op."""
-        self._selected = tuple(op_indices)
+        self._selected = op_indices
         if primary is None:
             return
         for k, f in enumerate(self._shown):

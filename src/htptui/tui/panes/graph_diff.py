@@ -4,6 +4,7 @@ diff items; selecting an item selects both QNN ops in every pane."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,7 +104,7 @@ class GraphDiffPane(Horizontal):
         self.analysis: RunAnalysis | None = None
         self.diff: GraphDiff | None = None
         self.items: list[DiffItem] = []
-        self.selected_ops: tuple[int, ...] = ()
+        self.selected_ops: Sequence[int] = ()
 
     def compose(self) -> ComposeResult:
         """Item list on the left, DAG on the right."""
@@ -216,9 +217,9 @@ class GraphDiffPane(Horizontal):
         first = self.op_indices_of(item.ops[:1])
         request_selection(self, indices, first[0] if first else indices[0], origin="graph-diff")
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Remember the selection (the DAG is per QNN op, so nothing moves)."""
-        self.selected_ops = tuple(op_indices)
+        self.selected_ops = op_indices
 
     def on_filter(self, pattern: str | None) -> None:
         """The graph is not filtered by the op filter."""

@@ -34,6 +34,7 @@ from htptui.present.columns import (
 from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import core_line, export_rows, lane_records, qhas_idle_text
 from htptui.tui.panes._common import missing_text, update_static
+from htptui.tui.selection import in_sorted, ops_array
 from htptui.tui.widgets.grid import Column as GridColumn
 from htptui.tui.widgets.grid import TextGrid
 
@@ -159,9 +160,9 @@ class QhasPane(VerticalScroll, can_focus=True):
         grid.styles.height = len(cells) + 2  # the header and a sideways scrollbar
         grid.display = True
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Mark the selected instances in the instance table (repaint only when marks change)."""
-        self.selected = np.fromiter(op_indices, dtype=np.int64, count=len(op_indices))
+        self.selected = ops_array(op_indices)  # sorted: marks are binary searches
         keys = self._selected_keys()
         if self._instances and keys != self._shown_keys:
             self.render_body()
@@ -243,7 +244,7 @@ class QhasPane(VerticalScroll, can_focus=True):
         if an is None or an.trace is None or not self._instances or not self.selected.size:
             return set()
         shown, ops, row_of = self._shown_ops()
-        hit = np.isin(ops, self.selected)
+        hit = in_sorted(self.selected, ops)
         return {shown[k] for k in np.unique(row_of[hit]).tolist()}
 
     def _shown_ops(self) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:

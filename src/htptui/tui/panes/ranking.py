@@ -11,6 +11,7 @@ ops in the linked panes, and a selection from another pane opens the tree down t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +38,7 @@ from htptui.present.columns import (
 from htptui.present.format import cell_width, fmt_int
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
 from htptui.tui.messages import request_selection
+from htptui.tui.selection import OpSelection
 from htptui.tui.widgets._cached_lines import set_virtual_size
 from htptui.tui.widgets.grid import Column as GridColumn
 from htptui.tui.widgets.grid import DataGrid
@@ -407,7 +409,7 @@ class RankingPane(Vertical, can_focus=False):
         an = self.analysis
         if members.size and an is not None and an.trace is not None:
             primary = int(members[np.argmax(an.trace.dpc[members])])  # the hottest instance
-            request_selection(self, tuple(members.tolist()), primary, origin="ranking")
+            request_selection(self, OpSelection(members), primary, origin="ranking")
 
     @on(DataGrid.RowSelected, "#ranking-grid")
     def _row_selected(self, event: DataGrid.RowSelected) -> None:
@@ -463,7 +465,7 @@ class RankingPane(Vertical, can_focus=False):
         self.resort()
         self.grid.move_cursor(0)
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Put the cursor on the row holding the primary op."""
         if self.ranking is None or primary is None:
             return

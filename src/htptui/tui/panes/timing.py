@@ -9,6 +9,7 @@ files are never markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -69,7 +70,7 @@ class TimingPane(ScrollableContainer, can_focus=True):
             self.text = f"timing unavailable: {type(exc).__name__}: {exc}"
         self.query_one("#timing-body", Static).update(Text(self.text, no_wrap=True))
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """Timing is per run, not per op."""
 
     def on_filter(self, pattern: str | None) -> None:

@@ -10,6 +10,7 @@ layer's own blocks, computed in a thread worker. Text is plain (file names are n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -108,7 +109,7 @@ class WindowPane(ScrollableContainer, can_focus=True):
         self.child = None
         self._show(HINT)
 
-    def on_ops_selected(self, op_indices: tuple[int, ...], primary: int | None) -> None:
+    def on_ops_selected(self, op_indices: Sequence[int], primary: int | None) -> None:
         """The window does not follow the selection."""
 
     def on_filter(self, pattern: str | None) -> None:
