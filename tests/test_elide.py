@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htptui.present.format import cell_width, elide_middle, elide_names
@@ -55,3 +55,19 @@ def test_names_differing_near_the_start_stay_distinct() -> None:
         short = elide_names(names, width)
         assert len(set(short)) == len(names), (width, short)
         assert all(cell_width(s) <= width for s in short)
+
+
+@given(st.text(alphabet=st.sampled_from("ab _.,/漢é\u0301x-"), max_size=200), st.integers(1, 40),
+       st.one_of(st.none(), st.integers(1, 40)))  # fmt: skip
+@settings(max_examples=300, deadline=None)
+def test_wrap_cells_fits_every_line_and_loses_nothing(text, width, first) -> None:
+    from htptui.present.format import cell_width, wrap_cells
+
+    lines = wrap_cells(text, width, first=first)
+    budgets = [width if first is None else first] + [width] * len(lines)
+    for line, budget in zip(lines, budgets, strict=False):
+        # a single character wider than the budget is the only line allowed over it
+        assert cell_width(line) <= budget or len(line) == 1
+    # only the one space each break ate is gone
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert len("".join(lines)) >= len(text) - (len(lines) - 1)

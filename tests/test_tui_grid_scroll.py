@@ -330,3 +330,42 @@ async def test_ranking_title_counts_the_columns_out_of_view_at_80x24() -> None:
         wide = grid.columns_out_of_view()[1]
         assert wide < right
         assert (f"→ {wide} more column" in _title(app)) == (wide > 0)
+
+
+async def test_details_wraps_long_values_under_a_hanging_indent_at_80x24() -> None:
+    """Long QNN op names and dependency lines are shown whole in Details (wrapped, never cut)."""
+    from htptui.tui.panes.details import FACT_INDENT, DetailsPane
+
+    app = await _llm_app((80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        t = app.opt.trace  # type: ignore[union-attr]
+        longest = max(range(len(t)), key=lambda i: len(t.qnn_op_name(i)))
+        app.select_op(longest)
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = app.query_one(DetailsPane)
+        width = pane.size.width
+        assert width < 80
+        screen_lines = []
+        for y in range(len(pane._rows_at)):
+            li, part = pane._rows_at[y]
+            text = "".join(s.text for s in pane._draw(pane._lines[li], width, part))
+            assert len(text) <= width
+            screen_lines.append((li, part, text))
+        long_facts = [
+            li for li, line in enumerate(pane._lines)
+            if line[0] == "fact" and len(line[2]) > width - FACT_INDENT
+        ]  # fmt: skip
+        assert long_facts  # dependency lines and args: wider than the value column
+        for li in long_facts:
+            key, value = pane._lines[li][1], pane._lines[li][2]
+            pieces = [txt for lj, _p, txt in screen_lines if lj == li]
+            assert len(pieces) > 1, key
+            first = pieces[0][FACT_INDENT:].strip()
+            rest = [p[:FACT_INDENT] for p in pieces[1:]]
+            assert all(not r.strip() for r in rest), "continuations start under the value"
+            joined = first + "".join(p[FACT_INDENT:].rstrip() for p in pieces[1:])
+            assert joined.replace(" ", "") == value.replace(" ", ""), key
+            assert not any(p.rstrip().endswith("…") for p in pieces) or value.endswith("…")

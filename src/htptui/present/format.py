@@ -182,6 +182,40 @@ def _tail(text: str, budget: int) -> str:
     return text
 
 
+_WRAP_AFTER = " ,;._/-:|)]}"
+
+
+def wrap_cells(text: str, width: int, first: int | None = None) -> list[str]:
+    """``text`` cut into lines of at most ``width`` cells (``first``: the first line's budget,
+    when it differs; a hanging indent is the caller's).
+
+    A line ends after the last space or separator (``.``, ``_``, ``/``, ``,`` …) when that keeps
+    at least half of it, else exactly at ``width`` cells; the space a line broke at is dropped.
+    Nothing is lost: the lines joined (with those spaces) give ``text`` back.
+    """
+    if width <= 0:
+        return [text]
+    lines: list[str] = []
+    rest = text
+    budget = width if first is None else max(first, 1)
+    while cell_width(rest) > budget:
+        head = _head(rest, budget)
+        if not head:  # a character wider than the line: take it alone
+            head = rest[0]
+        cut = len(head)
+        brk = max(head.rfind(c) for c in _WRAP_AFTER)
+        if brk >= 0 and cell_width(head[: brk + 1]) * 2 >= budget and brk + 1 < len(rest):
+            cut = brk + 1
+        piece = rest[:cut]
+        rest = rest[cut:]
+        if piece.endswith(" "):
+            piece = piece[:-1]
+        lines.append(piece)
+        budget = width
+    lines.append(rest)
+    return lines
+
+
 def elide_middle(text: str, width: int, tail_share: float = 0.5) -> str:
     """Shorten ``text`` to at most ``width`` cells, keeping head and tail around one "…".
 

@@ -1,9 +1,10 @@
 """The details pane: everything known about the primary selected op (trace args, QHAS row, graph node,
 memory), as section/key/value rows that `y` copies and `e` exports.
 
-A Line-API widget: one line per fact (cut with an ellipsis; `y` and `e` carry the full values), each
-line's strip cached by its text, and the scrollable height set without a layout pass, so a new
-selection repaints this pane alone."""
+A Line-API widget: one logical line per fact, wrapped to the pane's width under a hanging indent
+(long QNN op names and dependency lists are shown whole, never cut), each display line's strip
+cached by its text, and the scrollable height set without a layout pass, so a new selection
+repaints this pane alone."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from textual.strip import Strip
 
 from htptui.model.dpc import SOURCE_LABELS
 from htptui.present.columns import DETAIL_COLUMNS
-from htptui.present.format import fmt_float, fmt_int
+from htptui.present.format import cell_width, fmt_float, fmt_int, wrap_cells
 from htptui.present.tables import export_rows
 from htptui.tui.widgets._cached_lines import CachedLinesMixin, set_virtual_size
 
@@ -34,6 +35,8 @@ ARGS_WORKER_ABOVE_OPS = 100_000  # above this many ops an op's raw args are read
 
 EMPTY_TEXT = "select an op (timeline, ranking or DAG)"
 KEY_WIDTH = 20
+FACT_INDENT = 2 + KEY_WIDTH + 1  # where a fact's value starts, and where its wrapped lines do
+MIN_WRAP = 12  # narrower than this for the value: cut with an ellipsis instead of wrapping
 
 
 class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
@@ -60,6 +63,10 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
         self._args: dict[str, Any] | None = None  # the primary op's decoded args, once read
         # the lines on show: (kind, text...) with kind title / section / fact / text / blank
         self._lines: list[tuple[str, ...]] = [("title", "Details"), ("text", EMPTY_TEXT)]
+        # the display lines for the current width: (index into _lines, wrapped part)
+        self._rows_at: list[tuple[int, int]] = []
+        self._rows_width = -1
+        self._parts: dict[tuple[tuple[str, ...], int], list[str]] = {}
         self.repaints = 0  # times the body changed (tests count the work a key causes)
 
     def show_run(self, an: RunAnalysis) -> None:
@@ -237,8 +244,40 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
             return
         self._lines = lines
         self.repaints += 1
-        set_virtual_size(self, Size(self.size.width, len(lines)))
+        self._rows_width = -1
+        self._fit(self.size.width)
         self.refresh()
+
+    def _wrapped(self, line: tuple[str, ...], width: int) -> list[str]:
+        """The pieces a fact's value (or a text line) takes at ``width`` (one when it fits)."""
+        key = (line, width)
+        parts = self._parts.get(key)
+        if parts is None:
+            kind = line[0]
+            if kind == "fact" and width - FACT_INDENT >= MIN_WRAP:
+                # a key longer than the key column pushes the first piece right
+                first = width - 3 - max(KEY_WIDTH, cell_width(line[1]))
+                parts = wrap_cells(line[2], width - FACT_INDENT, first=first)
+            elif kind == "text" and width >= MIN_WRAP:
+                parts = wrap_cells(line[1], width)
+            else:
+                parts = [line[-1] if len(line) > 1 else ""]
+            if len(self._parts) > 4096:
+                self._parts.clear()
+            self._parts[key] = parts
+        return parts
+
+    def _fit(self, width: int) -> None:
+        """Lay the logical lines out at ``width``: which display line shows which piece."""
+        if width == self._rows_width:
+            return
+        rows: list[tuple[int, int]] = []
+        for li, line in enumerate(self._lines):
+            n = len(self._wrapped(line, width)) if line[0] in ("fact", "text") else 1
+            rows.extend((li, part) for part in range(n))
+        self._rows_at = rows
+        self._rows_width = width
+        set_virtual_size(self, Size(width, len(rows)))
 
     def plain_text(self) -> str:
         """The pane's lines as plain text (tests, copy of what is on screen)."""
@@ -256,29 +295,37 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """One line of the pane (the title is line 0 and scrolls with the facts)."""
         width = self.size.width
+        self._fit(width)
         pos = y + int(self.scroll_offset.y)
-        if not 0 <= pos < len(self._lines):
+        if not 0 <= pos < len(self._rows_at):
             return Strip.blank(width, self._base_style())
-        line = self._lines[pos]
-        key = (line, width, self._style_gen)
+        li, part = self._rows_at[pos]
+        line = self._lines[li]
+        key = (line, part, width, self._style_gen)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._draw(line, width)
+            strip = self._draw(line, width, part)
             self._cache[key] = strip
         return strip
 
-    def _draw(self, line: tuple[str, ...], width: int) -> Strip:
+    def _draw(self, line: tuple[str, ...], width: int, part: int = 0) -> Strip:
         base = self._base_style()
         kind = line[0]
         segs: list[Segment]
         if kind == "fact":
-            key_text = f"  {line[1]:<{KEY_WIDTH}}"
-            segs = [Segment(key_text, base + self._style("details--key")),
-                    Segment(f" {line[2]}", base)]  # fmt: skip
+            pieces = self._wrapped(line, width)
+            value = pieces[part] if part < len(pieces) else ""
+            if part == 0:
+                key_text = f"  {line[1]:<{KEY_WIDTH}}"
+                segs = [Segment(key_text, base + self._style("details--key")),
+                        Segment(f" {value}", base)]  # fmt: skip
+            else:  # a wrapped line: under the value, not under the key
+                segs = [Segment(" " * FACT_INDENT + value, base)]
         elif kind == "blank":
             segs = []
         elif kind == "text":
-            segs = [Segment(line[1], base)]
+            pieces = self._wrapped(line, width)
+            segs = [Segment(pieces[part] if part < len(pieces) else "", base)]
         else:
             segs = [Segment(line[1], base + self._style(f"details--{kind}"))]
         strip = Strip(segs)
@@ -289,8 +336,8 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
         return strip.adjust_cell_length(width, base)
 
     def on_resize(self) -> None:
-        """The width changed: lines are re-cut (the strip cache is keyed by width)."""
-        set_virtual_size(self, Size(self.size.width, len(self._lines)))
+        """The width changed: lines are re-wrapped (the strip cache is keyed by width)."""
+        self._fit(self.size.width)
 
     def copy_text(self) -> str:
         """Plain-text description of the selection (for `y`)."""
