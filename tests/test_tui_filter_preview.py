@@ -155,3 +155,47 @@ def test_trace_derived_figures_follow_a_replaced_column() -> None:
     t.dpc = t.dpc.copy()
     t.derived("x2", (t.dpc,), compute)
     assert len(calls) == 2
+
+
+async def test_the_input_stays_up_while_the_worker_computes_and_closes_with_the_filter(
+    big: None,
+) -> None:
+    from htptui.tui.app import FilterReady
+
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await _loaded(pilot, app)
+        started: list[str] = []
+        app._filter_worker = lambda p, lv: started.append(p)  # type: ignore[method-assign]
+        await pilot.press("slash", *"MatMul_[12]$", "enter")
+        await pilot.pause()
+        filt = app.query_one("#filter-input")
+        assert started == ["MatMul_[12]$"]
+        assert filt.has_class("-visible") and "filtering" in str(filt.border_subtitle)
+        assert app.filter_pattern is None and app._pending_filter == "MatMul_[12]$"
+        an = app.analysis
+        assert an is not None
+        an.filter_mask("MatMul_[12]$")
+        an.ranking(app.ranking.level, Scope("MatMul_[12]$"))
+        an.coverage("MatMul_[12]$")
+        app.post_message(FilterReady("MatMul_[12]$"))
+        await pilot.pause()
+        assert not filt.has_class("-visible") and not filt.border_subtitle
+        assert app.filter_pattern == "MatMul_[12]$"
+        assert app.focused is not filt
+
+
+async def test_esc_while_the_worker_computes_cancels_the_filter(big: None) -> None:
+    from htptui.tui.app import FilterReady
+
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await _loaded(pilot, app)
+        app._filter_worker = lambda p, lv: None  # type: ignore[method-assign]
+        await pilot.press("slash", *"MatMul_[12]$", "enter")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#filter-input").has_class("-visible")
+        app.post_message(FilterReady("MatMul_[12]$"))  # the worker finishing late
+        await pilot.pause()
+        assert app.filter_pattern is None

@@ -838,6 +838,7 @@ class HtpApp(AskMixin, App[int]):
         """Esc: close the filter input, else back out of a drill-down, else clear the filter."""
         filt = self.query_one("#filter-input", Input)
         if filt.has_class("-visible"):
+            self._pending_filter = None  # Esc cancels a filter still being computed too
             self._close_filter_input()
             return
         if self.ranking.back_out():
@@ -868,6 +869,9 @@ class HtpApp(AskMixin, App[int]):
 
     def _close_filter_input(self) -> None:
         filt = self.query_one("#filter-input", Input)
+        filt.border_subtitle = ""
+        if not filt.has_class("-visible"):
+            return
         filt.remove_class("-visible")
         target = self._before_filter or self.focus_target(self.current_region)
         if target is not None:
@@ -939,8 +943,28 @@ class HtpApp(AskMixin, App[int]):
             self._preview_timer.stop()
             self._preview_timer = None
         value = event.value.strip()
+        if value and self._filter_needs_worker(value):
+            # the input stays up (saying so) while the worker computes: closing it now would
+            # repaint every pane it covered, competing with the worker, only to repaint again
+            # when the figures land; FilterReady closes it and installs the filter in one frame
+            filt = self.query_one("#filter-input", Input)
+            filt.border_subtitle = "filtering… (Esc cancels)"
+            self.apply_filter(value)
+            return
         self._close_filter_input()
         self.apply_filter(value or None)
+
+    def _filter_needs_worker(self, pattern: str) -> bool:
+        """Whether applying ``pattern`` waits for the filter worker (a big trace, a valid regex,
+        figures not computed yet)."""
+        an = self.analysis
+        if an is None or an.trace is None or len(an.trace) <= FILTER_WORKER_ABOVE_OPS:
+            return False
+        try:
+            re.compile(pattern)
+        except re.error:
+            return False
+        return not self._filter_cached(pattern)
 
     def apply_filter(self, pattern: str | None) -> None:
         """Rescope every pane to the ops matching ``pattern`` (None clears).
@@ -990,6 +1014,7 @@ class HtpApp(AskMixin, App[int]):
         if message.pattern != self._pending_filter:
             return
         self._pending_filter = None
+        self._close_filter_input()  # kept up while the worker ran: closes in the filter's frame
         if message.error is not None:
             self.notify(f"bad regex /{message.pattern}/: {message.error}", severity="error")
             return
