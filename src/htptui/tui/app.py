@@ -669,7 +669,12 @@ class HtpApp(AskMixin, App[int]):
             items.append(
                 f"[reverse] {title} [/]" if region == self.current_region else f" {title} "
             )
-        self.query_one("#panebar", Static).update("│".join(items), layout=False)
+        text = "│".join(items)
+        bar = self.query_one("#panebar", Static)
+        if getattr(bar, "_htptui_shown", None) == text:
+            return  # focus came back to the same pane (the filter closing): no extra frame
+        bar._htptui_shown = text  # type: ignore[attr-defined]
+        bar.update(text, layout=False)
 
     # ------------------------------------------------------------ linking
 

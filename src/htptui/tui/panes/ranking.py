@@ -199,7 +199,10 @@ class RankingPane(Vertical, can_focus=False):
             need = NAME_MAX  # "kernel · QNN op": always long
         else:
             shown = rk.labels if isinstance(rk, StructureRanking) else rk.names
-            need = max(map(cell_width, set(shown)), default=16)
+            if all(map(str.isascii, shown)):  # the common case, at C speed: cells = chars
+                need = max(map(len, shown), default=16)
+            else:
+                need = max(map(cell_width, set(shown)), default=16)
             if isinstance(rk, StructureRanking):
                 need += 2 * min(int(np.max(rk.depth)), MAX_INDENT) + 2  # indent and ▸/▾ mark
         need = min(max(need, 16), NAME_MAX)
