@@ -137,16 +137,14 @@ class CoverageIndex:
             raise ValueError("coverage parts: op index out of range")
         starts, durs = self.trace.ts[cat], self.trace.dur[cat]
         bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        csum = np.cumsum(durs, dtype=np.int64)
-        # every track's prefix sums [0, d0, d0+d1, ...] side by side in one array
-        prefix = np.empty(cat.size + m, dtype=np.int64)
-        zero_at = bounds[:-1] + np.arange(m, dtype=np.int64)
-        rest = np.ones(prefix.size, dtype=bool)
-        rest[zero_at] = False
-        prefix[zero_at] = 0
-        base = np.concatenate([[0], csum])[bounds[:-1]]
-        prefix[rest] = csum - np.repeat(base, lens)
         b = bounds.tolist()
+        # every track's prefix sums [0, d0, d0+d1, ...] side by side in one array, each track's
+        # cumsum written in place (one pass over the durations; tracks are few, ops many)
+        prefix = np.empty(cat.size + m, dtype=np.int64)
+        d64 = durs.astype(np.int64, copy=False)
+        for j, (a, z) in enumerate(zip(b, b[1:], strict=False)):
+            prefix[a + j] = 0
+            np.cumsum(d64[a:z], out=prefix[a + j + 1 : z + j + 1])
         return [
             _Track(
                 starts=starts[a:z], durs=durs[a:z], prefix=prefix[a + j : z + j + 1], index=cat[a:z]
