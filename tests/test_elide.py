@@ -71,3 +71,12 @@ def test_wrap_cells_fits_every_line_and_loses_nothing(text, width, first) -> Non
     # only the one space each break ate is gone
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert len("".join(lines)) >= len(text) - (len(lines) - 1)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab_.漢é\u0301"), max_size=20), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_max_cell_width_is_the_widest_texts_cells(texts) -> None:
+    from htptui.present.format import max_cell_width
+
+    assert max_cell_width(texts, default=-1) == max(map(cell_width, texts), default=-1)
+    assert max_cell_width(iter(texts)) == max(map(cell_width, texts), default=0)

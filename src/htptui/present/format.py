@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 DASH = "-"
@@ -162,6 +163,15 @@ def cell_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return sum(char_width(ch) for ch in text)
+
+
+def max_cell_width(texts: Iterable[str], default: int = 0) -> int:
+    """The widest of ``texts`` in terminal cells; a list of ASCII texts (the common case: op
+    names) is measured at C speed, with no per-text Python call."""
+    seq = texts if isinstance(texts, list | tuple) else list(texts)
+    if all(map(str.isascii, seq)):
+        return max(map(len, seq), default=default)
+    return max(map(cell_width, seq), default=default)
 
 
 def _head(text: str, budget: int) -> str:

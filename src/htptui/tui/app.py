@@ -19,7 +19,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,6 +46,7 @@ from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
+from htptui.tui.panes._common import update_static
 from htptui.tui.panes.dag import DagPane
 from htptui.tui.panes.details import DetailsPane
 from htptui.tui.panes.qhas import QhasPane
@@ -669,12 +670,8 @@ class HtpApp(AskMixin, App[int]):
             items.append(
                 f"[reverse] {title} [/]" if region == self.current_region else f" {title} "
             )
-        text = "│".join(items)
-        bar = self.query_one("#panebar", Static)
-        if getattr(bar, "_htptui_shown", None) == text:
-            return  # focus came back to the same pane (the filter closing): no extra frame
-        bar._htptui_shown = text  # type: ignore[attr-defined]
-        bar.update(text, layout=False)
+        # unchanged when focus comes back to the same pane (the filter closing): no extra frame
+        update_static(self.query_one("#panebar", Static), "│".join(items), layout=False)
 
     # ------------------------------------------------------------ linking
 
@@ -890,21 +887,9 @@ class HtpApp(AskMixin, App[int]):
         if self._preview_timer is not None:
             self._preview_timer.stop()
             self._preview_timer = None
-        an = self.analysis
         pattern = event.value.strip()
-        if (
-            not pattern
-            or an is None
-            or an.trace is None
-            or len(an.trace) <= FILTER_WORKER_ABOVE_OPS
-        ):
-            return
-        try:
-            re.compile(pattern)
-        except re.error:
-            return  # half-typed: Enter reports it
-        if self._filter_cached(pattern):
-            return
+        if not pattern or not self._filter_needs_worker(pattern):
+            return  # small trace, half-typed regex (Enter reports it) or already computed
         level = self.ranking.level
         self._preview_timer = self.set_timer(
             FILTER_PREVIEW_DELAY_S, lambda: self._filter_preview(pattern, level)
@@ -928,18 +913,23 @@ class HtpApp(AskMixin, App[int]):
     def _filter_preview_worker(self, pattern: str, level: str) -> None:
         """The filter worker's figures for a pattern still being typed; posts nothing (Enter finds
         them cached, or its own worker waits on the same figure's lock)."""
+        me = get_current_worker()
+        with contextlib.suppress(re.error):
+            self._compute_filter(pattern, level, lambda: me.is_cancelled)  # a newer pattern
+
+    def _compute_filter(
+        self, pattern: str, level: str, cancelled: Callable[[], bool] = lambda: False
+    ) -> None:
+        """Every figure installing ``pattern`` reads, cached on the analysis (raises re.error);
+        stops between figures once ``cancelled()``."""
         an = self.analysis
         assert an is not None
-        me = get_current_worker()
         steps = (lambda: an.filter_mask(pattern), lambda: an.ranking(level, Scope(pattern)),
                  lambda: an.coverage(pattern), lambda: an.ops_in_time_order(pattern))  # fmt: skip
         for step in steps:
-            if me.is_cancelled:  # a newer pattern was typed
+            if cancelled():
                 return
-            try:
-                step()
-            except re.error:
-                return
+            step()
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -1002,13 +992,8 @@ class HtpApp(AskMixin, App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="filter")
     def _filter_worker(self, pattern: str, level: str) -> None:
         """Compute a filter's mask, ranking, coverage and match order off the UI thread."""
-        an = self.analysis
-        assert an is not None
         try:
-            an.filter_mask(pattern)
-            an.ranking(level, Scope(pattern))
-            an.coverage(pattern)
-            an.ops_in_time_order(pattern)
+            self._compute_filter(pattern, level)
         except re.error as exc:
             self.post_message(FilterReady(pattern, str(exc)))
             return

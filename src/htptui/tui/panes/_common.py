@@ -11,13 +11,14 @@ def missing_text(sentence: str) -> Text:
     return Text(sentence, style="italic")
 
 
-def update_static(static: Static, content: str | Text) -> bool:
-    """``static.update(content)`` unless it already shows exactly that (an update lays the
-    screen out again, so a pane refreshed to the same text must not pay for one); True if updated.
+def update_static(static: Static, content: str | Text, layout: bool = True) -> bool:
+    """``static.update(content, layout=layout)`` unless it already shows exactly that (an update
+    lays the screen out again, or at least repaints, so a pane refreshed to the same text must not
+    pay for one); True if updated.
     """
     last = getattr(static, "_htptui_shown", None)
     if last is not None and type(last) is type(content) and last == content:
         return False
-    static.update(content)
+    static.update(content, layout=layout)
     static._htptui_shown = content  # type: ignore[attr-defined]
     return True

@@ -28,12 +28,12 @@ from textual.widgets import Input, Static
 from htptui.analysis.dag_index import DagIndex, build_index
 from htptui.present.columns import DAG_NODE_COLUMNS
 from htptui.present.format import (
-    cell_width,
     elide_middle,
     elide_names,
     fmt_float,
     fmt_int,
     heat_bar,
+    max_cell_width,
 )
 from htptui.present.tables import export_rows
 from htptui.tui.messages import request_selection
@@ -428,9 +428,9 @@ class DagPane(Vertical, can_focus=True):
         kernels = [idx.kernels[p] for p in positions]
         if not any(kernels) or room < NAME_AND_KERNEL:  # narrow: the QNN op name only
             return elide_names(names, room)
-        longest_name = max(map(cell_width, names))
+        longest_name = max_cell_width(names)
         # the kernel gets what the QNN op names leave, at least a quarter of the room
-        kernel_room = min(max(map(cell_width, kernels)), max(8, room // 4, room - 3 - longest_name))
+        kernel_room = min(max_cell_width(kernels), max(8, room // 4, room - 3 - longest_name))
         name_room = max(room - kernel_room - 3, 1)
         short_names = elide_names(names, name_room)
         return [

@@ -273,8 +273,7 @@ class DetailsPane(CachedLinesMixin, ScrollView, can_focus=True):
             return
         rows: list[tuple[int, int]] = []
         for li, line in enumerate(self._lines):
-            n = len(self._wrapped(line, width)) if line[0] in ("fact", "text") else 1
-            rows.extend((li, part) for part in range(n))
+            rows.extend((li, part) for part in range(len(self._wrapped(line, width))))
         self._rows_at = rows
         self._rows_width = width
         set_virtual_size(self, Size(width, len(rows)))

@@ -35,7 +35,7 @@ from htptui.present.columns import (
     arrange,
     select,
 )
-from htptui.present.format import cell_width, fmt_int
+from htptui.present.format import fmt_int, max_cell_width
 from htptui.present.tables import export_rows, ranking_display_name, ranking_record
 from htptui.tui.messages import request_selection
 from htptui.tui.selection import OpSelection
@@ -199,10 +199,7 @@ class RankingPane(Vertical, can_focus=False):
             need = NAME_MAX  # "kernel · QNN op": always long
         else:
             shown = rk.labels if isinstance(rk, StructureRanking) else rk.names
-            if all(map(str.isascii, shown)):  # the common case, at C speed: cells = chars
-                need = max(map(len, shown), default=16)
-            else:
-                need = max(map(cell_width, set(shown)), default=16)
+            need = max_cell_width(shown, default=16)
             if isinstance(rk, StructureRanking):
                 need += 2 * min(int(np.max(rk.depth)), MAX_INDENT) + 2  # indent and ▸/▾ mark
         need = min(max(need, 16), NAME_MAX)
