@@ -369,3 +369,58 @@ async def test_details_wraps_long_values_under_a_hanging_indent_at_80x24() -> No
             joined = first + "".join(p[FACT_INDENT:].rstrip() for p in pieces[1:])
             assert joined.replace(" ", "") == value.replace(" ", ""), key
             assert not any(p.rstrip().endswith("…") for p in pieces) or value.endswith("…")
+
+
+class _GridWithToggle(GridApp):
+    """The test grid plus a docked line that can be shown and hidden (a screen layout that moves
+    nothing of the grid, as closing the filter input does)."""
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        yield from super().compose()
+        yield Static("overlay", id="overlay")
+
+    CSS = "#overlay { layer: above; dock: bottom; display: none; } Screen { layers: base above; }"
+
+
+async def test_a_layout_that_moves_nothing_leaves_the_scrollbars_alone() -> None:
+    """Textual re-ran every ScrollView's scrollbar update on each screen layout (one more frame
+    behind it); ours skips it when nothing moved, and still follows every size change."""
+    from textual.scrollbar import ScrollBar
+
+    app = _GridWithToggle(50)
+    async with app.run_test(size=(40, 12)) as pilot:
+        grid = app.query_one(DataGrid)
+        await pilot.pause()
+        bar = grid.vertical_scrollbar
+        assert bar.window_virtual_size == 51  # 50 rows + the header
+        refreshed: list[ScrollBar] = []
+        real = ScrollBar.refresh
+
+        def spy(self: ScrollBar, *args: Any, **kw: Any) -> Any:
+            refreshed.append(self)
+            return real(self, *args, **kw)
+
+        ScrollBar.refresh = spy  # type: ignore[method-assign]
+        try:
+            overlay = app.query_one("#overlay")
+            overlay.display = True
+            await pilot.pause()
+            overlay.display = False
+            await pilot.pause()
+            assert grid.vertical_scrollbar not in refreshed
+            # a direct virtual-size change (set_data) still moves the scrollbar, via the layout
+            grid.set_data(200, lambda row, key: f"{key}{row}")
+            await pilot.pause()
+            assert bar.window_virtual_size == 201
+            grid.set_data(5, lambda row, key: f"{key}{row}")
+            await pilot.pause()
+            assert not grid.show_vertical_scrollbar  # 5 rows fit: the bar goes
+        finally:
+            ScrollBar.refresh = real  # type: ignore[method-assign]
+        await pilot.resize_terminal(40, 30)  # a new size: the scrollbars are set again
+        grid.set_data(100, lambda row, key: f"{key}{row}")
+        await pilot.pause()
+        assert grid.vertical_scrollbar.window_virtual_size == 101
+        assert grid.vertical_scrollbar.window_size == grid.container_size.height - 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import cast
 
 from rich.style import Style
 from textual.cache import LRUCache
@@ -42,6 +43,34 @@ class CachedLinesMixin:
         self._style_gen = 0
         self._styles = {}
         self._cache = LRUCache(size)
+
+    _scrolled_for: tuple[Size, Size, Size] | None = None
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Set the scrollbars for ``virtual_size``, remembering the geometry they were set for."""
+        super()._scroll_update(virtual_size)  # type: ignore[misc]
+        size: Size = self._size  # type: ignore[attr-defined]
+        self._scrolled_for = (size, size - self.styles.gutter.totals, virtual_size)  # type: ignore[attr-defined]
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Skip the scrollbar update of a screen layout that moved nothing of this widget.
+
+        For a ScrollView Textual passes the region's size as ``virtual_size``, which never equals
+        the widget's own, so every layout of the screen re-ran ``_scroll_update`` and refreshed the
+        scrollbars after the frame was composed: one more frame behind every layout (closing the
+        filter input, a level switch). When the size, the content area and the virtual size are the
+        ones the scrollbars were last set for, there is nothing to update.
+        """
+        me = cast("Widget", self)
+        if size == me._size and self._scrolled_for == (  # noqa: SLF001
+            size,
+            size - me.styles.gutter.totals,
+            me.virtual_size,
+        ):
+            return me._container_size != container_size  # noqa: SLF001 - as ScrollView answers
+        return super()._size_updated(size, virtual_size, container_size, layout)  # type: ignore[misc]
 
     def notify_style_update(self) -> None:
         """Drop cached strips and styles when the theme or CSS changes."""
