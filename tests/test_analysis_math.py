@@ -218,3 +218,105 @@ def test_search_sorted_matches_a_float_search(
     for x, want in zip(queries, expect.tolist(), strict=True):
         assert search_sorted(a, x, side=side) == want
         assert search_sorted(a, np.float64(x), side=side) == want
+
+
+def _sample_traces() -> list[chrometrace.OpTrace]:
+    from htptui.model.discover import discover_graphs
+    from htptui.model.run import load_run
+    from tests.conftest import multi_graph_dirs, sample_dirs
+
+    out = []
+    for d in sample_dirs() + multi_graph_dirs():
+        for g in discover_graphs(d):
+            run = load_run(d, artifacts=g.artifacts)
+            if run.trace is not None and len(run.trace):
+                out.append(run.trace)
+    return out
+
+
+_TRACES: list[chrometrace.OpTrace] = []
+
+
+def _traces() -> list[chrometrace.OpTrace]:
+    if not _TRACES:
+        _TRACES.extend(_sample_traces())
+    return _TRACES
+
+
+def _track_state(idx: CoverageIndex) -> tuple:
+    def arrays(tr):
+        return tuple((a.dtype.str, a.tolist()) for a in (tr.starts, tr.durs, tr.prefix, tr.index))
+
+    return (
+        [(k, arrays(v)) for k, v in idx.lane_tracks.items()],
+        [(k, arrays(v)) for k, v in idx.tracks.items()],
+        idx.position.tolist(),
+    )
+
+
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0))
+@settings(max_examples=40, deadline=None)
+def test_masked_coverage_index_is_the_index_built_from_the_mask(seed: int, share: float) -> None:
+    """The filter's index, cut out of the full one, holds exactly what building it from the mask
+    holds (tracks in the same order, same arrays and dtypes, same positions), on every sample."""
+    rng = np.random.default_rng(seed)
+    for trace in _traces():
+        full = CoverageIndex(trace)
+        mask = rng.random(len(trace)) < share
+        assert _track_state(CoverageIndex.masked(full, mask)) == _track_state(
+            CoverageIndex(trace, kinds=full.kinds, mask=mask)
+        )
+
+
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0), st.sampled_from(["qnn_op", "kernel"]))
+@settings(max_examples=40, deadline=None)
+def test_filtered_ranking_groups_match_brute_force(seed: int, share: float, level: str) -> None:
+    """A filtered ranking takes its groups from the whole trace's (no second sort): each row is
+    one key of the filtered ops, with exactly its filtered ops, in time order, and their sums."""
+    rng = np.random.default_rng(seed)
+    for trace in _traces():
+        mask = rng.random(len(trace)) < share
+        rk = ranking.rank(trace, level, mask)
+        key = trace.qnn_op if level == "qnn_op" else trace.kernel
+        dpc = np.maximum(trace.dpc, 0)
+        want: dict[int, list[int]] = {}
+        for i in np.flatnonzero(mask).tolist():
+            want.setdefault(int(key[i]), []).append(i)
+        assert len(rk) == len(want)
+        names = trace.strings.names
+        got = {}
+        for r in range(len(rk)):
+            members = rk.members(r).tolist()
+            k = int(key[members[0]])
+            assert rk.names[r] == (names[k] or "(none)")
+            got[k] = members
+            assert members == sorted(want[k], key=lambda i: (int(trace.ts[i]), i))
+            assert rk.dpc[r] == int(dpc[members].sum())
+            assert rk.busy[r] == int(trace.dur[members].sum())
+            assert rk.instances[r] == len(members)
+            assert rk.first_ts[r] == int(trace.ts[members].min())
+        assert got.keys() == want.keys()
+
+
+_NAME_CHARS = "abkKsSiI_.:0123 " + "\u017f\u212a\u0130\u00df\u00e9"
+
+
+@given(
+    st.lists(st.text(_NAME_CHARS, max_size=12), max_size=30),
+    st.text("abkKsSiI_.:0|" + "\u017f\u212a", min_size=1, max_size=6),
+)
+@settings(max_examples=300, deadline=None)
+def test_filter_name_hits_are_the_regex_answers(names: list[str], pattern: str) -> None:
+    """The literal fast path (substring on lower-cased ASCII names) answers exactly as one
+    case-insensitive regex search per name, non-ASCII case folding (ſ, K, İ) included."""
+    import re
+
+    from htptui.analysis.run import folded, name_hits
+
+    try:
+        rx = re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        return
+    names = ["", *names]
+    want = [rx.search(s) is not None for s in names]
+    assert name_hits(names, rx, folded(names)).tolist() == want

@@ -212,14 +212,20 @@ def rank(trace: OpTrace, level: str = "qnn_op", mask: np.ndarray | None = None) 
     def take(col: np.ndarray) -> np.ndarray:
         return col if mask is None else col[idx]
 
-    key_col = trace.qnn_op if level == "qnn_op" else trace.kernel
-    keys = take(key_col)
-    uniq, inverse = np.unique(keys, return_inverse=True)
+    all_keys, all_groups = level_groups(trace, level)
+    if mask is None:
+        uniq, inverse = all_keys, all_groups
+        count = np.bincount(inverse, minlength=uniq.size).astype(np.int64)
+    else:  # the groups the filtered ops fall in, renumbered 0..n-1 in key order (as np.unique)
+        groups = all_groups[idx]
+        count = np.bincount(groups, minlength=all_keys.size)
+        present = count > 0
+        renumber = np.cumsum(present) - 1
+        uniq, inverse, count = all_keys[present], renumber[groups], count[present].astype(np.int64)
     n = uniq.size
     ts, end, dur, d_idx = take(trace.ts), take(trace.end), take(trace.dur), take(dpc_all)
     dpc = np.bincount(inverse, weights=d_idx, minlength=n).astype(np.int64)
     busy = np.bincount(inverse, weights=dur, minlength=n).astype(np.int64)
-    count = np.bincount(inverse, minlength=n).astype(np.int64)
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, inverse, ts)
@@ -288,6 +294,19 @@ def op_units(trace: OpTrace) -> np.ndarray:
     out = lane_units[trace.lane] if len(trace) else np.zeros(0, np.int64)
     dma = (trace.flags & (FLAG_DMA | FLAG_DMA_SET | FLAG_DMA_WAIT)) != 0
     return np.where(dma, UNIT_BITS["DMA"], out)
+
+
+def level_groups(trace: OpTrace, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct row keys of ``level`` (``qnn_op`` or ``kernel`` string ids, ascending) and
+    every op's position among them, computed once per key column: a filtered ranking takes its
+    groups from these instead of sorting its ops again."""
+    col = trace.qnn_op if level == "qnn_op" else trace.kernel
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        uniq, inverse = np.unique(col, return_inverse=True)
+        return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
+
+    return trace.derived(f"ranking.groups.{level}", (col,), compute)
 
 
 def group_cpp(cpp: np.ndarray, dur: np.ndarray, inverse: np.ndarray, n: int) -> np.ndarray:

@@ -14,6 +14,8 @@ UI thread asking for the same figure never compute it twice, and asking for anot
 from __future__ import annotations
 
 import contextlib
+import itertools
+import operator
 import re
 import threading
 import weakref
@@ -188,7 +190,7 @@ class RunAnalysis:
             t = self.trace
             assert t is not None
             names = t.strings.names
-            hit = np.fromiter((bool(rx.search(s)) for s in names), dtype=bool, count=len(names))
+            hit = name_hits(names, rx, t.derived("strings.folded", (names,), lambda: folded(names)))
             lane_hit = np.array(
                 [bool(rx.search(ln.unit)) or bool(rx.search(ln.label)) for ln in t.lanes] or [False]
             )
@@ -266,10 +268,14 @@ class RunAnalysis:
         assert t is not None
         if pattern is None:
             return self._memo("coverage", lambda: CoverageIndex(t, kinds=self.kinds()))
-        return self._memo(
-            ("coverage", pattern),
-            lambda: CoverageIndex(t, kinds=self.kinds(), mask=self.filter_mask(pattern)),
-        )
+
+        def masked() -> CoverageIndex:
+            mask = self.filter_mask(pattern)
+            if self.cached("coverage"):  # the explorer's: filter it, no sort
+                return CoverageIndex.masked(self.coverage(), mask)
+            return CoverageIndex(t, kinds=self.kinds(), mask=mask)
+
+        return self._memo(("coverage", pattern), masked)
 
     def ops_in_time_order(self, pattern: str | None = None) -> np.ndarray:
         """Op indices (all, or matching ``pattern``) sorted by (ts, index), for n/N stepping."""
@@ -574,6 +580,44 @@ def _uses_structure(key: Hashable) -> bool:
         return True
     scope = key[-1]
     return isinstance(scope, Scope) and any(lv == "structure" for lv, _ in scope.drill)
+
+
+def folded(names: list[str]) -> tuple[list[str], list[int]]:
+    """Every ASCII name lower-cased ("" for the others), and the indices of the non-ASCII ones:
+    what :func:`name_hits` reads to match a literal pattern without the regex engine."""
+    low = [s.lower() if s.isascii() else "" for s in names]
+    return low, [i for i, s in enumerate(names) if not s.isascii()]
+
+
+def literal_parts(pattern: str) -> list[str] | None:
+    """The alternatives of ``pattern`` when it is plain ASCII text or text|text|… (what most
+    filters are: ``add``, ``conv|pool``), lower-cased; None when it needs the regex engine."""
+    parts = pattern.split("|")
+    if not pattern.isascii() or not all(parts) or any(re.escape(p) != p for p in parts):
+        return None
+    return [p.lower() for p in parts]
+
+
+def name_hits(
+    names: list[str], rx: re.Pattern[str], folded: tuple[list[str], list[int]]
+) -> np.ndarray:
+    """Which names ``rx`` (compiled with IGNORECASE) finds something in, as a bool array.
+
+    A literal pattern is a substring test on the lower-cased ASCII names (several times faster
+    than one regex search per name); non-ASCII names always go through ``rx``, whose case folding
+    differs from ``str.lower`` (``ſ`` matches ``s``), so the answer is the regex's, name for name.
+    """
+    parts = literal_parts(rx.pattern)
+    if parts is None:
+        return np.fromiter(map(bool, map(rx.search, names)), dtype=bool, count=len(names))
+    low, non_ascii = folded
+    hit = np.zeros(len(names), dtype=bool)
+    for part in parts:
+        hit |= np.fromiter(map(operator.contains, low, itertools.repeat(part)), dtype=bool,
+                           count=len(low))  # fmt: skip
+    for i in non_ascii:
+        hit[i] = rx.search(names[i]) is not None
+    return hit
 
 
 def _mentions_pattern(key: Hashable, pattern: str) -> bool:
