@@ -35,16 +35,32 @@ def search_sorted(a: np.ndarray, v: object, side: str = "left") -> np.ndarray | 
         return int(np.searchsorted(a, min(max(r, int(info.min)), int(info.max)), side=side))  # type: ignore[call-overload]
     q = np.asarray(v)
     if a.dtype.kind in "iu" and q.dtype.kind == "f":
-        info = np.iinfo(a.dtype)
-        lo, top = float(info.min), np.nextafter(float(info.max), 0.0)  # floats the dtype holds
-        r = np.floor(q) if side == "right" else np.ceil(q)
-        below, above = ~(r >= lo), ~(r <= top)  # NaN sorts last, as in a float search
-        below &= ~np.isnan(r)
-        out = np.searchsorted(a, np.clip(np.nan_to_num(r), lo, top).astype(a.dtype), side=side)  # type: ignore[call-overload]
-        out = np.where(below, 0, np.where(above, a.size, out))
+        out = IntQueries(q, a.dtype, side).search(a)
     else:
         out = np.searchsorted(a, q, side=side)  # type: ignore[call-overload]
     return int(out) if np.ndim(out) == 0 else out
+
+
+class IntQueries:
+    """Float positions rounded once for searching sorted arrays of one integer dtype (what
+    :func:`search_sorted` does per call): a coverage row searches every kind's track at the same
+    bucket edges, so the rounding, clipping and NaN handling are done once for all of them."""
+
+    __slots__ = ("above", "below", "dtype", "side", "values")
+
+    def __init__(self, q: np.ndarray, dtype: np.dtype, side: str) -> None:
+        info = np.iinfo(dtype)
+        lo, top = float(info.min), np.nextafter(float(info.max), 0.0)  # floats the dtype holds
+        r = np.floor(q) if side == "right" else np.ceil(q)
+        self.below, self.above = ~(r >= lo), ~(r <= top)  # NaN sorts last, as in a float search
+        self.below &= ~np.isnan(r)
+        self.values = np.clip(np.nan_to_num(r), lo, top).astype(dtype)
+        self.dtype, self.side = dtype, side
+
+    def search(self, a: np.ndarray) -> np.ndarray:
+        """``np.searchsorted(a, q, side)`` for a sorted ``a`` of this dtype."""
+        out = np.searchsorted(a, self.values, side=self.side)  # type: ignore[call-overload]
+        return np.where(self.below, 0, np.where(self.above, a.size, out))
 
 
 @dataclass(eq=False)
@@ -195,8 +211,13 @@ class CoverageIndex:
         )
 
     @staticmethod
-    def _cumulative(track: _Track, edges: np.ndarray) -> np.ndarray:
-        j = search_sorted(track.starts, edges, side="right") - 1
+    def _cumulative(
+        track: _Track, edges: np.ndarray, queries: IntQueries | None = None
+    ) -> np.ndarray:
+        if queries is not None and queries.dtype == track.starts.dtype:
+            j = queries.search(track.starts) - 1
+        else:
+            j = search_sorted(track.starts, edges, side="right") - 1
         jj = np.maximum(j, 0)
         partial = np.clip(edges - track.starts[jj], 0, track.durs[jj])
         return np.where(j >= 0, track.prefix[jj] + partial, 0)
@@ -207,10 +228,13 @@ class CoverageIndex:
         if width <= 0 or hi <= lo:
             return out
         edges = lo + (hi - lo) * np.arange(width + 1, dtype=np.float64) / width
+        queries: IntQueries | None = None
         for k in range(self.n_kinds):
             track = self.tracks.get((lane_index, k))
             if track is not None:
-                out[k] = np.diff(self._cumulative(track, edges))
+                if queries is None and track.starts.dtype.kind in "iu":
+                    queries = IntQueries(edges, track.starts.dtype, "right")
+                out[k] = np.diff(self._cumulative(track, edges, queries))
         return out
 
     def ops_in(self, lane_index: int, lo: float, hi: float) -> np.ndarray:
