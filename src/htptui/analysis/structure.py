@@ -311,14 +311,19 @@ def _family_key(name: str) -> str:
 
 
 def fold_paths(
-    names: Sequence[str], rules: StructureRules = NO_RULES, *, dedupe: bool = True
+    names: Sequence[str],
+    rules: StructureRules = NO_RULES,
+    *,
+    dedupe: bool = True,
+    family_keys: Sequence[str] | None = None,
 ) -> list[tuple[str, ...]]:
     """The tree path of every name (see the module doc for the rule); never an empty path.
 
     Names that differ only in their numeric tokens (``q_proj_3`` / ``q_proj_7``, ``layers.17`` /
     ``layers.2``) get the same path, so each such family is folded once (``dedupe``; a user word
     holding a numeric token turns it off). ``dedupe=False`` folds name by name: the same result,
-    tested.
+    tested. ``family_keys``: each name's ``_family_key``, when the caller keeps them (the trace's
+    names are keyed once, not once per filter).
     """
     paths: list[tuple[str, ...] | None] = [None] * len(names)
     rest: list[int] = []
@@ -337,7 +342,8 @@ def fold_paths(
         family: dict[str, int] = {}
         of: list[int] = []
         for i in rest:
-            of.append(family.setdefault(_family_key(names[i]), len(family)))
+            key = _family_key(names[i]) if family_keys is None else family_keys[i]
+            of.append(family.setdefault(key, len(family)))
         folded_once = _fold_names(list(family), rules)
         for i, k in zip(rest, of, strict=True):
             paths[i] = folded_once[k]
@@ -345,13 +351,16 @@ def fold_paths(
         for i, p in zip(rest, _fold_names([names[i] for i in rest], rules), strict=True):
             paths[i] = p
     out = [p if p else (names[i] or "(none)",) for i, p in enumerate(paths)]
-    # a last component C beside a sibling C.* joins it (Add, Add_1, Add_2 → Add.*)
-    folded = {p for p in out if p[-1].endswith(FOLD)}
-    return [
-        (*p[:-1], p[-1] + FOLD) if not p[-1].endswith(FOLD) and (*p[:-1], p[-1] + FOLD) in folded
-        else p
-        for p in out
-    ]  # fmt: skip
+    # a last component C beside a sibling C.* joins it (Add, Add_1, Add_2 → Add.*); decided once
+    # per distinct path (a folded family is thousands of names on one path)
+    distinct = set(out)
+    folded = {p for p in distinct if p[-1].endswith(FOLD)}
+    joined = {
+        p: (*p[:-1], p[-1] + FOLD)
+        for p in distinct
+        if not p[-1].endswith(FOLD) and (*p[:-1], p[-1] + FOLD) in folded
+    }
+    return [joined.get(p, p) for p in out] if joined else out
 
 
 def _fold_names(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[tuple[str, ...]]:
@@ -499,19 +508,23 @@ def rank(
     idx = np.arange(len(trace)) if mask is None else np.flatnonzero(mask)
     dpc_all, graph_path, known_all, units_all, res_all = op_figures(trace)
     uniq, inverse = np.unique(trace.qnn_op[idx], return_inverse=True)
-    strings = trace.strings.names  # cleaned when interned; clean_text again only what is not
-    names = [
-        (s if s.isprintable() and len(s) <= MAX_NAME_CHARS else clean_text(s)) or "(none)"
-        for s in (strings[u] for u in uniq.tolist())
-    ]
-    paths = fold_paths(names, rules)
-    # the trie: one node per distinct path prefix
+    shown, keys = _shown_names(trace)
+    ids = uniq.tolist()
+    names = [shown[u] for u in ids]
+    paths = fold_paths(names, rules, family_keys=[keys[u] for u in ids])
+    # the trie: one node per distinct path prefix (folded families share a path: each distinct
+    # path is walked once)
     node_of: dict[tuple[int, str], int] = {}
     parent_l: list[int] = []
     label_l: list[str] = []
     depth_l: list[int] = []
+    term_of: dict[tuple[str, ...], int] = {}
     term = np.empty(len(paths), dtype=np.int64)
     for g, path in enumerate(paths):
+        hit = term_of.get(path)
+        if hit is not None:
+            term[g] = hit
+            continue
         p = -1
         for d, lab in enumerate(path):
             node = node_of.get((p, lab))
@@ -521,7 +534,7 @@ def rank(
                 label_l.append(lab)
                 depth_l.append(d)
             p = node
-        term[g] = p
+        term[g] = term_of[path] = p
     n = len(parent_l)
     parent = np.asarray(parent_l, dtype=np.int64)
     depth = np.asarray(depth_l, dtype=np.int64)
@@ -613,6 +626,22 @@ def rank(
         member_end=start[np.minimum(rows + size, n)],
         rules=rules,
     )
+
+
+def _shown_names(trace: OpTrace) -> tuple[list[str], list[str]]:
+    """Every string of the trace as the structure level shows it (cleaned when interned;
+    ``clean_text`` again only what is not; "(none)" for the empty name) and its family key,
+    computed once per string table: each filter's structure only looks them up."""
+    strings = trace.strings.names
+
+    def compute() -> tuple[list[str], list[str]]:
+        shown = [
+            (s if s.isprintable() and len(s) <= MAX_NAME_CHARS else clean_text(s)) or "(none)"
+            for s in strings
+        ]
+        return shown, [_family_key(s) for s in shown]
+
+    return trace.derived("structure.shown_names", (strings,), compute)
 
 
 def _subtree_concurrency(
