@@ -68,19 +68,30 @@ def grouped_max_concurrency(
     starts = starts.astype(np.int64, copy=False)
     ends = ends.astype(np.int64, copy=False)
     lo = int(min(starts.min(), ends.min()))
-    width = int(max(starts.max(), ends.max())) - lo + 1
-    if n_groups * width < (1 << 61):
-        # one int64 key per boundary, (group, time, end-before-start), sorted by value: no argsort
-        # and no gathers; the group and the +1/-1 step are read back from the key
-        gw = group.astype(np.int64) * width
-        key = np.empty(2 * starts.size, np.int64)
-        key[: starts.size] = ((gw + (starts - lo)) << 1) + 1
-        key[starts.size :] = (gw + (ends - lo)) << 1
+    shift = (int(max(starts.max(), ends.max())) - lo).bit_length()  # time fits in `shift` bits
+    if n_groups < (1 << max(61 - shift, 0)):
+        # one int64 key per boundary, (group, time, end-before-start) packed as bits and sorted by
+        # value: no argsort and no gathers; the group and the +1/-1 step are read back from the
+        # key. Built and decoded in place (each fresh temporary of 2n costs a page-faulted alloc)
+        m = starts.size
+        key = np.empty(2 * m, np.int64)
+        high = group.astype(np.int64)  # a copy, shifted in place
+        high <<= shift
+        for part, times, bit in ((key[:m], starts, 1), (key[m:], ends, 0)):
+            np.subtract(times, lo, out=part)
+            part |= high
+            part <<= 1
+            part |= bit
         key.sort()
-        level = np.cumsum(((key & 1) << 1) - 1)  # each group's steps sum to zero: levels restart
-        gs = (key >> 1) // width
-        boundaries = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-        out[gs[boundaries]] = np.maximum.reduceat(level, boundaries)
+        level = key & 1
+        level <<= 1
+        level -= 1
+        np.cumsum(level, out=level)  # each group's steps sum to zero: levels restart
+        key >>= shift + 1  # the group of every boundary, in order
+        boundaries = np.flatnonzero(key[1:] != key[:-1])
+        boundaries += 1
+        boundaries = np.concatenate([[0], boundaries])
+        out[key[boundaries]] = np.maximum.reduceat(level, boundaries)
         return out
     g = np.concatenate([group, group]).astype(np.int64)
     t = np.concatenate([starts, ends])

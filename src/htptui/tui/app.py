@@ -876,8 +876,10 @@ class HtpApp(AskMixin, App[int]):
             return
         filt.remove_class("-visible")
         target = self._before_filter or self.focus_target(self.current_region)
-        if target is not None:
-            target.focus()
+        if target is not None and target.is_attached:
+            # now, not via call_later: the pane's Focus (its focus styles, a repaint) is then
+            # handled before the next frame instead of costing a frame of its own after it
+            self.screen.set_focus(target)
 
     @on(Input.Changed, "#filter-input")
     def _filter_typed(self, event: Input.Changed) -> None:
