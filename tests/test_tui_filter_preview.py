@@ -173,6 +173,8 @@ async def test_the_input_stays_up_while_the_worker_computes_and_closes_with_the_
         assert started == ["MatMul_[12]$"]
         assert filt.has_class("-visible") and "filtering" in str(filt.border_subtitle)
         assert app.filter_pattern is None and app._pending_filter == "MatMul_[12]$"
+        # the pane has its focus back while the worker runs: keys reach it
+        assert app.focused is not None and app.focused is not filt
         an = app.analysis
         assert an is not None
         an.filter_mask("MatMul_[12]$")
@@ -199,3 +201,53 @@ async def test_esc_while_the_worker_computes_cancels_the_filter(big: None) -> No
         app.post_message(FilterReady("MatMul_[12]$"))  # the worker finishing late
         await pilot.pause()
         assert app.filter_pattern is None
+
+
+async def test_a_result_landing_while_the_input_is_reopened_leaves_it_open(big: None) -> None:
+    """`/` again while a filter is computed: the result installs, the new typing stays."""
+    from htptui.tui.app import FilterReady
+
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await _loaded(pilot, app)
+        app._filter_worker = lambda p, lv: None  # type: ignore[method-assign]
+        await pilot.press("slash", *"MatMul_[12]$", "enter")
+        await pilot.pause()
+        await pilot.press("slash", *"Tanh")
+        filt = app.query_one("#filter-input")
+        assert app.focused is filt
+        an = app.analysis
+        assert an is not None
+        an.ranking(app.ranking.level, Scope("MatMul_[12]$"))
+        an.coverage("MatMul_[12]$")
+        app.post_message(FilterReady("MatMul_[12]$"))
+        await pilot.pause()
+        assert app.filter_pattern == "MatMul_[12]$"
+        assert filt.has_class("-visible") and app.focused is filt
+
+
+async def test_the_filter_result_hands_every_repaint_to_the_screen_at_once(big: None) -> None:
+    """Installing the result posts every pane's Update (and the input's Layout) to the screen
+    in the same call (flush_refreshes): none is left to reach the screen after the frame that
+    draws the filter, as each widget's own idle handler would post it later."""
+    from textual.widget import Widget
+
+    from htptui.tui.app import FilterReady
+
+    app = HtpApp(str(SAMPLE), extra_panes=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await _loaded(pilot, app)
+        app._filter_worker = lambda p, lv: None  # type: ignore[method-assign]
+        await pilot.press("slash", *"MatMul_[12]$", "enter")
+        await pilot.pause()
+        an = app.analysis
+        assert an is not None
+        an.ranking(app.ranking.level, Scope("MatMul_[12]$"))
+        an.coverage("MatMul_[12]$")
+        app.on_filter_ready(FilterReady("MatMul_[12]$"))  # as the message handler runs it
+        assert app.filter_pattern == "MatMul_[12]$"
+        pending = [
+            w for w in app.screen.walk_children(Widget) if w._repaint_required or w._layout_required
+        ]
+        assert pending == []
+        await pilot.pause()

@@ -44,6 +44,7 @@ from htptui.present.format import fmt_int
 from htptui.present.tables import header_parts
 from htptui.tui.ask import ASK_BINDINGS, AskMixin
 from htptui.tui.commands_palette import HtpCommands
+from htptui.tui.frames import flush_refreshes
 from htptui.tui.messages import SelectOps
 from htptui.tui.panes import PaneSpec, discover_panes
 from htptui.tui.panes._common import update_static
@@ -875,11 +876,13 @@ class HtpApp(AskMixin, App[int]):
         if not filt.has_class("-visible"):
             return
         filt.remove_class("-visible")
+        self._refocus_after_filter()
+
+    def _refocus_after_filter(self) -> None:
+        """Give focus back to the pane that had it before `/` (else the current region's)."""
         target = self._before_filter or self.focus_target(self.current_region)
-        if target is not None and target.is_attached:
-            # now, not via call_later: the pane's Focus (its focus styles, a repaint) is then
-            # handled before the next frame instead of costing a frame of its own after it
-            self.screen.set_focus(target)
+        if target is not None and target is not self.focused:
+            target.focus()
 
     @on(Input.Changed, "#filter-input")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -946,6 +949,9 @@ class HtpApp(AskMixin, App[int]):
             # when the figures land; FilterReady closes it and installs the filter in one frame
             filt = self.query_one("#filter-input", Input)
             filt.border_subtitle = "filtering… (Esc cancels)"
+            # the pane gets its focus back now, while the worker runs (keys reach it): its focus
+            # styles and repaint are done before the figures land, not in frames after them
+            self._refocus_after_filter()
             self.apply_filter(value)
             return
         self._close_filter_input()
@@ -1006,11 +1012,15 @@ class HtpApp(AskMixin, App[int]):
         if message.pattern != self._pending_filter:
             return
         self._pending_filter = None
-        self._close_filter_input()  # kept up while the worker ran: closes in the filter's frame
+        filt = self.query_one("#filter-input", Input)
+        if self.focused is not filt:  # not reopened meanwhile: it closes in the filter's frame
+            self._close_filter_input()
         if message.error is not None:
             self.notify(f"bad regex /{message.pattern}/: {message.error}", severity="error")
             return
         self._install_filter(message.pattern)
+        # every pane's repaint and the input's layout handed to the screen now: one frame
+        flush_refreshes(self.screen)
 
     def _install_filter(self, pattern: str | None) -> None:
         an = self.analysis
