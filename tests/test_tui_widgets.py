@@ -458,3 +458,42 @@ async def test_filter_index_built_in_worker_for_big_traces(
         await pilot.pause()
         assert tl._filter_index is not None
         assert tl.filter_mask is not None
+
+
+async def test_a_big_selection_splits_per_lane_as_the_sort_does(
+    opt: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A selection of most ops is split per lane from the coverage index's lane tracks; each
+    lane gets exactly the ops (in the same order), signature and longest duration that sorting
+    the selection by lane gives: strips cached per lane signature stay right."""
+    import htptui.tui.widgets.timeline as timeline_mod
+
+    trace = opt.trace
+    assert trace is not None
+    rng = np.random.default_rng(7)
+    app = TimelineApp(opt)
+    async with app.run_test(size=(120, 24)) as pilot:
+        tl = app.query_one(Timeline)
+        await pilot.pause()
+        picks = [
+            np.arange(len(trace)),
+            np.flatnonzero(rng.random(len(trace)) < 0.5),
+            np.flatnonzero(trace.lane == trace.lane[0]),
+            np.array([0]),
+        ]
+        for ops in picks:
+            seen = []
+            for share in (0, 10**9):  # never big (the sort), always big (the lane tracks)
+                monkeypatch.setattr(timeline_mod, "BIG_SELECTION", share)
+                tl.select(ops.tolist(), primary=int(ops[0]))
+                seen.append(
+                    (
+                        dict(tl._lane_selection),
+                        {
+                            k: (v[0].dtype.str, v[0].tolist(), v[1])
+                            for k, v in tl._lane_sel_ops.items()
+                        },
+                    )
+                )
+            assert seen[0] == seen[1]
+            assert sorted(k for k in seen[0][1]) == sorted({int(x) for x in trace.lane[ops]})

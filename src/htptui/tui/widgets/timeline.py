@@ -57,6 +57,9 @@ PAN_FRACTION = 0.25
 MIN_CELLS_FOR_NAME = 4
 FILTER_WORKER_THRESHOLD = 300_000  # build the filtered index in a thread above this many ops
 CLOCK_WORKER_THRESHOLD = 100_000  # find the trace clock in a thread above this many ops
+# a selection holding more than 1/BIG_SELECTION of the ops is split per lane by a mask over the
+# coverage index's lane tracks (O(ops)), a smaller one by sorting its own ops by lane
+BIG_SELECTION = 16
 
 # (full, partial) glyph per kind: distinct shapes so the timeline reads without colour (NO_COLOR)
 KIND_GLYPHS: dict[int, tuple[str, str]] = {
@@ -556,7 +559,14 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
         self._selection_gen += 1
         self._lane_selection = {}
         self._lane_sel_ops = {}
-        if self.trace is not None and ops.size:
+        index = self.index
+        if (
+            self.trace is not None
+            and index is not None
+            and ops.size * BIG_SELECTION > len(self.trace)
+        ):
+            self._split_big_selection(ops, index)
+        elif self.trace is not None and ops.size:
             # per-lane signature of the selection: rows of lanes it does not touch keep their strips
             lanes = self.trace.lane[ops]
             # small integer keys sort by radix (O(n)): a 300k-op selection in ~1 ms, not ~12
@@ -577,6 +587,28 @@ class Timeline(CachedLinesMixin, ScrollView, can_focus=True):
                 self._ensure_visible(int(primary))
                 self._scroll_to_cursor_lane()
         self._after_change()
+
+    def _split_big_selection(self, ops: np.ndarray, index: CoverageIndex) -> None:
+        """The selection per lane, read off the coverage index's lane tracks (each lane's ops in
+        index order, as the sort by lane would leave them): a folded node or the structure root
+        selects most of a trace, where this is a mask pass instead of a sort of every op."""
+        assert self.trace is not None
+        whole = ops.size == len(self.trace)  # sorted and unique: every op
+        chosen = None
+        if not whole:
+            chosen = np.zeros(len(self.trace), dtype=bool)
+            chosen[ops] = True
+        for lane_id, track in index.lane_tracks.items():
+            if chosen is None:
+                on_lane, durs = track.index, track.durs
+            else:
+                keep = chosen[track.index]
+                on_lane, durs = track.index[keep], track.durs[keep]
+            if not on_lane.size:
+                continue
+            on_lane = on_lane.astype(np.int64, copy=False)
+            self._lane_selection[int(lane_id)] = hash(on_lane.tobytes())
+            self._lane_sel_ops[int(lane_id)] = (on_lane, int(durs.max()))
 
     def set_deps(
         self, producers: np.ndarray | None, consumers: np.ndarray | None, waited: int | None
