@@ -218,3 +218,29 @@ async def _structure_view(pilot: Any) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (240, 60)], ids=["80x24", "240x60"])
 def test_structure_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(_app(), terminal_size=size, run_before=_structure_view)
+
+
+async def test_the_name_cell_is_the_records_display_name_at_every_level() -> None:
+    """The name column reads the ranking directly (the grid asks for blocks of names): the same
+    text the row's full record gives, at every level (instances: ``kernel · QNN op``)."""
+    from htptui.present.tables import ranking_display_name
+
+    app = _app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _loaded(pilot)
+        await pilot.press("2")
+        seen = set()
+        for _ in range(4):
+            rp = app.ranking
+            seen.add(rp.level)
+            for r in range(rp.grid.n_rows):
+                rec = rp.record(r)
+                assert rec is not None
+                if rp.level == "structure":
+                    mark = rp.cell(r, "name").strip().split(" ", 1)
+                    assert mark[-1] == str(rec["label"])
+                else:
+                    assert rp.cell(r, "name") == ranking_display_name(rec)
+            await pilot.press("r")
+            await pilot.pause()
+        assert seen == {"instance", "qnn_op", "kernel", "structure"}

@@ -158,9 +158,20 @@ def char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
+# the first character whose width is not one cell (U+0300, the first combining mark; the East
+# Asian wide ranges start higher): a text below it is one cell per character (a test checks it)
+_FIRST_NOT_ONE_CELL = "\u0300"
+
+
+def _narrow(text: str) -> bool:
+    """Whether every character of ``text`` is one cell wide (checked at C speed: ASCII, or
+    ``·``, ``é``, ``µ`` and the rest of Latin-1 and Latin Extended)."""
+    return text.isascii() or max(text) < _FIRST_NOT_ONE_CELL
+
+
 def cell_width(text: str) -> int:
     """Display width of ``text`` in terminal cells."""
-    if text.isascii():
+    if _narrow(text):
         return len(text)
     return sum(char_width(ch) for ch in text)
 
@@ -169,12 +180,14 @@ def max_cell_width(texts: Iterable[str], default: int = 0) -> int:
     """The widest of ``texts`` in terminal cells; a list of ASCII texts (the common case: op
     names) is measured at C speed, with no per-text Python call."""
     seq = texts if isinstance(texts, list | tuple) else list(texts)
-    if all(map(str.isascii, seq)):
+    if all(map(_narrow, seq)):
         return max(map(len, seq), default=default)
     return max(map(cell_width, seq), default=default)
 
 
 def _head(text: str, budget: int) -> str:
+    if _narrow(text):
+        return text[: max(budget, 0)]
     used = 0
     for i, ch in enumerate(text):
         used += char_width(ch)
@@ -184,6 +197,10 @@ def _head(text: str, budget: int) -> str:
 
 
 def _tail(text: str, budget: int) -> str:
+    if _narrow(text):
+        if budget <= 0:
+            return ""
+        return text if budget >= len(text) else text[len(text) - budget :]
     used = 0
     for i in range(len(text) - 1, -1, -1):
         used += char_width(text[i])

@@ -111,6 +111,14 @@ def ranking_display_name(rec: Record) -> str:
     return str(rec["name"])
 
 
+def row_display_name(rk: Ranking, r: int, trace: OpTrace) -> str:
+    """:func:`ranking_display_name` of row ``r`` without building its whole record (a table
+    shortens names in blocks of hundreds of rows, and asks only for their names)."""
+    if rk.level == "instance":
+        return f"{rk.names[r]} · {trace.qnn_op_name(int(rk.members(r)[0]))}"
+    return rk.names[r]
+
+
 # --- lanes ---------------------------------------------------------------------------------------
 
 

@@ -36,7 +36,7 @@ from htptui.present.columns import (
     select,
 )
 from htptui.present.format import fmt_int, max_cell_width
-from htptui.present.tables import export_rows, ranking_display_name, ranking_record
+from htptui.present.tables import export_rows, ranking_record, row_display_name
 from htptui.tui.messages import request_selection
 from htptui.tui.selection import OpSelection
 from htptui.tui.widgets._cached_lines import set_virtual_size
@@ -300,23 +300,31 @@ class RankingPane(Vertical, can_focus=False):
         return rec
 
     def cell(self, display_row: int, key: str) -> str:
-        """Text of one cell, through the ranking column spec."""
+        """Text of one cell, through the ranking column spec (the name straight from the ranking:
+        the grid asks for the names of whole blocks of rows to shorten them together)."""
+        if key == "name":
+            return self._row_name(display_row)
         rec = self.record(display_row)
         if rec is None:
             return ""
-        if key == "name":
-            if "depth" in rec:
-                return self._node_text(int(self.order[display_row]), rec)
-            return ranking_display_name(rec)
         col = next((c for c in VIEW if c.key == key), None)
         return col.text(rec) if col is not None else ""
 
-    def _node_text(self, row: int, rec: dict[str, Any]) -> str:
+    def _row_name(self, display_row: int) -> str:
+        rk, an = self.ranking, self.analysis
+        if rk is None or an is None or an.trace is None or display_row >= len(self.order):
+            return ""
+        row = int(self.order[display_row])
+        if self.tree is not None:
+            return self._node_text(row)
+        return row_display_name(rk, row, an.trace)
+
+    def _node_text(self, row: int) -> str:
         """A tree node: indent, open/closed mark, label."""
         rk = self.tree
         assert rk is not None
         mark = "· " if not rk.n_children[row] else "▾ " if self._expanded[row] else "▸ "
-        return "  " * min(int(rec["depth"]), MAX_INDENT) + mark + str(rec["label"])
+        return "  " * min(int(rk.depth[row]), MAX_INDENT) + mark + str(rk.labels[row])
 
     def cycle_level(self) -> None:
         """`r`: instance → QNN op → HTP kernel → structure → instance."""
