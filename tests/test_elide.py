@@ -91,35 +91,13 @@ def test_every_character_below_the_first_not_one_cell_is_one_cell() -> None:
     assert char_width(chr(bound)) != 1
 
 
-def _slow_head(text: str, budget: int) -> str:
-    from htptui.present.format import char_width
-
-    used = 0
-    for i, ch in enumerate(text):
-        used += char_width(ch)
-        if used > budget:
-            return text[:i]
-    return text
-
-
-def _slow_tail(text: str, budget: int) -> str:
-    from htptui.present.format import char_width
-
-    used = 0
-    for i in range(len(text) - 1, -1, -1):
-        used += char_width(text[i])
-        if used > budget:
-            return text[i + 1 :]
-    return text
-
-
 @given(st.text(st.characters(max_codepoint=0x2FF), max_size=40), st.integers(-3, 45))
 @settings(max_examples=300, deadline=None)
 def test_narrow_text_is_cut_as_the_per_character_walk_cuts_it(text: str, budget: int) -> None:
     """Latin-1 names (``kernel · QNN op``) are measured and cut by slicing: the same cuts, widths
     and elisions as walking the characters one by one."""
-    from htptui.present.format import _head, _tail, cell_width, char_width
+    from htptui.present.format import _head, _head_walk, _tail, _tail_walk, cell_width, char_width
 
     assert cell_width(text) == sum(char_width(c) for c in text)
-    assert _head(text, budget) == _slow_head(text, budget)
-    assert _tail(text, budget) == _slow_tail(text, budget)
+    assert _head(text, budget) == _head_walk(text, budget)
+    assert _tail(text, budget) == _tail_walk(text, budget)

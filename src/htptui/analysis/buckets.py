@@ -63,6 +63,14 @@ class IntQueries:
         return np.where(self.below, 0, np.where(self.above, a.size, out))
 
 
+def _prefix(durs: np.ndarray) -> np.ndarray:
+    """[0, d0, d0+d1, …] as int64: what a track's busy cycles before any of its ops read."""
+    out = np.empty(durs.size + 1, dtype=np.int64)
+    out[0] = 0
+    np.cumsum(durs, out=out[1:], dtype=np.int64)
+    return out
+
+
 @dataclass(eq=False)
 class _Track:
     starts: np.ndarray
@@ -196,19 +204,13 @@ class CoverageIndex:
     def _subtrack(track: _Track, mask: np.ndarray) -> _Track:
         keep = mask[track.index]
         durs = track.durs[keep]
-        prefix = np.empty(durs.size + 1, dtype=np.int64)
-        prefix[0] = 0
-        np.cumsum(durs, out=prefix[1:], dtype=np.int64)
-        return _Track(starts=track.starts[keep], durs=durs, prefix=prefix, index=track.index[keep])
+        return _Track(
+            starts=track.starts[keep], durs=durs, prefix=_prefix(durs), index=track.index[keep]
+        )
 
     def _track(self, idx: np.ndarray) -> _Track:
         durs = self.trace.dur[idx]
-        return _Track(
-            starts=self.trace.ts[idx],
-            durs=durs,
-            prefix=np.concatenate([[0], np.cumsum(durs)]).astype(np.int64),
-            index=idx,
-        )
+        return _Track(starts=self.trace.ts[idx], durs=durs, prefix=_prefix(durs), index=idx)
 
     @staticmethod
     def _cumulative(
@@ -291,8 +293,7 @@ def interval_coverage(
     """Covered cycles per bucket of [lo, hi) for sorted, non-overlapping intervals (e.g. a QHAS path)."""
     if width <= 0 or hi <= lo or starts.size == 0:
         return np.zeros(max(width, 0), dtype=np.float64)
-    prefix = np.concatenate([[0], np.cumsum(durs)]).astype(np.int64)
-    track = _Track(starts=starts, durs=durs, prefix=prefix, index=np.arange(starts.size))
+    track = _Track(starts=starts, durs=durs, prefix=_prefix(durs), index=np.arange(starts.size))
     return np.diff(CoverageIndex._cumulative(track, bucket_edges(lo, hi, width))).astype(np.float64)
 
 

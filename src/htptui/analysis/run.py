@@ -599,7 +599,7 @@ def literal_parts(pattern: str) -> list[str] | None:
 
 
 def name_hits(
-    names: list[str], rx: re.Pattern[str], folded: tuple[list[str], list[int]]
+    names: list[str], rx: re.Pattern[str], folds: tuple[list[str], list[int]]
 ) -> np.ndarray:
     """Which names ``rx`` (compiled with IGNORECASE) finds something in, as a bool array.
 
@@ -610,7 +610,7 @@ def name_hits(
     parts = literal_parts(rx.pattern)
     if parts is None:
         return np.fromiter(map(bool, map(rx.search, names)), dtype=bool, count=len(names))
-    low, non_ascii = folded
+    low, non_ascii = folds
     hit = np.zeros(len(names), dtype=bool)
     for part in parts:
         hit |= np.fromiter(map(operator.contains, low, itertools.repeat(part)), dtype=bool,

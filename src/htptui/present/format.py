@@ -186,8 +186,14 @@ def max_cell_width(texts: Iterable[str], default: int = 0) -> int:
 
 
 def _head(text: str, budget: int) -> str:
+    """The longest start of ``text`` within ``budget`` cells (sliced when every character is one
+    cell, else :func:`_head_walk`)."""
     if _narrow(text):
         return text[: max(budget, 0)]
+    return _head_walk(text, budget)
+
+
+def _head_walk(text: str, budget: int) -> str:
     used = 0
     for i, ch in enumerate(text):
         used += char_width(ch)
@@ -197,10 +203,16 @@ def _head(text: str, budget: int) -> str:
 
 
 def _tail(text: str, budget: int) -> str:
+    """The longest end of ``text`` within ``budget`` cells (sliced when every character is one
+    cell, else :func:`_tail_walk`)."""
     if _narrow(text):
         if budget <= 0:
             return ""
         return text if budget >= len(text) else text[len(text) - budget :]
+    return _tail_walk(text, budget)
+
+
+def _tail_walk(text: str, budget: int) -> str:
     used = 0
     for i in range(len(text) - 1, -1, -1):
         used += char_width(text[i])
