@@ -325,7 +325,7 @@ async def _run_structure(path: str, repeats: int) -> dict[str, Any]:
         # level switch onto the structure level (qnn_op → kernel → structure → instance → …)
         out["switch_to_structure"] = []
         out["switch_other"] = []
-        for _ in range(max(repeats // 4, 5)):
+        for _ in range(max(repeats // 2, 10)):
             for _step in range(4):
                 ms = await _timed_key(app, pilot, clock, "r", ("details-args",))
                 key = "switch_to_structure" if rp.level == "structure" else "switch_other"

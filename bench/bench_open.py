@@ -199,9 +199,19 @@ def app_open(
     if pythonpath:
         env += f" PYTHONPATH={pythonpath}"
     cmd = f"env {env} {HTPTUI} {path}; sleep 30"
-    t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd],
-                   check=True)  # fmt: skip
+    for attempt in range(5):
+        # a tmux server whose last session was just killed may still be exiting: then the new
+        # session fails at once ("server exited unexpectedly") and is simply started again
+        t0 = time.perf_counter()
+        started = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if started.returncode == 0:
+            break
+        if attempt == 4:
+            raise RuntimeError(f"tmux new-session failed: {started.stderr.strip()}")
+        time.sleep(1.0)
     first = filled = None
     try:
         while time.perf_counter() - t0 < timeout:

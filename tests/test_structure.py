@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from htptui.analysis import attribution, structure
 from htptui.analysis.attribution import RESOURCE_KEYS, resource_of_flags
-from htptui.analysis.ranking import ALL_LEVELS
+from htptui.analysis.ranking import ALL_LEVELS, Ranking
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
 from htptui.analysis.structure import (
     StructureRuleError,
@@ -35,12 +35,14 @@ from htptui.model.chrometrace import (
     FLAG_HMX,
     FLAG_HVX,
     FLAG_SYNC,
+    OpTrace,
 )
 from htptui.model.discover import discover_graphs
+from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN
 from htptui.model.run import load_run
 from htptui.output.document import build_report
 from htptui.output.report import render
-from htptui.present.tables import ranking_record
+from htptui.present.tables import DPC_ABSENT_NOTE, DPC_OP_LEVEL_NOTE, ranking_record
 from tests.conftest import (
     ROOT,
     meta_process,
@@ -248,6 +250,23 @@ def test_llm_sample_tree_in_both_spellings() -> None:
             assert int(rk.instances[r]) == direct + int(rk.instances[kids].sum())
         assert int(rk.dpc[rk.roots].sum()) == rk.dpc_total == int(np.maximum(t.dpc, 0).sum())
         assert rk.dpc_pct(qp) == pytest.approx(100.0 * int(rk.dpc[qp]) / rk.dpc_total)
+        for ranking in (rk, q):
+            _assert_op_level_rows(ranking, t)
+
+
+@pytest.mark.parametrize("share", [1, 64, 10**9])  # every node sorted / the default / all masked
+def test_folded_members_in_time_order(share: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node's members (the selection it makes) are its subtree's ops in trace order, each once,
+    whether they are sorted or read back from a mask (big nodes)."""
+    monkeypatch.setattr(structure, "BIG_NODE_SHARE", share)
+    rk = _llm("qwen3-synth-s32").structure()
+    for r in range(len(rk)):
+        lo, hi = int(rk.member_start[r]), int(rk.member_end[r])
+        want = np.sort(rk.member_order[lo:hi])
+        got = rk.members(r)
+        assert got.dtype == np.int64 and (int(rk.size[r]) == 1 or not got.flags.writeable)
+        assert np.array_equal(got, want)
+        assert np.array_equal(rk.members(r), want)  # cached
 
 
 def test_tree_order_keeps_subtrees_and_sorts_siblings() -> None:
@@ -396,6 +415,17 @@ def test_resource_split_closes_on_every_sample(label: str, path: Path, graph: st
     assert sum(row["dpc"] for row in top) == an.ranking("qnn_op").dpc.sum()
 
 
+def _assert_op_level_rows(rk: Ranking, t: OpTrace) -> list[bool]:
+    """Which rows hold a tiled op's op-level DPC (the record's note), from one pass over the
+    members, against each row's members tested one by one."""
+    want = [
+        bool(np.isin(t.dpc_source[rk.members(r)], (DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN)).any())
+        for r in range(len(rk))
+    ]
+    assert rk.op_level_rows(t.dpc_source).tolist() == want
+    return want
+
+
 def test_tiled_without_qhas_and_unknown_dpc(tmp_path: Path) -> None:
     """Real-form tiles without QHAS: the op-level DPC once (first tile), so the parts still close;
     an instance without DPC adds to no part and is counted."""
@@ -424,7 +454,14 @@ def test_tiled_without_qhas_and_unknown_dpc(tmp_path: Path) -> None:
     assert parts["hvx"] == 200 and parts["dma_wait"] == 50 and parts["hmx"] == 0
     assert rk.absent(r) == 1 and not rk.row_dpc_exact(r)
     rec = ranking_record(rk, r, t)
-    assert rec["dpc_unknown"] == 1 and rec["dpc_note"]
+    assert rec["dpc_unknown"] == 1 and rec["dpc_note"] == DPC_OP_LEVEL_NOTE
+    assert _assert_op_level_rows(rk, t) == [True, True, True]  # model, layers.*, rope
+    # flat: the tiled op's row says op-level, the row without DPC says absent, the rest nothing
+    q = an.ranking("qnn_op")
+    assert _assert_op_level_rows(q, t).count(True) == 1
+    notes = {q.names[i]: ranking_record(q, i, t).get("dpc_note") for i in range(len(q))}
+    assert notes == {"model.layers.0.rope": DPC_OP_LEVEL_NOTE,
+                     "model.layers.1.rope": None, "model.layers.2.rope": DPC_ABSENT_NOTE}  # fmt: skip
 
 
 def _qhas_split(qhas) -> dict[str, int]:  # type: ignore[no-untyped-def]

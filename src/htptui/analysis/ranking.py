@@ -22,7 +22,7 @@ import numpy as np
 from htptui.analysis import attribution
 from htptui.analysis.intervals import grouped_max_concurrency
 from htptui.model.chrometrace import FLAG_DMA, FLAG_DMA_SET, FLAG_DMA_WAIT, OpTrace
-from htptui.model.dpc import known_mask
+from htptui.model.dpc import DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN, known_mask
 
 LEVELS = ("instance", "qnn_op", "kernel")  # the flat levels (every report carries their tables)
 #: every level, in the order the explorer's `r` cycles (structure: analysis/structure.py)
@@ -73,6 +73,24 @@ class Ranking:
     def members(self, row: int) -> np.ndarray:
         """Trace op indices belonging to a row."""
         return self.member_order[self.member_start[row] : self.member_start[row + 1]]
+
+    def member_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's ``member_order`` range ``[lo, hi)``."""
+        return self.member_start[:-1], self.member_start[1:]
+
+    def op_level_rows(self, dpc_source: np.ndarray) -> np.ndarray:
+        """Per row: some member's DPC is an op-level figure of a tiled op (its per-tile split
+        unknown), from the trace's ``dpc_source`` column; one pass over the members, cached."""
+        cached = self.__dict__.get("_op_level_rows")
+        if cached is not None and cached[0] is dpc_source:
+            return cached[1]  # type: ignore[no-any-return]
+        tiled = np.isin(dpc_source[self.member_order], (DPC_OP_LEVEL, DPC_SPLIT_UNKNOWN))
+        before = np.zeros(len(tiled) + 1, dtype=np.int64)
+        np.cumsum(tiled, out=before[1:])
+        lo, hi = self.member_bounds()
+        out = before[hi] > before[lo]
+        self.__dict__["_op_level_rows"] = (dpc_source, out)
+        return out
 
     def dpc_pct(self, row: int) -> float:
         """Row DPC as a percentage of the graph's path (Σ DPC over all executed ops, QHAS convention)."""

@@ -387,6 +387,9 @@ def _fold_names(names: Sequence[str], rules: StructureRules = NO_RULES) -> list[
 # ------------------------------------------------------------------ the ranking
 
 
+BIG_NODE_SHARE = 64  # a node holding ≥ 1/this of the ops lists its members through a mask
+
+
 @dataclass(eq=False)
 class StructureRanking(Ranking):
     """Tree nodes as ranking rows, in pre-order (children by DPC, descending).
@@ -412,12 +415,27 @@ class StructureRanking(Ranking):
         cache = self.__dict__.setdefault("_sorted_members", {})
         out = cache.get(row)
         if out is None:
-            out = np.sort(self.member_order[lo:hi])
+            ops = self.member_order[lo:hi]
+            span = self.__dict__.get("_op_span")
+            if span is None:
+                span = self.__dict__["_op_span"] = int(self.member_order.max(initial=-1)) + 1
+            if (hi - lo) * BIG_NODE_SHARE >= span:
+                # a big node (the root: every op): marking a mask and reading it back is linear
+                # and 10-20x faster than sorting (16 → 1 ms for 320k ops)
+                mask = np.zeros(span, dtype=np.bool_)
+                mask[ops] = True
+                out = np.flatnonzero(mask).astype(np.int64, copy=False)
+            else:
+                out = np.sort(ops)
             out.flags.writeable = False
             if len(cache) >= 64:
                 cache.pop(next(iter(cache)))
             cache[row] = out
         return out  # type: ignore[no-any-return]
+
+    def member_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every node's range ``[lo, hi)`` of ``member_order``: the ops at or below it."""
+        return self.member_start[: len(self)], self.member_end
 
     @cached_property
     def n_children(self) -> np.ndarray:

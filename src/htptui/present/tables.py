@@ -66,8 +66,7 @@ def ranking_record(rk: Ranking, r: int, trace: OpTrace) -> dict[str, Any]:
         rec["depth"] = int(rk.depth[r])
         rec["label"] = rk.labels[r]
     if not rec["dpc_exact"]:
-        src = trace.dpc_source[rk.members(r)]
-        tiled = bool(np.isin(src, (dpc_mod.DPC_OP_LEVEL, dpc_mod.DPC_SPLIT_UNKNOWN)).any())
+        tiled = bool(rk.op_level_rows(trace.dpc_source)[r])
         rec["dpc_note"] = DPC_OP_LEVEL_NOTE if tiled else DPC_ABSENT_NOTE
     if rk.level == "instance":
         op = int(rk.members(r)[0])
