@@ -339,6 +339,9 @@ async def _run_structure(path: str, repeats: int) -> dict[str, Any]:
         pos = next((i for i, n in enumerate(names) if n.strip().endswith("layers.*")), 0)
         rp.grid.move_cursor(pos)
         await _settle(app, pilot, ("details-args",))
+        if rp._expanded[layers]:  # shown open (a node on the way to the selection): close it
+            rp.set_expanded(layers, False)  # first, or the first '+' times a key that does nothing
+            await _settle(app, pilot, ("details-args",))
         out["layers_ops"] = int(tree.instances[layers])
         # expand / collapse the layers.* node (every layer's subtree)
         out["expand"], out["collapse"] = [], []
