@@ -370,9 +370,12 @@ def structure_bench(path: Path, repeats: int) -> int:
     with tempfile.TemporaryDirectory(prefix="htptui-bench-cache-") as cache:
         _spawn("app", path, cache, 0)  # decode once: the timed run reads the column cache
         r = _spawn("structure", path, cache, repeats)
+    traces = sorted(Path(path).glob("*chrometrace.json")) if Path(path).is_dir() else [Path(path)]
+    scan = f"{baseline_scan_s(traces[0]) * 1000.0:.0f} ms" if traces else "n/a"
     print(f"structure level on {path} ({r['ops']:,} executed ops, {r['qnn_ops']:,} QNN ops → "
           f"{r['nodes']:,} nodes; layers.* holds {r['layers_ops']:,} ops, the root "
-          f"{r['root_ops']:,}), app at {SIZE[0]}x{SIZE[1]}, load avg {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"{r['root_ops']:,}), app at {SIZE[0]}x{SIZE[1]}, load avg {os.getloadavg()[0]:.1f}; "
+          f"baseline (validate-only msgspec scan of the same file, this run) {scan}")  # fmt: skip
     print(f"{'figure (ms)':52}{'p50':>8}{'p95':>8}   target")
     for key, label, target in (
         ("structure_compute", "structure ranking computed (off the UI thread)", ""),
