@@ -116,6 +116,35 @@ def test_tiled_real_form_same_model(tmp_path, monkeypatch) -> None:
     assert_same_model(lean, _load(path, monkeypatch, legacy=True, chunk=512))
 
 
+def test_lane_names_from_the_per_op_processes(tmp_path, monkeypatch) -> None:
+    """The Overview process names none of its threads: each lane takes the first unit-named thread
+    with its tid from the per-op processes (the only use of their thread names, so the lean path
+    keeps one per tid), in every chunking, exactly as the previous loader did."""
+    ev = [meta_process(0, "Core 0 Overview")]
+    for k in range(60):
+        tid = (256, 512, 513)[k % 3]
+        pid = 100 + k
+        ev.append(meta_process(pid, f"QNN::Op_{k}", 0x10 + k))
+        # runs of names without a unit (the fallback skips them, as before) before named ones,
+        # each naming its op, so which one a lane takes shows
+        unit = "HMX" if tid == 256 else "HVX"
+        name = f"worker {tid}" if (k // 9) % 2 == 0 else f"Core:0 Type: {unit} Tid: {tid} op {k}"
+        ev.append(meta_thread(pid, tid, name))
+        ev.append(meta_thread(pid, 7, "Type: DMA"))  # a tid no kept op runs on
+        for q in (0, pid):
+            ev.append(x_event("q::Op", tid, 100 * k, 50, op_id=((0x10 + k) << 32) | 0x12, pid=q))
+    path = write_trace(tmp_path / "t.json", ev)
+    for chunk in (1024, 4096, 16384):
+        lean = _load(path, monkeypatch, legacy=False, chunk=chunk)
+        assert len(lean._chunks) > 2  # really chunked
+        assert {(ln.tid, ln.unit, ln.thread_name) for ln in lean.lanes} == {
+            (256, "HMX", "Core:0 Type: HMX Tid: 256 op 9"),
+            (512, "HVX", "Core:0 Type: HVX Tid: 512 op 10"),
+            (513, "HVX", "Core:0 Type: HVX Tid: 513 op 11"),
+        }
+        assert_same_model(lean, _load(path, monkeypatch, legacy=True, chunk=chunk))
+
+
 @pytest.mark.parametrize("share", [None, 0.85], ids=["synthetic", "counter-heavy"])
 def test_big_synthetic_same_model(tmp_path, monkeypatch, share) -> None:
     path = tmp_path / "big.json"
