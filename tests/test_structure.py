@@ -19,6 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from htptui.analysis import attribution, structure
+from htptui.analysis import ranking as ranking_mod
 from htptui.analysis.attribution import RESOURCE_KEYS, resource_of_flags
 from htptui.analysis.ranking import ALL_LEVELS, Ranking
 from htptui.analysis.run import RunAnalysis, Scope, analysis_of
@@ -258,7 +259,8 @@ def test_llm_sample_tree_in_both_spellings() -> None:
 def test_folded_members_in_time_order(share: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A node's members (the selection it makes) are its subtree's ops in trace order, each once,
     whether they are sorted or read back from a mask (big nodes)."""
-    monkeypatch.setattr(structure, "BIG_NODE_SHARE", share)
+    monkeypatch.setattr(ranking_mod, "MASK_SHARE", share)
+    monkeypatch.setattr(ranking_mod, "SORT_BELOW", 2)  # the sample's nodes are small
     rk = _llm("qwen3-synth-s32").structure()
     for r in range(len(rk)):
         lo, hi = int(rk.member_start[r]), int(rk.member_end[r])

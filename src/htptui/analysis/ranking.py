@@ -36,6 +36,26 @@ LEVEL_LABELS = {
 UNIT_BITS = {"HMX": 1, "HVX": 2, "DMA": 4, "?": 8}
 
 
+SORT_BELOW = 4096  # fewer op indices than this: a sort is cheap
+MASK_SHARE = 64  # more, covering ≥ 1/this of [0, max]: one mask, O(n), no sort
+
+
+def sorted_unique(ops: np.ndarray) -> np.ndarray:
+    """``np.unique(ops)`` for op indices: ``ops`` itself when already sorted and unique, and by
+    marking one mask over ``[0, max]`` when they are many and dense (a folded node or a selection
+    of most of the trace: 16 → 1 ms for 320k ops)."""
+    if ops.size < 2 or bool((ops[1:] > ops[:-1]).all()):
+        return ops
+    if ops.size < SORT_BELOW or int(ops.min()) < 0:
+        return np.unique(ops)
+    span = int(ops.max()) + 1
+    if ops.size * MASK_SHARE < span:
+        return np.unique(ops)
+    seen = np.zeros(span, dtype=bool)
+    seen[ops] = True
+    return np.flatnonzero(seen).astype(np.int64, copy=False)
+
+
 def units_text(mask: int) -> str:
     """Render a unit bitmask as ``HMX+HVX``."""
     return "+".join(u for u, b in UNIT_BITS.items() if mask & b) or "-"

@@ -15,19 +15,9 @@ from typing import Any, overload
 
 import numpy as np
 
-# below this size np.unique (a sort) is cheap; above, a mask over [0, max] is O(n) without a sort
-_SORT_BELOW = 4096
+from htptui.analysis.ranking import sorted_unique  # a big selection is sorted by one mask
 
-
-def sorted_unique(ops: np.ndarray) -> np.ndarray:
-    """``np.unique(ops)`` for non-negative op indices, by one mask when the selection is big."""
-    if ops.size < 2 or bool((ops[1:] > ops[:-1]).all()):
-        return ops
-    if ops.size < _SORT_BELOW or int(ops.min()) < 0:
-        return np.unique(ops)
-    seen = np.zeros(int(ops.max()) + 1, dtype=bool)
-    seen[ops] = True
-    return np.flatnonzero(seen)
+__all__ = ["OpSelection", "in_sorted", "ops_array", "sorted_unique"]
 
 
 class OpSelection(Sequence[int]):
