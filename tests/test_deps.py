@@ -84,6 +84,30 @@ def test_inputs_ops_csr_reads_every_list(tmp_path: Path) -> None:
     assert ptr[-1] == len(got)
 
 
+@pytest.mark.parametrize("raws", [[b""], [b"", b""], [], [b"[]", b""], [b"{}"]])
+def test_raw_lists_with_no_id_at_all(raws: list[bytes]) -> None:
+    """No op lists an input (a trace without `Inputs Ops`): no ID, no error (the explorer's
+    dependencies worker used to fail with an IndexError on such a trace)."""
+    from htptui.model.chrometrace.inputs import _raw_lists
+
+    pos, ids, ok = _raw_lists(raws)
+    assert pos.size == ids.size == ok.size == 0
+
+
+def test_dependencies_of_a_trace_without_inputs_ops(tmp_path: Path) -> None:
+    ev = [meta_process(0, "Core 0 Overview"), meta_thread(0, 256, "Type: HMX")]
+    ev += [x_event("q::A", 256, 10 * k, 5, op_id=0x1000 + k) for k in range(3)]
+    an = analysis_of(load_run(write_trace(tmp_path / "chrometrace.json", ev)))
+    t = an.trace
+    assert t is not None
+    ptr, ids = t.inputs_ops()
+    assert ptr.tolist() == [0, 0, 0, 0] and ids.size == 0
+    deps = an.deps()  # the explorer's worker builds this after every load
+    for op in range(len(t)):
+        assert deps.producers(op)[0].size == 0
+        assert waited_for(deps, t.ts, t.dur, op) is None
+
+
 def test_producers_tiles_flows_and_wait(tmp_path: Path) -> None:
     t = _trace(tmp_path)
     d = build_deps(t, None, t.inputs_ops())

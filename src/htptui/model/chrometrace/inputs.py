@@ -144,9 +144,9 @@ def _raw_lists(raws: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     bad_ev[pos[~good]] = True
     keep = ~bad_ev[pos]
     out_pos, out_ids, out_ok = [pos[keep]], [vals[keep]], [vals[keep] != 0]
-    empty = (lens == 0) | (
-        (lens == 2) & (blob[np.minimum(starts, max(blob.size - 1, 0))] == ord("["))
-    )
+    empty = lens == 0  # no list, or `[]` (a two-byte value that opens a list)
+    two = np.flatnonzero(lens == 2)
+    empty[two] = blob[starts[two]] == ord("[")
     slow = np.flatnonzero((~cand | bad_ev) & ~empty)
     for e in slow.tolist():
         try:
